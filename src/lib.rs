@@ -1,0 +1,9 @@
+//! Courier: a NUMA-aware actor runtime for latency-critical services.
+//!
+//! This crate is the one dependency a service adds. It re-exports the layers of the runtime and
+//! holds no logic of its own; see `shared/DESIGN.md` for the architecture.
+//!
+//! Layers available today:
+//! - [`alloc`]: per-NUMA-node slab pools where every message lives (courier-alloc).
+
+pub use courier_alloc as alloc;
