@@ -6,7 +6,10 @@
 //! - `remote_pair`: the block is freed through another pool (onto the owner's remote-free list),
 //!   and the owner's next allocation drains it back.
 
-#![expect(missing_docs, reason = "gungraun's macros generate undocumented modules and items")]
+#![expect(
+    missing_docs,
+    reason = "gungraun's macros generate undocumented modules and items"
+)]
 
 use std::hint::black_box;
 
