@@ -41,22 +41,34 @@ pub(crate) fn load(source: &TopologySource) -> Result<Topology, TopologyError> {
 }
 
 fn open(source: &TopologySource) -> Result<HwTopology, TopologyError> {
-    let built = match source {
-        TopologySource::Hwloc => HwTopology::new(),
-        TopologySource::Synthetic(description) => HwTopology::builder()
-            .from_synthetic(description)
-            .map_err(|_| TopologyError::InvalidSynthetic {
+    match source {
+        TopologySource::Hwloc => HwTopology::new().map_err(|error| TopologyError::Hwloc {
+            message: error.to_string(),
+        }),
+        TopologySource::Synthetic(description) => {
+            let invalid = || TopologyError::InvalidSynthetic {
                 description: description.clone(),
-            })?
-            .build(),
-        TopologySource::Xml(path) => HwTopology::builder()
-            .from_xml_file(path)
-            .map_err(|_| TopologyError::InvalidXml { path: path.clone() })?
-            .build(),
-    };
-    built.map_err(|error| TopologyError::Hwloc {
-        message: error.to_string(),
-    })
+            };
+            let builder = HwTopology::builder()
+                .from_synthetic(description)
+                .map_err(|_| invalid())?;
+            builder.build().map_err(|_| invalid())
+        }
+        TopologySource::Xml(path) => {
+            // Read here rather than with `from_xml_file`: hwlocality panics on a missing file.
+            let xml = std::fs::read_to_string(path).map_err(|error| TopologyError::ReadXml {
+                path: path.clone(),
+                error,
+            })?;
+            // hwloc parses the XML only when the topology is built.
+            let invalid = || TopologyError::InvalidXml { path: path.clone() };
+            HwTopology::builder()
+                .from_xml(&xml)
+                .map_err(|_| invalid())?
+                .build()
+                .map_err(|_| invalid())
+        }
+    }
 }
 
 fn id_u16(value: usize, what: &'static str) -> Result<u16, TopologyError> {

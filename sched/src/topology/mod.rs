@@ -236,7 +236,14 @@ pub enum TopologyError {
         /// The description as given.
         description: String,
     },
-    /// hwloc could not read or rejected the XML file.
+    /// The XML file could not be read.
+    ReadXml {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// hwloc rejected the XML file.
     InvalidXml {
         /// The file.
         path: PathBuf,
@@ -261,12 +268,15 @@ impl fmt::Display for TopologyError {
             Self::InvalidSynthetic { description } => {
                 write!(f, "hwloc rejected the synthetic topology {description:?}")
             }
-            Self::InvalidXml { path } => {
+            Self::ReadXml { path, error } => {
                 write!(
                     f,
-                    "hwloc could not load the XML topology {}",
+                    "cannot read the XML topology {}: {error}",
                     path.display()
                 )
+            }
+            Self::InvalidXml { path } => {
+                write!(f, "hwloc rejected the XML topology {}", path.display())
             }
             Self::Hwloc { message } => write!(f, "hwloc failed: {message}"),
             Self::TooLarge { what } => write!(f, "the topology has more {what} than 65535"),
