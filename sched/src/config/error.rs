@@ -125,6 +125,12 @@ impl ConfigError {
     pub fn kind(&self) -> &ConfigErrorKind {
         &self.kind
     }
+
+    /// What is wrong, by value.
+    #[must_use]
+    pub fn into_kind(self) -> ConfigErrorKind {
+        self.kind
+    }
 }
 
 impl fmt::Display for ConfigError {
