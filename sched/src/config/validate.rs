@@ -150,9 +150,8 @@ impl Checker<'_> {
             .as_ref()
             .map(|s| self.note("topology.synthetic", s));
         let xml = raw.xml.as_ref().map(|xml| self.note("topology.xml", xml));
-        let extra = |key: &str, source: &str| {
-            format!("is set, but topology.source is {source:?}: remove it or change the source")
-                .replace("is set", &format!("`{key}` is set"))
+        let conflict = |source: &str| {
+            format!("is set, but `topology.source` is {source:?}: remove it or change the source")
         };
         match (source.map_or("hwloc", String::as_str), synthetic, xml) {
             ("hwloc", None, None) => Ok(TopologySource::Hwloc),
@@ -167,10 +166,10 @@ impl Checker<'_> {
                 Ok(TopologySource::Xml(base.join(path)))
             }
             (source @ ("hwloc" | "xml"), Some(_), _) => {
-                Err(self.bad("topology.synthetic", extra("topology.synthetic", source)))
+                Err(self.bad("topology.synthetic", conflict(source)))
             }
             (source @ ("hwloc" | "synthetic"), _, Some(_)) => {
-                Err(self.bad("topology.xml", extra("topology.xml", source)))
+                Err(self.bad("topology.xml", conflict(source)))
             }
             (source @ ("synthetic" | "xml"), _, _) => Err(self.bad(
                 "topology.source",

@@ -112,7 +112,8 @@ pub struct NodePlan {
     pub spinners: u16,
 }
 
-/// The placement plan. See the [module docs](self).
+/// The placement plan: every worker's PU, CPU, home node and steal order, and each node's
+/// workers. Made by [`Placement::plan`]; bound by [`Binder`](crate::Binder).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Placement {
     source: TopologySource,

@@ -55,7 +55,10 @@ pub enum Victim {
     Injector(NodeId),
 }
 
-/// A worker's steal order: tiers, nearest first. See the [module docs](self).
+/// A worker's steal order, nearest first: the workers of its node under its L3 cache, the rest of
+/// its node, its node's injector, then each other node's workers in increasing distance (the
+/// hwloc matrix when there is one, else the hierarchy; ties by hierarchy, then node id). Within
+/// a tier workers are listed by id; the scheduler picks a random start in each tier.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StealOrder {
     tiers: Vec<StealTier>,

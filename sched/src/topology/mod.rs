@@ -81,7 +81,9 @@ pub struct Node {
     pub(crate) ancestors: Vec<u64>,
 }
 
-/// The machine model that placement works on. See the [module docs](self).
+/// The machine model that placement works on: PUs with their core, L3, package and node; NUMA
+/// nodes; the distance matrix if the source has one; and the host CPUs that the PUs of a
+/// topology that is not this machine map onto. Plain data: only loading talks to hwloc.
 #[derive(Clone, Debug)]
 pub struct Topology {
     pub(crate) source: TopologySource,
