@@ -54,6 +54,14 @@ enum ConfigCommand {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        // `courier topology | head` closes the pipe early: the reader has what it wanted.
+        Err(error)
+            if error
+                .downcast_ref::<io::Error>()
+                .is_some_and(|error| error.kind() == io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(error) => {
             eprintln!("courier: {error:#}");
             ExitCode::FAILURE
