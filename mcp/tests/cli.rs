@@ -188,3 +188,21 @@ fn there_is_no_mcp_subcommand_until_the_server_exists() {
         stderr(&output)
     );
 }
+
+#[test]
+fn topology_under_hwloc_synthetic_says_it_is_not_this_machine() {
+    let output = Command::new(env!("CARGO_BIN_EXE_courier"))
+        .arg("topology")
+        .env("HWLOC_SYNTHETIC", "pack:1 numa:2 core:2 pu:1")
+        .output()
+        .expect("courier runs");
+    let text = stdout(&output);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        text.starts_with("topology: hwloc (not this machine)\n"),
+        "{text}"
+    );
+    assert!(text.contains("4 virtual PUs onto"), "{text}");
+    assert!(text.contains("binding is skipped"), "{text}");
+    assert!(text.contains("node 1: workers 2-3, 1 spinning\n"), "{text}");
+}
