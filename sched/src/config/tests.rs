@@ -488,3 +488,28 @@ fn byte_sizes_parse_binary_units_and_print_the_largest_exact_one() {
         assert!(bad.parse::<ByteSize>().is_err(), "{bad:?} parsed");
     }
 }
+
+#[test]
+fn an_unknown_key_in_an_inline_table_names_its_full_path() {
+    let kind = error_at(
+        "topology = { source = \"hwloc\" }\nworkers = { cuont = 1 }\n",
+        2,
+        "workers.cuont",
+    );
+    assert!(matches!(kind, ConfigErrorKind::UnknownKey(_)), "{kind:?}");
+}
+
+#[test]
+fn a_table_given_as_something_else_is_a_wrong_type_error_at_its_key() {
+    let kind = error_at(
+        "[actors]\nmailbox_capacity = 8\n\n[[memory]]\n",
+        4,
+        "memory",
+    );
+    assert!(matches!(kind, ConfigErrorKind::WrongType(_)), "{kind:?}");
+    let text = "[memory]\npool_size_by_node = \"1GiB\"\n";
+    let kind = error_at(text, 2, "memory.pool_size_by_node");
+    assert!(matches!(kind, ConfigErrorKind::WrongType(_)), "{kind:?}");
+    let kind = error_at("workers = 4\n", 1, "workers");
+    assert!(matches!(kind, ConfigErrorKind::WrongType(_)), "{kind:?}");
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use courier_alloc::NodeId;
 use toml::Spanned;
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use super::{
     ActorSettings, ByteSize, Config, ConfigError, ConfigErrorKind, MemorySettings, Origin,
@@ -24,13 +24,16 @@ const POOL_SIZE_MIN: ByteSize = ByteSize::mib(1);
 const PAGE_SIZE: ByteSize = ByteSize::kib(4);
 
 pub(super) fn validate(text: &str, file: &Path) -> Result<Config, ConfigError> {
-    if let Err(error) = DeTable::parse(text) {
-        let position = error
-            .span()
-            .map(|span| Position::of_offset(text, span.start));
-        let key = position.and_then(|position| locate::key_on_line(text, position.line));
-        let kind = ConfigErrorKind::Syntax(error.message().trim().to_owned());
-        return Err(ConfigError::new(Some(file), position, key, kind));
+    match DeTable::parse(text) {
+        Ok(root) => check_tables(root.get_ref(), text, file)?,
+        Err(error) => {
+            let position = error
+                .span()
+                .map(|span| Position::of_offset(text, span.start));
+            let key = position.and_then(|position| locate::key_on_line(text, position.line));
+            let kind = ConfigErrorKind::Syntax(error.message().trim().to_owned());
+            return Err(ConfigError::new(Some(file), position, key, kind));
+        }
     }
     let raw: raw::File = toml::from_str(text).map_err(|error| {
         let offset = error.span().map(|span| span.start);
@@ -66,6 +69,42 @@ pub(super) fn validate(text: &str, file: &Path) -> Result<Config, ConfigError> {
         memory,
         origin: Some(origin),
     })
+}
+
+/// The tables of the file must be tables: serde would read `[[memory]]` (an array of tables) as
+/// a struct given field by field, and blame the first field.
+fn check_tables(root: &DeTable<'_>, text: &str, file: &Path) -> Result<(), ConfigError> {
+    const TABLES: [&str; 5] = [
+        "topology",
+        "workers",
+        "actors",
+        "memory",
+        "memory.pool_size_by_node",
+    ];
+    for path in TABLES {
+        let mut table = root;
+        let mut value = None;
+        for part in path.split('.') {
+            value = table.get(part);
+            match value.map(toml::Spanned::get_ref) {
+                Some(DeValue::Table(inner)) => table = inner,
+                _ => break,
+            }
+        }
+        if let Some(value) = value.filter(|value| !matches!(value.get_ref(), DeValue::Table(_))) {
+            let position = Position::of_offset(text, value.span().start);
+            let found = value.get_ref().type_str();
+            let message = format!("`{path}` must be a table ([{path}]), not {found}");
+            let kind = ConfigErrorKind::WrongType(message);
+            return Err(ConfigError::new(
+                Some(file),
+                Some(position),
+                Some(path.to_owned()),
+                kind,
+            ));
+        }
+    }
+    Ok(())
 }
 
 struct Checker<'a> {
