@@ -5,5 +5,7 @@
 //!
 //! Layers available today:
 //! - [`alloc`]: per-NUMA-node slab pools where every message lives (courier-alloc).
+//! - [`sched`]: topology, the NUMA config file, the placement plan and binding (courier-sched).
 
 pub use courier_alloc as alloc;
+pub use courier_sched as sched;
