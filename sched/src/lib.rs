@@ -5,18 +5,29 @@
 //! computes a [`Placement`] plan: which worker runs on which PU, which NUMA node is each worker's
 //! home, and in which order an idle worker looks for work to steal. Binding threads to the plan
 //! is a separate step ([`Binder`]) whose outcome ([`Bind`]) says honestly whether anything was
-//! bound. The workers, deques, parking and the actor core build on this plan.
+//! bound.
+//!
+//! It also holds the scheduler's synchronisation protocols, each with its loom model and the
+//! proof sketch in `PROTOCOL.md`: [`ActorState`], the state word that makes a send schedule an
+//! idle actor exactly once and never lose a wake-up, and [`IdleWorkers`], the searching/parking
+//! accounting that wakes a sleeping worker (on the work's node first) only when no other worker
+//! searches. The workers, deques and the actor core build on these.
 
+mod actor_state;
 mod bind;
 mod config;
+mod idle;
 mod ids;
 mod placement;
+mod sync;
 mod topology;
 
+pub use actor_state::{ActorState, EndTurn, Notify};
 pub use bind::{Bind, BindError, Binder};
 pub use config::{
     ActorSettings, ByteSize, Config, ConfigError, ConfigErrorKind, MemorySettings, Position,
 };
+pub use idle::IdleWorkers;
 pub use ids::{CoreId, CpuId, L3Id, PackageId, PuId, WorkerId};
 pub use placement::{
     CpuMapping, NodePlan, Placement, PlanError, StealOrder, StealTier, Victim, WorkerCount,

@@ -1,0 +1,138 @@
+//! Loom model of the idle-worker protocol (`src/idle.rs`, I1-I6): work submitted while workers
+//! search and park is always taken; no worker sleeps forever with work queued.
+//!
+//! The workers below follow the protocol as the scheduler's worker loop does: search (capped),
+//! park with the last-searcher re-scan, and re-park on a spurious wake-up. A lost wake-up shows
+//! as a loom deadlock (every thread parked).
+
+#![cfg(courier_loom)]
+
+use courier_sched::{IdleWorkers, WorkerId};
+use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+use loom::sync::{Arc, Mutex};
+use loom::thread::{self, Thread};
+
+struct Pool {
+    idle: IdleWorkers,
+    /// Queued work items (the run queues, collapsed into one counter).
+    queued: AtomicUsize,
+    taken: AtomicUsize,
+    shutdown: AtomicBool,
+    threads: Mutex<Vec<Thread>>,
+}
+
+impl Pool {
+    fn try_take(&self) -> bool {
+        let mut queued = self.queued.load(Ordering::Acquire);
+        while queued > 0 {
+            match self.queued.compare_exchange(
+                queued,
+                queued - 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => {
+                    self.taken.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+                Err(actual) => queued = actual,
+            }
+        }
+        false
+    }
+
+    fn unpark(&self, worker: WorkerId) {
+        self.threads.lock().expect("no panics in the model")[worker.index()].unpark();
+    }
+
+    /// I2: publish, fence, then maybe wake one.
+    fn submit(&self) {
+        self.queued.fetch_add(1, Ordering::Release);
+        fence(Ordering::SeqCst);
+        if let Some(worker) = self.idle.worker_to_notify(0) {
+            self.unpark(worker);
+        }
+    }
+
+    fn shut_down(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        for worker in self.idle.wake_all() {
+            self.unpark(worker);
+        }
+    }
+}
+
+fn worker_loop(pool: &Pool, me: WorkerId, items: usize) {
+    let mut searching = false;
+    loop {
+        if pool.shutdown.load(Ordering::SeqCst) {
+            return;
+        }
+        if pool.try_take() {
+            if searching && pool.idle.transition_worker_from_searching() {
+                // I5: the last searcher found work; there may be more.
+                if let Some(worker) = pool.idle.worker_to_notify(0) {
+                    pool.unpark(worker);
+                }
+            }
+            searching = false;
+            if pool.taken.load(Ordering::Relaxed) == items {
+                pool.shut_down();
+                return;
+            }
+            continue;
+        }
+        if !searching && pool.idle.transition_worker_to_searching() {
+            searching = true;
+            continue;
+        }
+        let last_searcher = pool.idle.transition_worker_to_parked(me, searching);
+        fence(Ordering::SeqCst);
+        if last_searcher && pool.queued.load(Ordering::Acquire) > 0 {
+            // I3: work arrived while we were leaving; wake someone (maybe ourselves).
+            if let Some(worker) = pool.idle.worker_to_notify(0) {
+                pool.unpark(worker);
+            }
+        }
+        // I6: sleep until taken off the list (or shut down).
+        while pool.idle.is_parked(me) && !pool.shutdown.load(Ordering::SeqCst) {
+            thread::park();
+        }
+        searching = !pool.shutdown.load(Ordering::SeqCst);
+    }
+}
+
+fn run(items: usize) {
+    let pool = Arc::new(Pool {
+        idle: IdleWorkers::new(&[0, 0]),
+        queued: AtomicUsize::new(0),
+        taken: AtomicUsize::new(0),
+        shutdown: AtomicBool::new(false),
+        threads: Mutex::new(Vec::new()),
+    });
+    let workers: Vec<_> = (0..2)
+        .map(|index| {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || worker_loop(&pool, WorkerId(index), items))
+        })
+        .collect();
+    *pool.threads.lock().expect("no panics in the model") =
+        workers.iter().map(|w| w.thread().clone()).collect();
+    for _ in 0..items {
+        pool.submit();
+    }
+    for worker in workers {
+        worker.join().expect("a worker panicked");
+    }
+    assert_eq!(pool.taken.load(Ordering::Relaxed), items);
+}
+
+#[test]
+fn work_submitted_while_two_workers_go_idle_is_always_taken() {
+    loom::model(|| run(1));
+}
+
+#[test]
+fn two_items_submitted_back_to_back_are_both_taken() {
+    loom::model(|| run(2));
+}
