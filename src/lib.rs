@@ -5,5 +5,8 @@
 //!
 //! Layers available today:
 //! - [`alloc`]: per-NUMA-node slab pools where every message lives (courier-alloc).
+//! - [`mailbox`]: lock-free intrusive mailboxes with priority lanes, capacity, close/drain and
+//!   selective receive (courier-mailbox).
 
 pub use courier_alloc as alloc;
+pub use courier_mailbox as mailbox;
