@@ -15,8 +15,10 @@
 //!   Each `next` is written null by its owner before the swap and non-null exactly once after.
 //! - **M3 (no early release).** The consumer returns a node only after it has read a non-null
 //!   `next` from it. A node with a null `next` may still be the `prev` of a producer in its gap,
-//!   which will write its `next`; so the last node of the list is never returned. To return the
-//!   last node, the consumer first pushes the stub behind it (M2 applies to the stub).
+//!   which will write its `next`. The last node (`tail == head`) is returned only by swinging
+//!   `head` from it back to the stub with one CAS: if that succeeds, no producer holds it as
+//!   `prev`; if it fails, a producer is in its gap (M4). The stub's `next` is set to null before
+//!   the CAS publishes it, as M2 requires of any node.
 //! - **M4 (busy is an outcome).** If `tail.next` is null while `tail` is not `head`, a producer is
 //!   in its gap. `pop` then returns [`LanePop::Busy`] and changes nothing; it never spins. Every
 //!   node behind the gap stays unreachable until the producer's store lands.
@@ -25,8 +27,9 @@
 //!
 //! | field                | who                                   | how                         |
 //! |----------------------|---------------------------------------|-----------------------------|
-//! | `head`               | every producer, the consumer (stub)   | `swap`; the consumer `load`s |
+//! | `head`               | every producer; the consumer          | `swap`; the consumer's CAS   |
 //! | `node.next`, in lane | its pusher (null), the next pusher    | one store each (M2)          |
+//! | `stub.next`, out     | the consumer (null), before its CAS   | store (M3)                   |
 //! | `node.next`, in lane | the consumer                          | `load` (Acquire)             |
 //! | `LaneTail.tail`      | the consumer only (M8 in `mailbox.rs`) | plain                       |
 //! | `LaneTail.stub`      | the consumer reads; set at creation   | plain                        |
@@ -62,8 +65,8 @@ pub(crate) unsafe fn push(head: &AtomicPtr<Link>, node: NonNull<Link>) {
     // ORDERING: Relaxed; published by the AcqRel swap below (M2).
     link.next.store(ptr::null_mut(), Ordering::Relaxed);
     // ORDERING: AcqRel. Release publishes the message written before `push` and the null above;
-    // Acquire pairs with the previous pusher's swap, so its null store to `prev.next` happens
-    // before our store below and cannot overwrite it (M2).
+    // Acquire pairs with the Release of the swap or consumer CAS that installed `prev`, so the
+    // null store to `prev.next` happens before our store below and cannot overwrite it (M2, M3).
     let prev = head.swap(node.as_ptr(), Ordering::AcqRel);
     // SAFETY: `prev` is in the lane with a null `next`, so the consumer does not release it
     // before our store lands (M3); the stub lives as long as the mailbox.
@@ -122,35 +125,37 @@ impl LaneTail {
         unsafe { self.pop_last(head, tail) }
     }
 
-    /// The slow end of `pop`: `tail` has no successor yet. Either it is the last node, and the
-    /// stub goes behind it (M3), or a producer is in its gap (M4).
+    /// The end of `pop` when `tail` has no successor yet: either `tail` is the last node, and
+    /// one CAS swings `head` from it back to the stub (M3), or a producer is in its gap (M4).
+    /// This is the common path of a lightly loaded actor, whose messages arrive one at a time.
     ///
     /// # Safety
     ///
     /// - As for `pop`; `tail` is `self.tail` and is not the stub.
-    #[cold]
+    #[inline]
     unsafe fn pop_last(&mut self, head: &AtomicPtr<Link>, tail: NonNull<Link>) -> LanePop {
-        // ORDERING: Acquire; pairs with the producers' AcqRel swaps. Only the pointer is compared:
-        // a stale value costs one Busy, never a wrong node (the stub push below re-checks).
-        if tail.as_ptr() != head.load(Ordering::Acquire) {
-            return LanePop::Busy;
-        }
-        // SAFETY: the stub is out of the list (tail is not the stub), so the consumer owns it
-        // (M1), and the mailbox keeps it valid; `head` is this lane's head.
-        unsafe { push(head, self.stub) };
-        // SAFETY: `tail` is still in the lane (M1, M3).
-        let tail_link = unsafe { tail.as_ref() };
-        // ORDERING: Acquire; pairs with the Release store to `prev.next` in `push`, ours (of the
-        // stub) or a producer's.
-        let next = tail_link.next.load(Ordering::Acquire);
-        match NonNull::new(next) {
-            Some(next) => {
-                self.tail = next;
+        // SAFETY: the stub is out of the list (`tail` is not the stub), so the consumer owns it
+        // (M1), and the mailbox keeps it valid.
+        let stub_link = unsafe { self.stub.as_ref() };
+        // ORDERING: Relaxed; published by the Release CAS below (M2 for the stub).
+        stub_link.next.store(ptr::null_mut(), Ordering::Relaxed);
+        // ORDERING: Release on success; pairs with the Acquire half of the next pusher's swap,
+        // which returns the stub: our null store above then happens before its store to
+        // `stub.next` (M2). `tail`'s message was acquired through the link that led to it.
+        // Relaxed on failure: a producer swapped after `tail` (M4), and we only report Busy.
+        match head.compare_exchange(
+            tail.as_ptr(),
+            self.stub.as_ptr(),
+            Ordering::Release,
+            Ordering::Relaxed,
+        ) {
+            Ok(_) => {
+                // No pusher holds `tail` as its `prev`: the last swap before our CAS installed
+                // `tail` itself, and every later one returns the stub (M3).
+                self.tail = self.stub;
                 LanePop::Node(tail)
             }
-            // A producer swapped in between our `head` load and the stub push; its store to
-            // `tail.next` is pending (M4). The stub is now in the list behind it.
-            None => LanePop::Busy,
+            Err(_) => LanePop::Busy,
         }
     }
 }

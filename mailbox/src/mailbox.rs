@@ -508,6 +508,16 @@ impl<T: Linked> Mailbox<T> {
     }
 }
 
+impl ConsumerState {
+    /// Pops lane `lane_index`. A `&mut ConsumerState` exists only inside the one `Consumer`.
+    #[inline]
+    fn pop_lane(&mut self, producers: &Producers, lane_index: usize) -> LanePop {
+        // SAFETY: `&mut self` is the one consumer's state (M8), and `heads[lane_index]` is the
+        // head of the lane whose tail is `tails[lane_index]`.
+        unsafe { self.tails[lane_index].pop(&producers.heads[lane_index]) }
+    }
+}
+
 impl<T: Linked> Default for Mailbox<T> {
     fn default() -> Self {
         Self::new()
@@ -622,24 +632,29 @@ impl<'a, T: Linked> Consumer<'a, T> {
         if state.stashed_len != 0 {
             return self.receive(Want::Any);
         }
-        for lane_index in 0..LANE_COUNT {
-            // SAFETY: this is the one consumer (M8); `heads[lane_index]` is that lane's head.
-            let popped = unsafe { state.tails[lane_index].pop(&producers.heads[lane_index]) };
-            match popped {
-                LanePop::Node(link) => {
-                    *pending += MESSAGE_UNIT;
-                    if *pending >= state.commit_threshold {
-                        self.commit();
-                    }
-                    // SAFETY: `link` is the link of a node pushed by `try_push`, still live (M1).
-                    return Pop::Node(unsafe { T::from_link(link) });
+        // Unrolled, so each lane index is a constant and the empty-lane checks stay flat.
+        let popped = match state.pop_lane(producers, 0) {
+            LanePop::Empty => match state.pop_lane(producers, 1) {
+                LanePop::Empty => state.pop_lane(producers, 2),
+                found => found,
+            },
+            found => found,
+        };
+        match popped {
+            LanePop::Node(link) => {
+                *pending += MESSAGE_UNIT;
+                if *pending >= state.commit_threshold {
+                    self.commit();
                 }
-                LanePop::Empty => {}
-                LanePop::Busy => return Pop::Busy,
+                // SAFETY: `link` is the link of a node pushed by `try_push`, still live (M1).
+                Pop::Node(unsafe { T::from_link(link) })
             }
+            LanePop::Empty => {
+                self.commit();
+                Pop::Empty
+            }
+            LanePop::Busy => Pop::Busy,
         }
-        self.commit();
-        Pop::Empty
     }
 
     /// Receives the first message that `predicate` accepts, by priority as [`pop`](Self::pop)
@@ -781,8 +796,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
         }
         loop {
             let (state, producers, _) = self.parts();
-            // SAFETY: this is the one consumer (M8); `heads[lane_index]` is that lane's head.
-            let link = match unsafe { state.tails[lane_index].pop(&producers.heads[lane_index]) } {
+            let link = match state.pop_lane(producers, lane_index) {
                 LanePop::Node(link) => link,
                 LanePop::Empty => return Pop::Empty,
                 LanePop::Busy => return Pop::Busy,

@@ -17,7 +17,7 @@ fn fields_decode_independently() {
 fn capacity_test_catches_full_and_closed_in_one_compare() {
     let capacity = u64::from(CAPACITY_MAX);
     let limit = capacity << OCCUPANCY_SHIFT;
-    let almost_full = (capacity - 1) * OCCUPANCY_UNIT | UNSEEN_MASK;
+    let almost_full = ((capacity - 1) * OCCUPANCY_UNIT) | UNSEEN_MASK;
     assert!(almost_full < limit, "one slot left must pass");
     assert!(capacity * OCCUPANCY_UNIT >= limit, "full must fail");
     assert!(CLOSED_BIT >= limit, "closed must fail even when empty");
