@@ -1,0 +1,124 @@
+//! Throughput of one consumer fed by one or two producer threads, in the same run:
+//! courier-mailbox (normal lane, capacity `Capacity::MAX`) against crossbeam-channel's unbounded
+//! channel and `std::sync::mpsc`.
+//!
+//! Each iteration moves `MESSAGE_COUNT` messages. Mailbox nodes are allocated before the timed
+//! region, as courier-alloc's slab blocks would be; the channels move the same `u64` payload by
+//! value. The mailbox has no parking of its own (that is courier-sched's), so its consumer
+//! yields when it finds the mailbox empty, while the channels' `recv` blocks.
+
+use std::hint::black_box;
+use std::ptr::NonNull;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use courier_benches::mailbox::BenchMessage;
+use courier_mailbox::{Capacity, Mailbox, Pop, Priority};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+const MESSAGE_COUNT: u64 = 100_000;
+
+/// One run: `producer_count` threads push `MESSAGE_COUNT` nodes in all; this thread pops them.
+fn mailbox_run(mailbox: &Mailbox<BenchMessage>, nodes: &mut [Vec<BenchMessage>]) -> u64 {
+    thread::scope(|scope| {
+        for producer_nodes in nodes.iter_mut() {
+            let base = producer_nodes.as_mut_ptr();
+            let len = producer_nodes.len();
+            // A raw pointer is not `Send`; the address is, and the scope keeps the nodes alive.
+            let base_address = base as usize;
+            scope.spawn(move || {
+                let base = base_address as *mut BenchMessage;
+                for index in 0..len {
+                    // SAFETY: `index < len`, so the pointer stays inside this producer's nodes.
+                    let address = unsafe { base.add(index) };
+                    let node = NonNull::new(address).expect("a vector's elements are not null");
+                    // SAFETY: each node is pushed once per run and popped before the next run;
+                    // the scope keeps the vector alive and unmoved.
+                    while unsafe { mailbox.try_push(node, Priority::Normal) }.is_err() {
+                        thread::yield_now();
+                    }
+                }
+            });
+        }
+        // SAFETY: this thread is the mailbox's only consumer.
+        let mut consumer = unsafe { mailbox.consumer_unchecked() };
+        let (mut received, mut sum) = (0, 0_u64);
+        while received < MESSAGE_COUNT {
+            match consumer.pop() {
+                Pop::Node(node) => {
+                    // SAFETY: the node is live (in `nodes`) and ours until the next run.
+                    sum = sum.wrapping_add(unsafe { node.as_ref() }.value);
+                    received += 1;
+                }
+                Pop::Empty | Pop::Busy => thread::yield_now(),
+            }
+        }
+        sum
+    })
+}
+
+fn crossbeam_run(producer_count: u64) -> u64 {
+    let (sender, receiver) = crossbeam_channel::unbounded();
+    thread::scope(|scope| {
+        for producer in 0..producer_count {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                for value in 0..MESSAGE_COUNT / producer_count {
+                    sender.send(producer + value).expect("the receiver lives");
+                }
+            });
+        }
+        drop(sender);
+        receiver.iter().fold(0_u64, u64::wrapping_add)
+    })
+}
+
+fn std_mpsc_run(producer_count: u64) -> u64 {
+    let (sender, receiver) = mpsc::channel();
+    thread::scope(|scope| {
+        for producer in 0..producer_count {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                for value in 0..MESSAGE_COUNT / producer_count {
+                    sender.send(producer + value).expect("the receiver lives");
+                }
+            });
+        }
+        drop(sender);
+        receiver.iter().fold(0_u64, u64::wrapping_add)
+    })
+}
+
+fn throughput(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mpsc_throughput");
+    group.throughput(Throughput::Elements(MESSAGE_COUNT));
+    group.sample_size(20);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(4));
+    for producer_count in [1_u64, 2] {
+        let mailbox = Mailbox::with_capacity(Capacity::MAX);
+        let mut nodes: Vec<Vec<BenchMessage>> = (0..producer_count)
+            .map(|_| (0..MESSAGE_COUNT / producer_count).map(BenchMessage::new).collect())
+            .collect();
+        group.bench_function(format!("courier_mailbox/{producer_count}p"), |b| {
+            b.iter_custom(|iters| {
+                let start = Instant::now();
+                for _ in 0..iters {
+                    black_box(mailbox_run(&mailbox, &mut nodes));
+                }
+                start.elapsed()
+            });
+        });
+        group.bench_function(format!("crossbeam_channel/{producer_count}p"), |b| {
+            b.iter(|| black_box(crossbeam_run(producer_count)));
+        });
+        group.bench_function(format!("std_mpsc/{producer_count}p"), |b| {
+            b.iter(|| black_box(std_mpsc_run(producer_count)));
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, throughput);
+criterion_main!(benches);
