@@ -99,7 +99,11 @@ fn throughput(c: &mut Criterion) {
     for producer_count in [1_u64, 2] {
         let mailbox = Mailbox::with_capacity(Capacity::MAX);
         let mut nodes: Vec<Vec<BenchMessage>> = (0..producer_count)
-            .map(|_| (0..MESSAGE_COUNT / producer_count).map(BenchMessage::new).collect())
+            .map(|_| {
+                (0..MESSAGE_COUNT / producer_count)
+                    .map(BenchMessage::new)
+                    .collect()
+            })
             .collect();
         group.bench_function(format!("courier_mailbox/{producer_count}p"), |b| {
             b.iter_custom(|iters| {

@@ -10,7 +10,7 @@ use crate::topology::hwloc::ThisSystem;
 use crate::{CpuId, Placement, TopologyError, WorkerId};
 
 /// What binding one thread did.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
 pub enum Bind {
     /// The calling thread now runs only on `cpu`.

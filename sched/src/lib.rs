@@ -13,26 +13,41 @@
 //! accounting that wakes a sleeping worker (on the work's node first) only when no other worker
 //! searches. The workers, deques and the actor core build on these.
 
+mod actor;
+mod actor_ref;
 mod actor_state;
 mod bind;
+mod cell;
 mod config;
+mod context;
+mod envelope;
 mod idle;
 mod ids;
+mod metrics;
+mod panic;
 mod placement;
+mod runtime;
 mod sync;
 mod topology;
+mod worker;
 
+pub use actor::{Actor, ActorId, Exit};
+pub use actor_ref::{ActorRef, SendError};
 pub use actor_state::{ActorState, EndTurn, Notify};
 pub use bind::{Bind, BindError, Binder};
 pub use config::{
     ActorSettings, ByteSize, Config, ConfigError, ConfigErrorKind, MemorySettings, Position,
 };
+pub use context::Context;
+pub use courier_mailbox::Priority;
 pub use idle::IdleWorkers;
 pub use ids::{CoreId, CpuId, L3Id, PackageId, PuId, WorkerId};
+pub use metrics::{RuntimeMetrics, WorkerMetrics};
 pub use placement::{
     CpuMapping, NodePlan, Placement, PlanError, StealOrder, StealTier, Victim, WorkerCount,
     WorkerPlan, WorkerSettings,
 };
+pub use runtime::{Runtime, RuntimeError, RuntimeSettings};
 pub use topology::{
     DistanceMatrix, DistanceSource, Node, Pu, Topology, TopologyError, TopologySource,
 };

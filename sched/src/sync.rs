@@ -33,3 +33,13 @@ impl<T> Mutex<T> {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
+
+/// Actor state is reached by one worker at a time (S1 in `actor_state.rs`), not by a lock-free
+/// protocol, so it lives in a plain std cell even under loom (nothing there models it).
+pub(crate) use std::cell::{Cell, RefCell, UnsafeCell};
+/// The runtime's shared flags and counters; not modelled by loom either (the protocols they
+/// rely on are: `ActorState`, `IdleWorkers`, the mailbox and the deques).
+pub(crate) use std::sync::atomic::{
+    AtomicBool as StdAtomicBool, AtomicU64 as StdAtomicU64, AtomicUsize as StdAtomicUsize,
+    Ordering as StdOrdering, fence as std_fence,
+};

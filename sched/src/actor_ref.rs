@@ -1,0 +1,262 @@
+//! `ActorRef<M>`: the typed, cheap-to-clone address of an actor.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::{Duration, Instant};
+
+use courier_alloc::AllocError;
+use courier_mailbox::{Priority, PushError, Pushed};
+
+use crate::ActorId;
+use crate::cell::{ActorPtr, SystemMessage};
+use crate::envelope::{self, TypeTag};
+use crate::worker::with_pools;
+
+/// Why a message was not sent; the message comes back in every case.
+#[derive(PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendError<M> {
+    /// The mailbox holds its capacity of messages.
+    Full(M),
+    /// The actor has stopped (its mailbox is closed).
+    Closed(M),
+    /// No message block could be allocated (the node's pool cap is reached).
+    NoMemory(M),
+}
+
+impl<M> SendError<M> {
+    /// The message that was not sent.
+    pub fn into_inner(self) -> M {
+        match self {
+            SendError::Full(m) | SendError::Closed(m) | SendError::NoMemory(m) => m,
+        }
+    }
+}
+
+impl<M> fmt::Debug for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendError::Full(_) => "Full(..)",
+            SendError::Closed(_) => "Closed(..)",
+            SendError::NoMemory(_) => "NoMemory(..)",
+        })
+    }
+}
+
+impl<M> fmt::Display for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SendError::Full(_) => "the mailbox is full",
+            SendError::Closed(_) => "the actor has stopped",
+            SendError::NoMemory(_) => "no message block could be allocated",
+        })
+    }
+}
+
+impl<M> std::error::Error for SendError<M> {}
+
+/// The address of an actor that handles `M`: `Send + Sync`, cloned with one atomic add.
+///
+/// Sending never blocks a worker thread: a full mailbox hands the message back
+/// ([`SendError::Full`]), as does a stopped actor ([`SendError::Closed`]).
+pub struct ActorRef<M> {
+    ptr: ActorPtr,
+    _message: PhantomData<fn(M)>,
+}
+
+impl<M: Send + 'static> ActorRef<M> {
+    /// Wraps a reference the caller owns (one count of `refs`, C1 of `cell.rs`).
+    pub(crate) fn from_owned(ptr: ActorPtr) -> ActorRef<M> {
+        ActorRef {
+            ptr,
+            _message: PhantomData,
+        }
+    }
+
+    /// The actor's id.
+    #[must_use]
+    pub fn id(&self) -> ActorId {
+        self.ptr.header().id
+    }
+
+    /// Sends at normal priority; never blocks.
+    ///
+    /// # Errors
+    /// [`SendError`] with the message when the mailbox is full, the actor stopped, or no block
+    /// could be allocated.
+    #[inline]
+    pub fn try_send(&self, message: M) -> Result<(), SendError<M>> {
+        self.try_send_with_priority(message, Priority::Normal)
+    }
+
+    /// Sends at a chosen priority lane; never blocks.
+    ///
+    /// # Errors
+    /// As [`ActorRef::try_send`].
+    #[inline]
+    pub fn try_send_with_priority(
+        &self,
+        message: M,
+        priority: Priority,
+    ) -> Result<(), SendError<M>> {
+        let packed = with_pools(|pools| envelope::pack(pools, message, TypeTag::User, priority, 0));
+        let envelope =
+            packed.map_err(|(message, _): (M, AllocError)| SendError::NoMemory(message))?;
+        // SAFETY: the envelope is ours, live until it comes back out of the mailbox, and in no
+        // other mailbox.
+        match unsafe { self.ptr.header().mailbox.try_push(envelope, priority) } {
+            Ok(Pushed::WasEmpty) => {
+                self.ptr.notify();
+                Ok(())
+            }
+            Ok(Pushed::NonEmpty) => Ok(()),
+            Err(PushError::Full(envelope)) => {
+                // SAFETY: a refused envelope is ours again, packed with an `M` just above.
+                Err(SendError::Full(unsafe { envelope::take(envelope) }))
+            }
+            Err(PushError::Closed(envelope)) => {
+                // SAFETY: as above.
+                Err(SendError::Closed(unsafe { envelope::take(envelope) }))
+            }
+        }
+    }
+
+    /// Sends at normal priority. On a worker thread this is [`ActorRef::try_send`]: a worker
+    /// never blocks. On any other thread a full mailbox makes the caller wait (backing off up
+    /// to a millisecond at a time) until there is room or the actor stops: backpressure for
+    /// producers outside the runtime.
+    ///
+    /// # Errors
+    /// [`SendError::Closed`] or [`SendError::NoMemory`] with the message; [`SendError::Full`]
+    /// only on a worker thread.
+    pub fn send(&self, message: M) -> Result<(), SendError<M>> {
+        let mut message = message;
+        let mut wait = Duration::from_micros(1);
+        loop {
+            match self.try_send(message) {
+                Err(SendError::Full(back)) if !crate::worker::on_worker_thread() => {
+                    message = back;
+                    std::thread::park_timeout(wait);
+                    wait = (wait * 2).min(Duration::from_millis(1));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// As [`ActorRef::send`], but gives up once `deadline` passes, handing the message back as
+    /// [`SendError::Full`].
+    ///
+    /// # Errors
+    /// As [`ActorRef::send`], and `Full` at the deadline.
+    pub fn send_until(&self, message: M, deadline: Instant) -> Result<(), SendError<M>> {
+        let mut message = message;
+        loop {
+            match self.try_send(message) {
+                Err(SendError::Full(back))
+                    if !crate::worker::on_worker_thread() && Instant::now() < deadline =>
+                {
+                    message = back;
+                    std::thread::park_timeout(Duration::from_micros(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Stops the actor gracefully: it handles the messages queued before this request, then
+    /// runs `stopped` with [`Exit::Normal`](crate::Exit::Normal); later sends are refused.
+    /// Returns `false` when the actor had already stopped.
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "stopping is the point; the bool is a detail"
+    )]
+    pub fn stop(&self) -> bool {
+        self.send_system(SystemMessage::Stop, Priority::Normal)
+    }
+
+    /// Kills the actor: it stops before handling anything else ([`Exit::Killed`](crate::Exit));
+    /// its queued messages go to dead letters. Returns `false` when it had already stopped.
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "killing is the point; the bool is a detail"
+    )]
+    pub fn kill(&self) -> bool {
+        self.send_system(SystemMessage::Kill, Priority::High)
+    }
+
+    /// Messages waiting in the mailbox now (may lag by a few pops; see courier-mailbox).
+    #[must_use]
+    pub fn mailbox_depth(&self) -> u32 {
+        self.ptr.header().mailbox.depth()
+    }
+
+    /// Whether the actor has stopped (its mailbox is closed).
+    #[must_use]
+    pub fn is_stopped(&self) -> bool {
+        self.ptr.header().mailbox.is_closed()
+    }
+
+    fn send_system(&self, message: SystemMessage, priority: Priority) -> bool {
+        let mut message = message;
+        loop {
+            let packed =
+                with_pools(|pools| envelope::pack(pools, message, TypeTag::System, priority, 0));
+            let Ok(envelope) = packed else { return false };
+            // SAFETY: as in `try_send_with_priority`.
+            match unsafe { self.ptr.header().mailbox.try_push(envelope, priority) } {
+                Ok(Pushed::WasEmpty) => {
+                    self.ptr.notify();
+                    return true;
+                }
+                Ok(Pushed::NonEmpty) => return true,
+                Err(PushError::Closed(envelope)) => {
+                    // SAFETY: a refused envelope is ours again, packed with a `SystemMessage`.
+                    let _refused = unsafe { envelope::take::<SystemMessage>(envelope) };
+                    return false;
+                }
+                // A stop must not be lost to a full mailbox: wait for room (not on a worker:
+                // there it would block the actor that has to make room, so it gives up).
+                Err(PushError::Full(envelope)) => {
+                    // SAFETY: as above.
+                    message = unsafe { envelope::take::<SystemMessage>(envelope) };
+                    if crate::worker::on_worker_thread() {
+                        return false;
+                    }
+                    std::thread::park_timeout(Duration::from_micros(50));
+                }
+            }
+        }
+    }
+}
+
+impl<M> Clone for ActorRef<M> {
+    fn clone(&self) -> Self {
+        self.ptr.retain();
+        ActorRef {
+            ptr: self.ptr,
+            _message: PhantomData,
+        }
+    }
+}
+
+impl<M> Drop for ActorRef<M> {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference and give it up here (C1).
+        unsafe { self.ptr.release() };
+    }
+}
+
+impl<M> fmt::Debug for ActorRef<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActorRef({:?})", self.ptr)
+    }
+}
+
+impl<M> PartialEq for ActorRef<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr == other.ptr
+    }
+}
+
+impl<M> Eq for ActorRef<M> {}

@@ -1,0 +1,380 @@
+//! The actor cell: the state word, the mailbox and the actor, behind one pointer.
+//!
+//! # Protocol
+//!
+//! - **C1** `refs` counts the `ActorRef`s plus one *schedule token* while the actor is queued or
+//!   running. A sender that gets `Notify::Schedule` takes the token (adds one) before it queues
+//!   the actor; a turn that ends idle gives it back. When `refs` reaches zero the cell is freed:
+//!   nobody can send to it and no worker holds it.
+//! - **C2** Only the worker running the actor touches `slot` and the mailbox's consumer side
+//!   (S1 of `actor_state.rs`, M8 of the mailbox).
+//! - **C3** A turn that finds the mailbox empty ends with `end_turn`, then re-checks
+//!   `has_unseen` (M7 of the mailbox): a push that reported `NonEmpty` because of a message this
+//!   turn took but had not committed is seen by that re-check, and the actor runs again.
+//! - **C4** Once the actor has exited, its mailbox is closed; messages still inside (or pushed
+//!   by senders that reserved before the close) are dead-lettered by later turns, each once.
+
+use std::fmt;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use courier_mailbox::{Capacity, Mailbox, Pop};
+
+use crate::envelope::{self, Envelope, TypeTag};
+use crate::panic::{HandlerOutcome, run_handler, run_quietly};
+use crate::runtime::Shared;
+use crate::sync::{StdAtomicUsize, StdOrdering, UnsafeCell, std_fence};
+use crate::worker::Worker;
+use crate::{Actor, ActorId, ActorState, Context, EndTurn, Exit, Notify};
+
+/// Messages of the runtime itself, in the same mailbox as the actor's own.
+#[derive(Debug)]
+pub(crate) enum SystemMessage {
+    /// Stop after the messages queued before this one: `Exit::Normal`.
+    Stop,
+    /// Stop now; queued messages are dead-lettered: `Exit::Killed`.
+    Kill,
+}
+
+/// How a turn ended, for the worker.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum TurnEnd {
+    /// The actor is idle; the worker gives back the schedule token (C1).
+    Idle,
+    /// The actor is owed another turn; the worker queues it again (keeping the token).
+    Requeue,
+}
+
+/// The type-erased part of every cell.
+pub(crate) struct Header {
+    pub(crate) state: ActorState,
+    refs: StdAtomicUsize,
+    pub(crate) mailbox: Mailbox<Envelope>,
+    vtable: &'static Vtable,
+    pub(crate) id: ActorId,
+    /// The node whose injector the actor is queued on when woken from outside.
+    pub(crate) home: u16,
+    pub(crate) runtime: Arc<Shared>,
+}
+
+struct Vtable {
+    run_turn: unsafe fn(ActorPtr, &Worker) -> TurnEnd,
+    drop_cell: unsafe fn(ActorPtr),
+    discard_user: unsafe fn(NonNull<Envelope>),
+}
+
+#[repr(C)]
+struct Cell<A: Actor> {
+    header: Header,
+    slot: UnsafeCell<Slot<A>>,
+}
+
+struct Slot<A> {
+    actor: Option<A>,
+    started: bool,
+    exit: Option<Exit>,
+}
+
+/// A pointer to a live cell (C1 keeps it live while held).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ActorPtr(NonNull<Header>);
+
+// SAFETY: cells are shared between threads by design: every field is either atomic, the
+// mailbox (Sync), immutable after spawn, or reached by one worker at a time (C2).
+unsafe impl Send for ActorPtr {}
+// SAFETY: as above.
+unsafe impl Sync for ActorPtr {}
+
+impl fmt::Debug for ActorPtr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.header().id)
+    }
+}
+
+impl ActorPtr {
+    /// A new cell for `actor`, scheduled (so `started` runs), with one `ActorRef` and the
+    /// schedule token counted (C1).
+    pub(crate) fn new<A: Actor>(
+        actor: A,
+        id: ActorId,
+        home: u16,
+        capacity: Capacity,
+        runtime: Arc<Shared>,
+    ) -> ActorPtr {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: ActorState::scheduled(),
+                refs: StdAtomicUsize::new(2),
+                mailbox: Mailbox::with_capacity(capacity),
+                vtable: vtable::<A>(),
+                id,
+                home,
+                runtime,
+            },
+            slot: UnsafeCell::new(Slot {
+                actor: Some(actor),
+                started: false,
+                exit: None,
+            }),
+        });
+        ActorPtr(NonNull::from(Box::leak(cell)).cast())
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the caller holds a reference or the token (C1), so the cell is live.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// Adds a reference (an `ActorRef` clone, or the schedule token).
+    pub(crate) fn retain(self) {
+        // ORDERING: Relaxed, as `Arc::clone`: the caller already holds a reference.
+        self.header().refs.fetch_add(1, StdOrdering::Relaxed);
+    }
+
+    /// Drops a reference; the last one frees the cell (C1).
+    ///
+    /// # Safety
+    /// - The caller owns the reference it gives up and does not use `self` afterwards.
+    pub(crate) unsafe fn release(self) {
+        // ORDERING: Release, as `Arc::drop`: our uses of the cell happen before its free.
+        if self.header().refs.fetch_sub(1, StdOrdering::Release) == 1 {
+            // ORDERING: Acquire; pairs with every other releaser's Release decrement.
+            std_fence(StdOrdering::Acquire);
+            // SAFETY: that was the last reference: nobody else can reach the cell.
+            unsafe { (self.header().vtable.drop_cell)(self) };
+        }
+    }
+
+    /// Runs one turn on `worker`.
+    ///
+    /// # Safety
+    /// - The caller took the actor from a run queue, with its schedule token (C1, S1).
+    pub(crate) unsafe fn run_turn(self, worker: &Worker) -> TurnEnd {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.header().vtable.run_turn)(self, worker) }
+    }
+
+    /// Records a notification after a push that found the mailbox empty, and queues the actor
+    /// when it was idle, taking the schedule token (C1).
+    pub(crate) fn notify(self) {
+        if self.header().state.notify() == Notify::Schedule {
+            self.retain();
+            self.header().runtime.schedule(self);
+        }
+    }
+
+    /// Drops an undelivered user message of this actor's type (dead letters, shutdown).
+    ///
+    /// # Safety
+    /// - `envelope` is a user message packed for this actor, out of every mailbox.
+    pub(crate) unsafe fn discard_user(self, envelope: NonNull<Envelope>) {
+        // SAFETY: forwarded from the caller.
+        unsafe { (self.header().vtable.discard_user)(envelope) };
+    }
+}
+
+fn vtable<A: Actor>() -> &'static Vtable {
+    const {
+        &Vtable {
+            run_turn: run_turn::<A>,
+            drop_cell: drop_cell::<A>,
+            discard_user: envelope::discard::<A::Msg>,
+        }
+    }
+}
+
+/// One turn of actor `A`: up to the activation budget of messages (S1-S3, C2-C4).
+///
+/// # Safety
+/// As [`ActorPtr::run_turn`].
+unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
+    // SAFETY: the token keeps the cell live (C1); it is a `Cell<A>` (its vtable says so).
+    let cell = unsafe { ptr.0.cast::<Cell<A>>().as_ref() };
+    let header = &cell.header;
+    header.state.start_turn();
+    // SAFETY: only the worker running the actor reaches the slot (C2).
+    let slot = unsafe { &mut *cell.slot.get() };
+    let mut turn = Turn {
+        ptr,
+        worker,
+        handled: 0,
+    };
+    if !slot.started {
+        slot.started = true;
+        let mut ctx = Context::new(ptr, worker);
+        if let Some(actor) = slot.actor.as_mut() {
+            let outcome = run_handler(|| actor.started(&mut ctx));
+            turn.settle(slot, outcome, ctx);
+        }
+    }
+    // SAFETY: the one consumer is the worker running the actor (C2, M8).
+    let mut consumer = unsafe { header.mailbox.consumer_unchecked() };
+    let budget = worker.activation_budget();
+    let end = loop {
+        if turn.handled >= budget {
+            break None;
+        }
+        let popped = if slot.exit.is_some() {
+            consumer.drain_next()
+        } else {
+            consumer.pop()
+        };
+        match popped {
+            Pop::Node(envelope) => {
+                turn.handled += 1;
+                turn.deliver(slot, envelope);
+            }
+            Pop::Empty => break Some(()),
+            Pop::Busy => break None,
+        }
+    };
+    drop(consumer);
+    worker.count_messages(turn.handled);
+    if end.is_none() {
+        header.state.yield_turn();
+        return TurnEnd::Requeue;
+    }
+    match header.state.end_turn() {
+        EndTurn::Reschedule => TurnEnd::Requeue,
+        // C3: re-check after the final commit; a `Schedule` here is our new token.
+        EndTurn::Idle
+            if header.mailbox.has_unseen() && header.state.notify() == Notify::Schedule =>
+        {
+            TurnEnd::Requeue
+        }
+        EndTurn::Idle => TurnEnd::Idle,
+    }
+}
+
+/// The state of one turn.
+struct Turn<'w> {
+    ptr: ActorPtr,
+    worker: &'w Worker,
+    handled: u32,
+}
+
+impl Turn<'_> {
+    /// Hands one message to the actor, or to dead letters once it has exited (C4).
+    fn deliver<A: Actor>(&mut self, slot: &mut Slot<A>, envelope: NonNull<Envelope>) {
+        // SAFETY: a popped envelope is ours, written by `pack` (C2).
+        let type_tag = unsafe { envelope.as_ref() }.type_tag;
+        if type_tag == TypeTag::System {
+            // SAFETY: system envelopes carry a `SystemMessage`.
+            let (system, block) = unsafe { envelope::unpack::<SystemMessage>(envelope) };
+            self.worker.free_block(block);
+            let reason = match system {
+                SystemMessage::Stop => Exit::Normal,
+                SystemMessage::Kill => Exit::Killed,
+            };
+            if slot.exit.is_none() {
+                let ctx = Context::new(self.ptr, self.worker);
+                self.exit(slot, reason, ctx);
+            }
+            return;
+        }
+        if slot.exit.is_some() {
+            // SAFETY: a user envelope of this actor, out of the mailbox.
+            unsafe { self.ptr.discard_user(envelope) };
+            self.ptr.header().runtime.count_dead_letter();
+            return;
+        }
+        // SAFETY: user envelopes of a `Cell<A>` carry `A::Msg` (`ActorRef<A::Msg>::send`).
+        let (message, block) = unsafe { envelope::unpack::<A::Msg>(envelope) };
+        self.worker.free_block(block);
+        let mut ctx = Context::new(self.ptr, self.worker);
+        let Some(actor) = slot.actor.as_mut() else {
+            return;
+        };
+        let outcome = run_handler(|| actor.handle(&mut ctx, message));
+        self.settle(slot, outcome, ctx);
+    }
+
+    /// Applies a handler's outcome: an error, a panic or a stop request ends the actor.
+    fn settle<A: Actor>(
+        &mut self,
+        slot: &mut Slot<A>,
+        outcome: HandlerOutcome<A::Error>,
+        ctx: Context<'_, A>,
+    ) {
+        let reason = match outcome {
+            HandlerOutcome::Ok => match ctx.stop_requested() {
+                Some(reason) => reason,
+                None => return,
+            },
+            HandlerOutcome::Err(error) => Exit::Error {
+                message: error.to_string(),
+            },
+            HandlerOutcome::Panicked(message) => Exit::Panicked { message },
+        };
+        self.exit(slot, reason, ctx);
+    }
+
+    /// Ends the actor: `stopped`, drop its state, close the mailbox (C4).
+    fn exit<A: Actor>(&mut self, slot: &mut Slot<A>, reason: Exit, mut ctx: Context<'_, A>) {
+        if let Some(mut actor) = slot.actor.take() {
+            if let Some(message) = run_quietly(|| actor.stopped(&mut ctx, &reason)) {
+                report_late_panic(self.ptr, "stopped", &message);
+            }
+            if let Some(message) = run_quietly(move || drop(actor)) {
+                report_late_panic(self.ptr, "drop", &message);
+            }
+        }
+        // Closed now or already: either way later pushes are refused (C4).
+        let _closed = self.ptr.header().mailbox.close();
+        self.ptr
+            .header()
+            .runtime
+            .record_exit(self.ptr.header().id, &reason);
+        slot.exit = Some(reason);
+    }
+}
+
+/// A panic in a `stopped` hook or a `Drop` after the actor already exited: nobody is left to
+/// tell but the operator.
+fn report_late_panic(ptr: ActorPtr, what: &str, message: &str) {
+    eprintln!(
+        "courier: {} panicked in {what} after exiting: {message}",
+        ptr.header().id
+    );
+}
+
+/// Frees a cell whose last reference went (C1): whatever is still in the mailbox is
+/// dead-lettered, then the actor's state is dropped.
+///
+/// # Safety
+/// - The caller gave up the last reference: nobody else can reach the cell.
+unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
+    // SAFETY: the cell came from `Box::leak` in `ActorPtr::new` as a `Cell<A>`, and nobody
+    // else can reach it.
+    let mut cell = unsafe { Box::from_raw(ptr.0.cast::<Cell<A>>().as_ptr()) };
+    let runtime = Arc::clone(&cell.header.runtime);
+    let _closed = cell.header.mailbox.close();
+    let mut consumer = cell.header.mailbox.consumer();
+    while let Pop::Node(envelope) = consumer.drain_next() {
+        // SAFETY: an envelope out of this actor's mailbox, packed for it.
+        unsafe { discard_any::<A>(envelope) };
+        runtime.count_dead_letter();
+    }
+    drop(consumer);
+    let slot = cell.slot.get_mut();
+    if let Some(actor) = slot.actor.take()
+        && let Some(message) = run_quietly(move || drop(actor))
+    {
+        eprintln!("courier: dropping {} panicked: {message}", cell.header.id);
+    }
+}
+
+/// Drops an envelope of actor `A`, user or system.
+///
+/// # Safety
+/// - `envelope` was packed for actor `A` and is out of every mailbox.
+pub(crate) unsafe fn discard_any<A: Actor>(envelope: NonNull<Envelope>) {
+    // SAFETY: the caller's envelope is live.
+    if unsafe { envelope.as_ref() }.type_tag == TypeTag::System {
+        // SAFETY: system envelopes carry a `SystemMessage`.
+        unsafe { envelope::discard::<SystemMessage>(envelope) };
+    } else {
+        // SAFETY: user envelopes of actor `A` carry `A::Msg`.
+        unsafe { envelope::discard::<A::Msg>(envelope) };
+    }
+}

@@ -1,0 +1,88 @@
+//! Runtime metrics, readable while the runtime runs.
+
+use crate::WorkerId;
+use crate::sync::{StdAtomicU64, StdOrdering};
+
+/// Counters of one worker. Only the worker writes them (a load and a store, no locked RMW);
+/// anyone reads them.
+#[derive(Debug, Default)]
+pub(crate) struct WorkerCounters {
+    runs: StdAtomicU64,
+    messages: StdAtomicU64,
+    steals: StdAtomicU64,
+    parks: StdAtomicU64,
+    spins: StdAtomicU64,
+}
+
+/// ORDERING: Relaxed everywhere: statistics, written by one thread, that order nothing.
+fn bump(counter: &StdAtomicU64, by: u64) {
+    counter.store(
+        counter.load(StdOrdering::Relaxed) + by,
+        StdOrdering::Relaxed,
+    );
+}
+
+impl WorkerCounters {
+    pub(crate) fn add_run(&self) {
+        bump(&self.runs, 1);
+    }
+
+    pub(crate) fn add_messages(&self, messages: u64) {
+        bump(&self.messages, messages);
+    }
+
+    pub(crate) fn add_steal(&self) {
+        bump(&self.steals, 1);
+    }
+
+    pub(crate) fn add_park(&self) {
+        bump(&self.parks, 1);
+    }
+
+    pub(crate) fn add_spin(&self) {
+        bump(&self.spins, 1);
+    }
+
+    pub(crate) fn snapshot(&self, worker: WorkerId) -> WorkerMetrics {
+        WorkerMetrics {
+            worker,
+            runs: self.runs.load(StdOrdering::Relaxed),
+            messages: self.messages.load(StdOrdering::Relaxed),
+            steals: self.steals.load(StdOrdering::Relaxed),
+            parks: self.parks.load(StdOrdering::Relaxed),
+            spins: self.spins.load(StdOrdering::Relaxed),
+        }
+    }
+}
+
+/// A snapshot of one worker's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WorkerMetrics {
+    /// The worker.
+    pub worker: WorkerId,
+    /// Actor turns run.
+    pub runs: u64,
+    /// Messages handled (and dead-lettered) in those turns.
+    pub messages: u64,
+    /// Successful steals (from other workers or injectors).
+    pub steals: u64,
+    /// Times the worker parked.
+    pub parks: u64,
+    /// Spin rounds while searching before parking.
+    pub spins: u64,
+}
+
+/// A snapshot of the runtime.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuntimeMetrics {
+    /// Per worker, by id.
+    pub workers: Vec<WorkerMetrics>,
+    /// Actors spawned so far.
+    pub actors_spawned: u64,
+    /// Actors that exited so far (any reason).
+    pub actors_exited: u64,
+    /// Of those, the ones whose handler panicked.
+    pub actors_panicked: u64,
+    /// Messages never handled: queued to an actor that exited or was dropped.
+    pub dead_letters: u64,
+}

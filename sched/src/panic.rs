@@ -1,0 +1,58 @@
+//! The one panic boundary, and the guard for runtime critical sections.
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+
+/// What running a piece of actor code came to.
+#[derive(Debug)]
+pub(crate) enum HandlerOutcome<E> {
+    Ok,
+    Err(E),
+    Panicked(String),
+}
+
+/// The one place actor code runs (STYLE.md §4): a panic becomes an outcome, never an unwind
+/// through the worker.
+pub(crate) fn run_handler<E>(handler: impl FnOnce() -> Result<(), E>) -> HandlerOutcome<E> {
+    // AssertUnwindSafe: after a panic the actor's state is dropped, never used again.
+    match panic::catch_unwind(AssertUnwindSafe(handler)) {
+        Ok(Ok(())) => HandlerOutcome::Ok,
+        Ok(Err(error)) => HandlerOutcome::Err(error),
+        Err(payload) => HandlerOutcome::Panicked(panic_message(payload.as_ref())),
+    }
+}
+
+/// Runs code that must not fail (a `stopped` hook, dropping an actor's state): a panic there is
+/// caught and reported, and the caller carries on.
+pub(crate) fn run_quietly(code: impl FnOnce()) -> Option<String> {
+    match run_handler::<()>(|| {
+        code();
+        Ok(())
+    }) {
+        HandlerOutcome::Panicked(message) => Some(message),
+        HandlerOutcome::Ok | HandlerOutcome::Err(()) => None,
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&'static str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}
+
+/// Held across a runtime critical section: a panic there means a broken invariant, so the
+/// process aborts instead of unwinding into an inconsistent runtime (rayon's `AbortIfPanic`).
+pub(crate) struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("courier: a runtime invariant broke during a panic; aborting");
+            std::process::abort();
+        }
+    }
+}

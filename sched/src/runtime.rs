@@ -1,0 +1,454 @@
+//! `Runtime`: the workers, their queues and injectors, and spawning.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::thread::{self, JoinHandle, Thread};
+
+use crossbeam_deque::{Injector, Worker as Deque};
+use crossbeam_utils::CachePadded;
+
+use courier_alloc::PoolSet;
+use courier_mailbox::Capacity;
+
+use crate::cell::ActorPtr;
+use crate::metrics::WorkerCounters;
+use crate::sync::{Mutex, StdAtomicBool, StdAtomicU64, StdOrdering, std_fence};
+use crate::worker::{ActorStealer, Worker, current_worker_of};
+use crate::{
+    Actor, ActorId, ActorRef, Bind, Binder, Config, ConfigError, Exit, IdleWorkers, Placement,
+    PlanError, RuntimeMetrics, Topology, TopologyError, WorkerCount, WorkerId, WorkerSettings,
+};
+
+/// What the workers need from the config, beyond the placement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuntimeSettings {
+    /// Messages an actor handles per turn before it goes to the back of the queue.
+    pub activation_budget: u32,
+    /// Mailbox capacity of a spawned actor.
+    pub mailbox_capacity: Capacity,
+    /// The most actors one steal takes.
+    pub steal_batch_max: usize,
+}
+
+impl Default for RuntimeSettings {
+    fn default() -> Self {
+        RuntimeSettings {
+            activation_budget: 64,
+            mailbox_capacity: Capacity::new(1024).expect("1024 is a valid capacity"),
+            steal_batch_max: 32,
+        }
+    }
+}
+
+/// Why a runtime could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// The topology could not be loaded.
+    Topology(TopologyError),
+    /// The config file is wrong (it names the file, line and key).
+    Config(ConfigError),
+    /// The placement plan could not be made.
+    Plan(PlanError),
+    /// A worker thread could not be started.
+    Thread(std::io::Error),
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuntimeError::Topology(e) => write!(f, "loading the topology: {e}"),
+            RuntimeError::Config(e) => write!(f, "{e}"),
+            RuntimeError::Plan(e) => write!(f, "planning placement: {e}"),
+            RuntimeError::Thread(e) => write!(f, "starting a worker thread: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// What every worker and every actor cell of one runtime shares.
+pub(crate) struct Shared {
+    placement: Placement,
+    settings: RuntimeSettings,
+    stealers: Box<[ActorStealer]>,
+    /// One injector per node, by node number (empty for numbers without workers).
+    injectors: Box<[Injector<ActorPtr>]>,
+    idle: IdleWorkers,
+    threads: OnceLock<Box<[Thread]>>,
+    counters: Box<[CachePadded<WorkerCounters>]>,
+    shutdown: StdAtomicBool,
+    next_actor_id: StdAtomicU64,
+    next_spawn_node: StdAtomicU64,
+    actors_exited: StdAtomicU64,
+    actors_panicked: StdAtomicU64,
+    dead_letters: StdAtomicU64,
+    binds: Mutex<Vec<(WorkerId, Bind)>>,
+}
+
+impl Shared {
+    fn new(placement: Placement, settings: RuntimeSettings, deques: &[Deque<ActorPtr>]) -> Shared {
+        let plans = placement.workers();
+        let nodes_len = plans
+            .iter()
+            .map(|plan| plan.node.index() + 1)
+            .max()
+            .unwrap_or(1);
+        let node_of: Vec<u16> = plans.iter().map(|plan| plan.node.0).collect();
+        Shared {
+            settings,
+            stealers: deques.iter().map(Deque::stealer).collect(),
+            injectors: (0..nodes_len).map(|_| Injector::new()).collect(),
+            idle: IdleWorkers::new(&node_of),
+            threads: OnceLock::new(),
+            counters: plans
+                .iter()
+                .map(|_| CachePadded::new(WorkerCounters::default()))
+                .collect(),
+            shutdown: StdAtomicBool::new(false),
+            next_actor_id: StdAtomicU64::new(1),
+            next_spawn_node: StdAtomicU64::new(0),
+            actors_exited: StdAtomicU64::new(0),
+            actors_panicked: StdAtomicU64::new(0),
+            dead_letters: StdAtomicU64::new(0),
+            binds: Mutex::new(Vec::new()),
+            placement,
+        }
+    }
+
+    pub(crate) fn placement(&self) -> &Placement {
+        &self.placement
+    }
+
+    pub(crate) fn settings(&self) -> &RuntimeSettings {
+        &self.settings
+    }
+
+    pub(crate) fn idle(&self) -> &IdleWorkers {
+        &self.idle
+    }
+
+    pub(crate) fn stealer(&self, worker: usize) -> &ActorStealer {
+        &self.stealers[worker]
+    }
+
+    pub(crate) fn injector(&self, node: usize) -> Option<&Injector<ActorPtr>> {
+        self.injectors.get(node)
+    }
+
+    pub(crate) fn metrics(&self, worker: WorkerId) -> &WorkerCounters {
+        &self.counters[worker.index()]
+    }
+
+    pub(crate) fn is_shut_down(&self) -> bool {
+        // ORDERING: Acquire; pairs with the Release store in `shut_down`.
+        self.shutdown.load(StdOrdering::Acquire)
+    }
+
+    /// Queues an actor that just became runnable, with its schedule token (C1): into the LIFO
+    /// slot of the current worker when that worker is on the actor's home node, else into the
+    /// home node's injector.
+    pub(crate) fn schedule(&self, actor: ActorPtr) {
+        let home = actor.header().home;
+        if let Some(worker) = current_worker_of(self)
+            && worker.node() == home
+        {
+            worker.schedule_local(actor);
+            return;
+        }
+        let injector = usize::from(home).min(self.injectors.len() - 1);
+        self.injectors[injector].push(actor);
+        self.notify_one(home);
+    }
+
+    /// Wakes a parked worker for new work on `node`, if nobody searches (I2).
+    pub(crate) fn notify_one(&self, node: u16) {
+        // ORDERING: SeqCst fence, I2: the work published before this call is ordered before the
+        // SeqCst read of the idle state, against a parker's update; fence; re-scan (I3).
+        std_fence(StdOrdering::SeqCst);
+        if let Some(worker) = self.idle.worker_to_notify(node) {
+            self.unpark(worker);
+        }
+    }
+
+    fn unpark(&self, worker: WorkerId) {
+        if let Some(threads) = self.threads.get() {
+            threads[worker.index()].unpark();
+        }
+    }
+
+    /// Whether any run queue or injector holds an actor (a parker's last re-scan, I3).
+    pub(crate) fn has_queued_work(&self) -> bool {
+        self.injectors.iter().any(|injector| !injector.is_empty())
+            || self.stealers.iter().any(|stealer| !stealer.is_empty())
+    }
+
+    pub(crate) fn spawn_on_node<A: Actor>(
+        self: &Arc<Self>,
+        actor: A,
+        node: u16,
+    ) -> ActorRef<A::Msg> {
+        // ORDERING: Relaxed; ids only need to be unique.
+        let id = ActorId(self.next_actor_id.fetch_add(1, StdOrdering::Relaxed));
+        let capacity = self.settings.mailbox_capacity;
+        let ptr = ActorPtr::new(actor, id, node, capacity, Arc::clone(self));
+        // The new cell holds its schedule token already (C1).
+        self.schedule(ptr);
+        ActorRef::from_owned(ptr)
+    }
+
+    pub(crate) fn count_dead_letter(&self) {
+        // ORDERING: Relaxed; a statistic.
+        self.dead_letters.fetch_add(1, StdOrdering::Relaxed);
+    }
+
+    pub(crate) fn record_exit(&self, _actor: ActorId, reason: &Exit) {
+        // ORDERING: Relaxed; statistics.
+        self.actors_exited.fetch_add(1, StdOrdering::Relaxed);
+        if matches!(reason, Exit::Panicked { .. }) {
+            // ORDERING: Relaxed; a statistic.
+            self.actors_panicked.fetch_add(1, StdOrdering::Relaxed);
+        }
+    }
+}
+
+/// A running scheduler: one pinned worker per planned PU.
+///
+/// Dropping it shuts it down; [`Runtime::shutdown`] does so explicitly.
+pub struct Runtime {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// Starts a runtime as a NUMA config file says.
+    ///
+    /// # Errors
+    /// [`RuntimeError`] when the topology, the plan or a thread cannot be had.
+    pub fn from_config(config: &Config) -> Result<Runtime, RuntimeError> {
+        let topology = config.load_topology().map_err(RuntimeError::Config)?;
+        let placement = config.plan(&topology).map_err(RuntimeError::Config)?;
+        let mailbox_capacity =
+            Capacity::new(config.actors.mailbox_capacity).unwrap_or(Capacity::MAX);
+        let settings = RuntimeSettings {
+            activation_budget: config.actors.activation_budget,
+            mailbox_capacity,
+            steal_batch_max: usize::from(config.workers.steal_batch_max),
+        };
+        Runtime::start(placement, settings)
+    }
+
+    /// Starts `workers` unpinned workers on this machine's topology (more than it has PUs is
+    /// allowed), without spinners: for tests, tools and examples.
+    ///
+    /// # Errors
+    /// As [`Runtime::from_config`].
+    pub fn with_workers(workers: u16) -> Result<Runtime, RuntimeError> {
+        let topology = Topology::this_system().map_err(RuntimeError::Topology)?;
+        let settings = WorkerSettings {
+            count: WorkerCount::Total(workers),
+            oversubscribe: true,
+            pin: false,
+            spinners_per_node: 0,
+            ..WorkerSettings::default()
+        };
+        let placement = Placement::plan(&topology, &settings).map_err(RuntimeError::Plan)?;
+        Runtime::start(placement, RuntimeSettings::default())
+    }
+
+    /// Starts the workers of `placement`, binding each to its CPU when the plan pins.
+    ///
+    /// # Errors
+    /// [`RuntimeError::Thread`] when a worker thread cannot be spawned, and
+    /// [`RuntimeError::Topology`] when pinning needs hwloc and it cannot load this machine.
+    ///
+    /// # Panics
+    /// Never for a plan made by [`Placement::plan`] (at most 65,535 workers).
+    pub fn start(placement: Placement, settings: RuntimeSettings) -> Result<Runtime, RuntimeError> {
+        let deques: Vec<Deque<ActorPtr>> = placement
+            .workers()
+            .iter()
+            .map(|_| Deque::new_fifo())
+            .collect();
+        let spinners = spinner_flags(&placement);
+        let binder = if placement.pin() {
+            Some(Arc::new(Binder::new().map_err(RuntimeError::Topology)?))
+        } else {
+            None
+        };
+        let shared = Arc::new(Shared::new(placement, settings, &deques));
+        let mut runtime = Runtime {
+            shared,
+            threads: Vec::with_capacity(deques.len()),
+        };
+        for ((index, deque), is_spinner) in deques.into_iter().enumerate().zip(spinners) {
+            let id = WorkerId(u16::try_from(index).expect("a plan has at most 65,535 workers"));
+            let (shared, binder) = (Arc::clone(&runtime.shared), binder.clone());
+            let spawned = thread::Builder::new()
+                .name(format!("courier-worker-{index}"))
+                .spawn(move || worker_main(id, &shared, deque, is_spinner, binder.as_deref()));
+            match spawned {
+                Ok(handle) => runtime.threads.push(handle),
+                // Dropping the runtime stops the threads already started (they wait for the
+                // thread table or shutdown).
+                Err(error) => return Err(RuntimeError::Thread(error)),
+            }
+        }
+        let handles: Box<[Thread]> = runtime.threads.iter().map(|t| t.thread().clone()).collect();
+        let _first = runtime.shared.threads.set(handles);
+        // Release the workers: they wait for the table of threads they unpark each other with.
+        for thread in &runtime.threads {
+            thread.thread().unpark();
+        }
+        Ok(runtime)
+    }
+
+    /// Spawns an actor; it runs `started`, then handles its messages. Spawns from outside the
+    /// runtime go round-robin over the nodes.
+    pub fn spawn<A: Actor>(&self, actor: A) -> ActorRef<A::Msg> {
+        let nodes = self.shared.placement.nodes();
+        // ORDERING: Relaxed; only spreads spawns.
+        let turn = self
+            .shared
+            .next_spawn_node
+            .fetch_add(1, StdOrdering::Relaxed);
+        let node = nodes[usize::try_from(turn).unwrap_or(0) % nodes.len()]
+            .node
+            .0;
+        self.shared.spawn_on_node(actor, node)
+    }
+
+    /// Spawns an actor homed on `node` (queued on that node's injector).
+    pub fn spawn_on<A: Actor>(&self, actor: A, node: courier_alloc::NodeId) -> ActorRef<A::Msg> {
+        self.shared.spawn_on_node(actor, node.0)
+    }
+
+    /// The placement the workers run on.
+    #[must_use]
+    pub fn placement(&self) -> &Placement {
+        &self.shared.placement
+    }
+
+    /// How binding each worker to its CPU went.
+    #[must_use]
+    pub fn binds(&self) -> Vec<(WorkerId, Bind)> {
+        self.shared.binds.lock().clone()
+    }
+
+    /// A snapshot of the runtime's counters.
+    #[must_use]
+    pub fn metrics(&self) -> RuntimeMetrics {
+        let shared = &self.shared;
+        RuntimeMetrics {
+            workers: shared
+                .counters
+                .iter()
+                .enumerate()
+                .map(|(index, counters)| {
+                    counters.snapshot(WorkerId(u16::try_from(index).unwrap_or(u16::MAX)))
+                })
+                .collect(),
+            // ORDERING: Relaxed; statistics.
+            actors_spawned: shared.next_actor_id.load(StdOrdering::Relaxed) - 1,
+            actors_exited: shared.actors_exited.load(StdOrdering::Relaxed),
+            actors_panicked: shared.actors_panicked.load(StdOrdering::Relaxed),
+            dead_letters: shared.dead_letters.load(StdOrdering::Relaxed),
+        }
+    }
+
+    /// Stops the workers and waits for them. Actors still queued are released; actors that
+    /// someone still references stay allocated until the last reference goes, and refuse
+    /// nothing until then (their messages are dead-lettered when they are dropped).
+    pub fn shutdown(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        // ORDERING: Release; pairs with the workers' Acquire loads of the flag.
+        self.shared.shutdown.store(true, StdOrdering::Release);
+        for worker in self.shared.idle.wake_all() {
+            self.shared.unpark(worker);
+        }
+        for thread in self.threads.drain(..) {
+            thread.thread().unpark();
+            if thread.join().is_err() {
+                eprintln!("courier: a worker thread panicked outside any actor");
+            }
+        }
+        for injector in &self.shared.injectors {
+            while let Some(actor) = steal_one(injector) {
+                // SAFETY: a queued actor's token is ours now; no worker runs any more.
+                unsafe { actor.release() };
+            }
+        }
+    }
+}
+
+fn steal_one(injector: &Injector<ActorPtr>) -> Option<ActorPtr> {
+    loop {
+        match injector.steal() {
+            crossbeam_deque::Steal::Success(actor) => return Some(actor),
+            crossbeam_deque::Steal::Empty => return None,
+            crossbeam_deque::Steal::Retry => {}
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if !self.threads.is_empty() {
+            self.shut_down();
+        }
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("workers", &self.threads.len())
+            .field("metrics", &self.metrics())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which workers spin before parking: the first `spinners` of each node.
+fn spinner_flags(placement: &Placement) -> Vec<bool> {
+    placement
+        .workers()
+        .iter()
+        .map(|plan| {
+            placement.node(plan.node).is_some_and(|node| {
+                let rank = node
+                    .workers
+                    .iter()
+                    .position(|w| *w == plan.worker)
+                    .unwrap_or(0);
+                rank < usize::from(node.spinners)
+            })
+        })
+        .collect()
+}
+
+fn worker_main(
+    id: WorkerId,
+    shared: &Arc<Shared>,
+    deque: Deque<ActorPtr>,
+    is_spinner: bool,
+    binder: Option<&Binder>,
+) {
+    if let Some(binder) = binder {
+        let bind = binder.bind_current_thread(&shared.placement, id);
+        shared.binds.lock().push((id, bind));
+    }
+    while shared.threads.get().is_none() && !shared.is_shut_down() {
+        thread::park();
+    }
+    let worker = Worker::new(
+        id,
+        Arc::clone(shared),
+        deque,
+        PoolSet::unbound(),
+        is_spinner,
+    );
+    worker.run();
+}

@@ -1,0 +1,362 @@
+//! A worker thread: its LIFO slot, its run queue, stealing in placement order, and parking.
+//!
+//! Where a runnable actor goes (`research/lowlevel.md` §6.2): a send from a worker of the
+//! actor's home node puts it in that worker's LIFO slot (message-passing locality; at most
+//! `LIFO_STREAK_MAX` turns in a row, as tokio caps it), displacing the previous occupant to the
+//! run queue; any other send pushes it to the home node's injector. An idle worker steals in its
+//! placement's order (shared L3, node, node injector, other nodes by distance), becomes a
+//! searcher if the cap allows, spins if it is one of its node's spinners, then parks (I1-I6 of
+//! `idle.rs`).
+
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use crossbeam_deque::{Steal, Stealer, Worker as Deque};
+use crossbeam_utils::Backoff;
+
+use courier_alloc::{Block, PoolSet};
+
+use crate::cell::{ActorPtr, TurnEnd};
+use crate::panic::AbortOnUnwind;
+use crate::runtime::Shared;
+use crate::sync::{Cell, RefCell, StdOrdering, std_fence};
+use crate::{StealTier, WorkerId};
+
+/// Turns in a row an actor may take through the LIFO slot before it goes to the queue's back.
+const LIFO_STREAK_MAX: u8 = 3;
+/// Every this many turns the node injector is polled first, so outside sends never starve.
+const INJECTOR_POLL_INTERVAL: u32 = 61;
+/// Rounds a spinner searches (with backoff) before it parks.
+const SPIN_ROUNDS_MAX: u32 = 200;
+
+thread_local! {
+    static CURRENT: Cell<Option<NonNull<Worker>>> = const { Cell::new(None) };
+    static OUTSIDE_POOLS: RefCell<Option<PoolSet>> = const { RefCell::new(None) };
+}
+
+/// Where a worker looks for work, flattened from its placement's steal order.
+#[derive(Debug)]
+enum Tier {
+    Workers(Vec<usize>),
+    Injector(usize),
+}
+
+/// One worker thread's state. It lives on the thread's stack; handlers reach it through the
+/// thread-local `CURRENT` (to send with its pools and schedule into its LIFO slot), so every
+/// mutable part is a `Cell`/`RefCell`: one thread, no re-entrancy across a borrow.
+pub(crate) struct Worker {
+    id: WorkerId,
+    node: u16,
+    shared: Arc<Shared>,
+    lifo: Cell<Option<ActorPtr>>,
+    lifo_streak: Cell<u8>,
+    local: Deque<ActorPtr>,
+    pools: RefCell<PoolSet>,
+    tick: Cell<u32>,
+    rng: Cell<u32>,
+    tiers: Vec<Tier>,
+    is_spinner: bool,
+}
+
+impl Worker {
+    pub(crate) fn new(
+        id: WorkerId,
+        shared: Arc<Shared>,
+        local: Deque<ActorPtr>,
+        pools: PoolSet,
+        is_spinner: bool,
+    ) -> Worker {
+        let plan = shared.placement().worker(id);
+        let node = plan.node.0;
+        let tiers = plan
+            .steal_order
+            .tiers()
+            .iter()
+            .flat_map(|tier| match tier {
+                StealTier::SharedL3 { workers } | StealTier::SameNode { workers } => {
+                    vec![Tier::Workers(workers.iter().map(|w| w.index()).collect())]
+                }
+                StealTier::NodeInjector { node } => vec![Tier::Injector(node.index())],
+                StealTier::RemoteNode { node, workers, .. } => vec![
+                    Tier::Workers(workers.iter().map(|w| w.index()).collect()),
+                    Tier::Injector(node.index()),
+                ],
+            })
+            .collect();
+        Worker {
+            id,
+            node,
+            shared,
+            lifo: Cell::new(None),
+            lifo_streak: Cell::new(0),
+            local,
+            pools: RefCell::new(pools),
+            tick: Cell::new(0),
+            rng: Cell::new(u32::from(id.0).wrapping_mul(0x9e37_79b9) | 1),
+            tiers,
+            is_spinner,
+        }
+    }
+
+    pub(crate) fn id(&self) -> WorkerId {
+        self.id
+    }
+
+    pub(crate) fn node(&self) -> u16 {
+        self.node
+    }
+
+    pub(crate) fn runtime(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    pub(crate) fn activation_budget(&self) -> u32 {
+        self.shared.settings().activation_budget
+    }
+
+    /// Returns a message block: to this worker's pool when it came from there.
+    pub(crate) fn free_block(&self, block: Block) {
+        self.pools.borrow_mut().free(block);
+    }
+
+    pub(crate) fn count_messages(&self, handled: u32) {
+        self.shared
+            .metrics(self.id)
+            .add_messages(u64::from(handled));
+    }
+
+    /// Runs the worker until the runtime shuts down.
+    pub(crate) fn run(&self) {
+        CURRENT.with(|current| current.set(Some(NonNull::from(self))));
+        let mut searching = false;
+        while !self.shared.is_shut_down() {
+            if let Some(actor) = self.next_local() {
+                self.run_actor(actor, &mut searching);
+                continue;
+            }
+            if !searching {
+                searching = self.shared.idle().transition_worker_to_searching();
+            }
+            if searching && let Some(actor) = self.steal() {
+                self.run_actor(actor, &mut searching);
+                continue;
+            }
+            if self.is_spinner && self.spin(&mut searching) {
+                continue;
+            }
+            self.park(&mut searching);
+        }
+        self.drain_on_exit();
+        CURRENT.with(|current| current.set(None));
+    }
+
+    fn run_actor(&self, actor: ActorPtr, searching: &mut bool) {
+        if *searching {
+            *searching = false;
+            // I5: the last searcher found work; there may be more behind it.
+            if self.shared.idle().transition_worker_from_searching() {
+                self.shared.notify_one(self.node);
+            }
+        }
+        self.shared.metrics(self.id).add_run();
+        // Actor code is caught inside the turn; a panic escaping it is a runtime bug.
+        let guard = AbortOnUnwind;
+        // SAFETY: the actor came out of a run queue with its schedule token (C1).
+        let end = unsafe { actor.run_turn(self) };
+        drop(guard);
+        match end {
+            // SAFETY: the turn ended idle: the token is ours to give back (C1).
+            TurnEnd::Idle => unsafe { actor.release() },
+            TurnEnd::Requeue => {
+                self.local.push(actor);
+                self.shared.notify_one(self.node);
+            }
+        }
+    }
+
+    /// Puts an actor woken by a handler on this worker into the LIFO slot.
+    pub(crate) fn schedule_local(&self, actor: ActorPtr) {
+        if let Some(previous) = self.lifo.replace(Some(actor)) {
+            self.local.push(previous);
+            self.shared.notify_one(self.node);
+        }
+    }
+
+    fn next_local(&self) -> Option<ActorPtr> {
+        let tick = self.tick.get().wrapping_add(1);
+        self.tick.set(tick);
+        if tick.is_multiple_of(INJECTOR_POLL_INTERVAL)
+            && let Some(actor) = self.steal_injector(usize::from(self.node))
+        {
+            return Some(actor);
+        }
+        if let Some(actor) = self.lifo.take() {
+            if self.lifo_streak.get() < LIFO_STREAK_MAX {
+                self.lifo_streak.set(self.lifo_streak.get() + 1);
+                return Some(actor);
+            }
+            self.local.push(actor);
+        }
+        self.lifo_streak.set(0);
+        self.local
+            .pop()
+            .or_else(|| self.steal_injector(usize::from(self.node)))
+    }
+
+    fn steal(&self) -> Option<ActorPtr> {
+        let mut retry = true;
+        while retry {
+            retry = false;
+            for tier in &self.tiers {
+                let found = match tier {
+                    Tier::Workers(workers) => self.steal_from_workers(workers, &mut retry),
+                    Tier::Injector(node) => self.steal_injector(*node),
+                };
+                if found.is_some() {
+                    self.shared.metrics(self.id).add_steal();
+                    return found;
+                }
+            }
+        }
+        None
+    }
+
+    fn steal_from_workers(&self, workers: &[usize], retry: &mut bool) -> Option<ActorPtr> {
+        if workers.is_empty() {
+            return None;
+        }
+        let start = self.next_random() as usize % workers.len();
+        let batch = self.shared.settings().steal_batch_max;
+        for offset in 0..workers.len() {
+            let victim = workers[(start + offset) % workers.len()];
+            if victim == self.id.index() {
+                continue;
+            }
+            match self
+                .shared
+                .stealer(victim)
+                .steal_batch_with_limit_and_pop(&self.local, batch)
+            {
+                Steal::Success(actor) => return Some(actor),
+                Steal::Retry => *retry = true,
+                Steal::Empty => {}
+            }
+        }
+        None
+    }
+
+    fn steal_injector(&self, node: usize) -> Option<ActorPtr> {
+        let injector = self.shared.injector(node)?;
+        let batch = self.shared.settings().steal_batch_max;
+        loop {
+            match injector.steal_batch_with_limit_and_pop(&self.local, batch) {
+                Steal::Success(actor) => return Some(actor),
+                Steal::Empty => return None,
+                Steal::Retry => {}
+            }
+        }
+    }
+
+    /// A spinner searches with backoff for a while before it parks; `true` if it found work.
+    fn spin(&self, searching: &mut bool) -> bool {
+        let backoff = Backoff::new();
+        for _ in 0..SPIN_ROUNDS_MAX {
+            if self.shared.is_shut_down() {
+                return false;
+            }
+            backoff.snooze();
+            self.shared.metrics(self.id).add_spin();
+            if let Some(actor) = self.next_local().or_else(|| self.steal()) {
+                self.run_actor(actor, searching);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Parks until a notifier takes this worker off the sleeper list (I3, I6).
+    fn park(&self, searching: &mut bool) {
+        let idle = self.shared.idle();
+        let last_searcher = idle.transition_worker_to_parked(self.id, *searching);
+        *searching = false;
+        // ORDERING: SeqCst fence, I3: orders our `state` update before the re-scan below,
+        // against a submitter's push; fence(SeqCst); load of `state` (I2).
+        std_fence(StdOrdering::SeqCst);
+        if last_searcher && self.shared.has_queued_work() {
+            self.shared.notify_one(self.node);
+        }
+        while idle.is_parked(self.id) && !self.shared.is_shut_down() {
+            self.shared.metrics(self.id).add_park();
+            std::thread::park();
+        }
+        // A notifier counted us as a searcher when it took us off the list (I4).
+        *searching = !self.shared.is_shut_down();
+    }
+
+    fn next_random(&self) -> u32 {
+        // xorshift32: only spreads steal attempts, needs no quality.
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.set(x);
+        x
+    }
+
+    /// At shutdown: give back the tokens of the actors still queued here (C1).
+    fn drain_on_exit(&self) {
+        let lifo = self.lifo.take();
+        for actor in lifo
+            .into_iter()
+            .chain(std::iter::from_fn(|| self.local.pop()))
+        {
+            // SAFETY: a queued actor's token is ours; it will not run again.
+            unsafe { actor.release() };
+        }
+    }
+}
+
+/// The worker running on this thread, if any (for any runtime).
+fn current() -> Option<NonNull<Worker>> {
+    CURRENT.try_with(Cell::get).ok().flatten()
+}
+
+/// Whether this thread is a worker thread (where sends must never block).
+pub(crate) fn on_worker_thread() -> bool {
+    current().is_some()
+}
+
+/// The worker running on this thread, if it belongs to `shared`'s runtime.
+pub(crate) fn current_worker_of(shared: &Shared) -> Option<&'static Worker> {
+    let worker = current()?;
+    // SAFETY: `CURRENT` is set only while `Worker::run` runs on this thread, with a worker that
+    // outlives that call; callers use the reference within a handler or a send on this thread,
+    // which happen inside that call.
+    let worker = unsafe { worker.as_ref() };
+    std::ptr::eq(Arc::as_ptr(&worker.shared), shared).then_some(worker)
+}
+
+/// Runs `f` with the message pools of this thread: the worker's own on a worker thread, else a
+/// pool set of the thread's own (blocks it hands out go home when freed anywhere).
+pub(crate) fn with_pools<R>(f: impl FnOnce(&mut PoolSet) -> R) -> R {
+    if let Some(worker) = current() {
+        // SAFETY: as in `current_worker_of`.
+        let worker = unsafe { worker.as_ref() };
+        return f(&mut worker.pools.borrow_mut());
+    }
+    let mut f = Some(f);
+    let result = OUTSIDE_POOLS.try_with(|pools| {
+        let mut pools = pools.borrow_mut();
+        let f = f.take().expect("called once");
+        f(pools.get_or_insert_with(PoolSet::unbound))
+    });
+    match result {
+        Ok(result) => result,
+        // The thread is exiting and its pools are gone: use a short-lived set; blocks it hands
+        // out still go home when freed (courier-alloc's abandonment).
+        Err(_) => (f.take().expect("not called yet"))(&mut PoolSet::unbound()),
+    }
+}
+
+/// The stealing side of a worker's run queue.
+pub(crate) type ActorStealer = Stealer<ActorPtr>;

@@ -1,0 +1,373 @@
+//! The actor core end to end: real runtimes, real worker threads.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use courier_mailbox::Capacity;
+use courier_sched::{
+    Actor, ActorRef, Context, Exit, Placement, Runtime, RuntimeSettings, SendError, Topology,
+    WorkerCount, WorkerSettings,
+};
+
+/// Generous: only a hang (a lost message or wake-up) ever reaches it.
+const HANG: Duration = Duration::from_mins(1);
+
+fn size(release: usize) -> usize {
+    if cfg!(debug_assertions) {
+        release / 10
+    } else {
+        release
+    }
+}
+
+struct Player {
+    peer: Option<ActorRef<Ball>>,
+    done: mpsc::Sender<u64>,
+}
+
+enum Ball {
+    Meet(ActorRef<Ball>),
+    Leave,
+    Hit(u64),
+}
+
+impl Actor for Player {
+    type Msg = Ball;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, msg: Ball) -> Result<(), Infallible> {
+        match msg {
+            Ball::Meet(peer) => self.peer = Some(peer),
+            Ball::Leave => self.peer = None,
+            Ball::Hit(0) => self.done.send(0).expect("the test waits"),
+            Ball::Hit(n) => {
+                let peer = self.peer.as_ref().expect("met before the first hit");
+                peer.try_send(Ball::Hit(n - 1)).expect("the peer is alive");
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn ping_pong_between_actors_on_two_workers_completes() {
+    let runtime = Runtime::with_workers(2).unwrap();
+    let (done, finished) = mpsc::channel();
+    let server = runtime.spawn(Player {
+        peer: None,
+        done: done.clone(),
+    });
+    let receiver = runtime.spawn(Player { peer: None, done });
+    server.send(Ball::Meet(receiver.clone())).unwrap();
+    receiver.send(Ball::Meet(server.clone())).unwrap();
+    let hits = size(200_000) as u64;
+    server.send(Ball::Hit(hits)).unwrap();
+    assert_eq!(finished.recv_timeout(HANG).unwrap(), 0);
+    let metrics = runtime.metrics();
+    let handled: u64 = metrics.workers.iter().map(|w| w.messages).sum();
+    assert!(handled >= hits, "{metrics:?}");
+    // The players hold each other's refs: a cycle, broken here.
+    server.send(Ball::Leave).unwrap();
+    receiver.send(Ball::Leave).unwrap();
+    drop((server, receiver));
+    runtime.shutdown();
+}
+
+struct Tally(Arc<AtomicU64>);
+
+impl Actor for Tally {
+    type Msg = u64;
+    type Error = Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u64) -> Result<(), Infallible> {
+        self.0.fetch_add(n, Ordering::Relaxed);
+        ctx.stop();
+        Ok(())
+    }
+}
+
+#[test]
+fn a_hundred_thousand_actors_are_spawned_and_each_handles_its_message() {
+    let runtime = Runtime::with_workers(2).unwrap();
+    let total = Arc::new(AtomicU64::new(0));
+    let actors = size(100_000);
+    let refs: Vec<_> = (0..actors)
+        .map(|_| runtime.spawn(Tally(Arc::clone(&total))))
+        .collect();
+    for actor in &refs {
+        actor.send(1).unwrap();
+    }
+    wait_for(|| total.load(Ordering::Relaxed) == actors as u64);
+    wait_for(|| runtime.metrics().actors_exited == actors as u64);
+    assert!(refs.iter().all(ActorRef::is_stopped));
+    assert_eq!(runtime.metrics().dead_letters, 0);
+    runtime.shutdown();
+}
+
+fn wait_for(condition: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + HANG;
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting");
+        std::thread::yield_now();
+    }
+}
+
+/// Panics on 0, counts everything else, reports how it stopped.
+struct Fragile {
+    handled: Arc<AtomicU64>,
+    exits: mpsc::Sender<Exit>,
+}
+
+impl Actor for Fragile {
+    type Msg = u64;
+    type Error = String;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u64) -> Result<(), String> {
+        match n {
+            0 => panic!("fragile got zero"),
+            u64::MAX => Err("fragile got max".to_owned()),
+            _ => {
+                self.handled.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+        }
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<'_, Self>, reason: &Exit) {
+        self.exits.send(reason.clone()).expect("the test waits");
+    }
+}
+
+#[test]
+fn a_panicking_actor_exits_and_its_worker_keeps_running_others() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let handled = Arc::new(AtomicU64::new(0));
+    let (exits, exited) = mpsc::channel();
+    let fragile = runtime.spawn(Fragile {
+        handled: Arc::clone(&handled),
+        exits: exits.clone(),
+    });
+    let sturdy = runtime.spawn(Fragile {
+        handled: Arc::clone(&handled),
+        exits,
+    });
+    fragile.send(0).unwrap();
+    let reason = exited.recv_timeout(HANG).unwrap();
+    assert_eq!(
+        reason,
+        Exit::Panicked {
+            message: "fragile got zero".to_owned()
+        }
+    );
+    // The one worker survived: the other actor still runs on it.
+    sturdy.send(7).unwrap();
+    wait_for(|| handled.load(Ordering::Relaxed) == 1);
+    assert!(matches!(fragile.send(5), Err(SendError::Closed(5))));
+    sturdy.send(u64::MAX).unwrap();
+    let reason = exited.recv_timeout(HANG).unwrap();
+    assert_eq!(
+        reason,
+        Exit::Error {
+            message: "fragile got max".to_owned()
+        }
+    );
+    assert_eq!(runtime.metrics().actors_panicked, 1);
+    runtime.shutdown();
+}
+
+/// On message 0, meets the test at the barrier (it is now busy), then waits there again until
+/// the test releases it; counts every message.
+struct Gate {
+    barrier: Arc<Barrier>,
+    handled: Arc<AtomicUsize>,
+    exits: mpsc::Sender<Exit>,
+}
+
+impl Actor for Gate {
+    type Msg = u32;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Result<(), Infallible> {
+        if n == 0 {
+            self.barrier.wait();
+            self.barrier.wait();
+        }
+        self.handled.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<'_, Self>, reason: &Exit) {
+        self.exits.send(reason.clone()).expect("the test waits");
+    }
+}
+
+fn gate(
+    runtime: &Runtime,
+) -> (
+    ActorRef<u32>,
+    Arc<Barrier>,
+    Arc<AtomicUsize>,
+    mpsc::Receiver<Exit>,
+) {
+    let barrier = Arc::new(Barrier::new(2));
+    let handled = Arc::new(AtomicUsize::new(0));
+    let (exits, exited) = mpsc::channel();
+    let actor = runtime.spawn(Gate {
+        barrier: Arc::clone(&barrier),
+        handled: Arc::clone(&handled),
+        exits,
+    });
+    (actor, barrier, handled, exited)
+}
+
+#[test]
+fn a_graceful_stop_handles_what_was_queued_before_it_then_refuses() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let (actor, barrier, handled, exited) = gate(&runtime);
+    actor.send(0).unwrap();
+    barrier.wait();
+    for n in 1..=100 {
+        actor.send(n).unwrap();
+    }
+    assert!(actor.stop());
+    assert!(
+        matches!(actor.send(1000), Ok(())),
+        "the stop is not handled yet"
+    );
+    barrier.wait();
+    assert_eq!(exited.recv_timeout(HANG).unwrap(), Exit::Normal);
+    assert_eq!(handled.load(Ordering::Relaxed), 101);
+    // The message sent after the stop request was queued, then dead-lettered at the stop.
+    wait_for(|| runtime.metrics().dead_letters == 1);
+    assert!(matches!(actor.send(7), Err(SendError::Closed(7))));
+    assert!(!actor.stop());
+    runtime.shutdown();
+}
+
+#[test]
+fn a_kill_jumps_the_queue_and_every_queued_message_is_dead_lettered() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let (actor, barrier, handled, exited) = gate(&runtime);
+    actor.send(0).unwrap();
+    barrier.wait();
+    for n in 1..=10 {
+        actor.send(n).unwrap();
+    }
+    assert!(actor.kill());
+    barrier.wait();
+    assert_eq!(exited.recv_timeout(HANG).unwrap(), Exit::Killed);
+    wait_for(|| runtime.metrics().dead_letters == 10);
+    assert_eq!(handled.load(Ordering::Relaxed), 1);
+    runtime.shutdown();
+}
+
+#[test]
+fn a_full_mailbox_hands_the_message_back_intact() {
+    let topology = Topology::this_system().unwrap();
+    let workers = WorkerSettings {
+        count: WorkerCount::Total(1),
+        pin: false,
+        spinners_per_node: 0,
+        ..WorkerSettings::default()
+    };
+    let settings = RuntimeSettings {
+        mailbox_capacity: Capacity::new(4).unwrap(),
+        ..RuntimeSettings::default()
+    };
+    let runtime = Runtime::start(Placement::plan(&topology, &workers).unwrap(), settings).unwrap();
+    let (actor, barrier, handled, _exited) = gate(&runtime);
+    actor.send(0).unwrap();
+    barrier.wait();
+    for n in 1..=4 {
+        actor.try_send(n).unwrap();
+    }
+    match actor.try_send(5) {
+        Err(SendError::Full(5)) => {}
+        other => panic!("expected Full(5), got {other:?}"),
+    }
+    barrier.wait();
+    wait_for(|| handled.load(Ordering::Relaxed) == 5);
+    actor.try_send(5).unwrap();
+    wait_for(|| handled.load(Ordering::Relaxed) == 6);
+    runtime.shutdown();
+}
+
+/// Counts and forwards to the next stage; the last stage reports to the test.
+struct Stage {
+    next: Option<ActorRef<u64>>,
+    sum: Arc<AtomicU64>,
+}
+
+impl Actor for Stage {
+    type Msg = u64;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u64) -> Result<(), Infallible> {
+        match &self.next {
+            Some(next) => next.try_send(n).expect("the next stage keeps up"),
+            None => {
+                self.sum.fetch_add(n, Ordering::Relaxed);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_runtime_on_a_synthetic_four_node_topology_delivers_everything() {
+    let topology = Topology::synthetic("pack:1 numa:4 core:2 pu:1").unwrap();
+    let workers = WorkerSettings {
+        pin: true,
+        spinners_per_node: 0,
+        ..WorkerSettings::default()
+    };
+    let placement = Placement::plan(&topology, &workers).unwrap();
+    assert_eq!(placement.workers().len(), 8);
+    let runtime = Runtime::start(placement, RuntimeSettings::default()).unwrap();
+    // Binding against a synthetic topology is skipped, never reported as done.
+    assert!(
+        runtime
+            .binds()
+            .iter()
+            .all(|(_, bind)| !matches!(bind, courier_sched::Bind::Bound { .. }))
+    );
+    let sum = Arc::new(AtomicU64::new(0));
+    let pipelines: Vec<_> = (0..16)
+        .map(|_| {
+            let last = runtime.spawn(Stage {
+                next: None,
+                sum: Arc::clone(&sum),
+            });
+            runtime.spawn(Stage {
+                next: Some(last),
+                sum: Arc::clone(&sum),
+            })
+        })
+        .collect();
+    let per_pipeline = size(2_000) as u64;
+    for n in 1..=per_pipeline {
+        for pipeline in &pipelines {
+            pipeline.send(n).unwrap();
+        }
+    }
+    let expected = 16 * per_pipeline * (per_pipeline + 1) / 2;
+    wait_for(|| sum.load(Ordering::Relaxed) == expected);
+    runtime.shutdown();
+}
+
+#[test]
+fn refs_outliving_their_runtime_refuse_nothing_silently_and_free_their_messages() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let (actor, barrier, _handled, _exited) = gate(&runtime);
+    actor.send(0).unwrap();
+    barrier.wait();
+    actor.send(1).unwrap();
+    barrier.wait();
+    runtime.shutdown();
+    // No worker runs it any more; the message waits and is freed with the actor.
+    let _ = actor.try_send(2);
+    drop(actor);
+}
