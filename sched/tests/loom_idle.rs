@@ -48,6 +48,7 @@ impl Pool {
     /// I2: publish, fence, then maybe wake one.
     fn submit(&self) {
         self.queued.fetch_add(1, Ordering::Release);
+        // ORDERING: SeqCst fence, I2: publish, fence, then read the idle state.
         fence(Ordering::SeqCst);
         if let Some(worker) = self.idle.worker_to_notify(0) {
             self.unpark(worker);
@@ -55,6 +56,7 @@ impl Pool {
     }
 
     fn shut_down(&self) {
+        // ORDERING: SeqCst; the shutdown flag is the model's own, kept simple and strongest.
         self.shutdown.store(true, Ordering::SeqCst);
         for worker in self.idle.wake_all() {
             self.unpark(worker);
@@ -65,6 +67,7 @@ impl Pool {
 fn worker_loop(pool: &Pool, me: WorkerId, items: usize) {
     let mut searching = false;
     loop {
+        // ORDERING: SeqCst; the model's shutdown flag (see `shut_down`).
         if pool.shutdown.load(Ordering::SeqCst) {
             return;
         }
@@ -87,6 +90,7 @@ fn worker_loop(pool: &Pool, me: WorkerId, items: usize) {
             continue;
         }
         let last_searcher = pool.idle.transition_worker_to_parked(me, searching);
+        // ORDERING: SeqCst fence, I3: the parking update, fence, then the re-scan.
         fence(Ordering::SeqCst);
         if last_searcher && pool.queued.load(Ordering::Acquire) > 0 {
             // I3: work arrived while we were leaving; wake someone (maybe ourselves).
@@ -95,9 +99,11 @@ fn worker_loop(pool: &Pool, me: WorkerId, items: usize) {
             }
         }
         // I6: sleep until taken off the list (or shut down).
+        // ORDERING: SeqCst; the model's shutdown flag (see `shut_down`).
         while pool.idle.is_parked(me) && !pool.shutdown.load(Ordering::SeqCst) {
             thread::park();
         }
+        // ORDERING: SeqCst; the model's shutdown flag (see `shut_down`).
         searching = !pool.shutdown.load(Ordering::SeqCst);
     }
 }
