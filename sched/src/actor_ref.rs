@@ -4,7 +4,6 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
-use courier_alloc::AllocError;
 use courier_mailbox::{Priority, PushError, Pushed};
 
 use crate::ActorId;
@@ -100,8 +99,7 @@ impl<M: Send + 'static> ActorRef<M> {
         priority: Priority,
     ) -> Result<(), SendError<M>> {
         let packed = with_pools(|pools| envelope::pack(pools, message, TypeTag::User, priority, 0));
-        let envelope =
-            packed.map_err(|(message, _): (M, AllocError)| SendError::NoMemory(message))?;
+        let envelope = packed.map_err(SendError::NoMemory)?;
         // SAFETY: the envelope is ours, live until it comes back out of the mailbox, and in no
         // other mailbox.
         match unsafe { self.ptr.header().mailbox.try_push(envelope, priority) } {

@@ -7,7 +7,7 @@
 use std::mem::size_of;
 use std::ptr::NonNull;
 
-use courier_alloc::{AllocError, Block, CACHE_LINE_BYTES, HEADER_SIZE_BYTES, PoolSet, SizeClass};
+use courier_alloc::{Block, CACHE_LINE_BYTES, HEADER_SIZE_BYTES, PoolSet, SizeClass};
 use courier_mailbox::{Link, Linked, Priority};
 
 /// What an envelope carries.
@@ -75,17 +75,17 @@ const fn class_for<M>() -> SizeClass {
 }
 
 /// Packs `message` into a block from `pools`: header, then the value inline or boxed. Hands the
-/// message back when no block can be had.
+/// message back when no block can be had (the node's pool cap is reached).
 pub(crate) fn pack<M>(
     pools: &mut PoolSet,
     message: M,
     type_tag: TypeTag,
     priority: Priority,
     correlation: u64,
-) -> Result<NonNull<Envelope>, (M, AllocError)> {
-    let block = match pools.try_alloc(class_for::<M>()) {
-        Ok(block) => block,
-        Err(error) => return Err((message, error)),
+) -> Result<NonNull<Envelope>, M> {
+    // The allocation error (a node cap reached) is reported as `SendError::NoMemory`.
+    let Ok(block) = pools.try_alloc(class_for::<M>()) else {
+        return Err(message);
     };
     let base = block.into_raw();
     let payload = payload_ptr(base);

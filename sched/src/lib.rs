@@ -23,6 +23,7 @@ mod context;
 mod envelope;
 mod idle;
 mod ids;
+mod local;
 mod metrics;
 mod panic;
 mod placement;
@@ -42,6 +43,7 @@ pub use context::Context;
 pub use courier_mailbox::Priority;
 pub use idle::IdleWorkers;
 pub use ids::{CoreId, CpuId, L3Id, PackageId, PuId, WorkerId};
+pub use local::LocalRuntime;
 pub use metrics::{RuntimeMetrics, WorkerMetrics};
 pub use placement::{
     CpuMapping, NodePlan, Placement, PlanError, StealOrder, StealTier, Victim, WorkerCount,

@@ -87,7 +87,11 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn new(placement: Placement, settings: RuntimeSettings, deques: &[Deque<ActorPtr>]) -> Shared {
+    pub(crate) fn new(
+        placement: Placement,
+        settings: RuntimeSettings,
+        deques: &[Deque<ActorPtr>],
+    ) -> Shared {
         let plans = placement.workers();
         let nodes_len = plans
             .iter()
@@ -195,6 +199,36 @@ impl Shared {
         // The new cell holds its schedule token already (C1).
         self.schedule(ptr);
         ActorRef::from_owned(ptr)
+    }
+
+    /// Marks the runtime shut down and releases the actors still in the injectors (C1).
+    pub(crate) fn shut_down_queues(&self) {
+        // ORDERING: Release; pairs with the workers' Acquire loads of the flag.
+        self.shutdown.store(true, StdOrdering::Release);
+        for injector in &self.injectors {
+            while let Some(actor) = steal_one(injector) {
+                // SAFETY: a queued actor's token is ours now; no worker runs it any more.
+                unsafe { actor.release() };
+            }
+        }
+    }
+
+    pub(crate) fn metrics_snapshot(&self) -> RuntimeMetrics {
+        RuntimeMetrics {
+            workers: self
+                .counters
+                .iter()
+                .enumerate()
+                .map(|(index, counters)| {
+                    counters.snapshot(WorkerId(u16::try_from(index).unwrap_or(u16::MAX)))
+                })
+                .collect(),
+            // ORDERING: Relaxed; statistics.
+            actors_spawned: self.next_actor_id.load(StdOrdering::Relaxed) - 1,
+            actors_exited: self.actors_exited.load(StdOrdering::Relaxed),
+            actors_panicked: self.actors_panicked.load(StdOrdering::Relaxed),
+            dead_letters: self.dead_letters.load(StdOrdering::Relaxed),
+        }
     }
 
     pub(crate) fn count_dead_letter(&self) {
@@ -338,22 +372,7 @@ impl Runtime {
     /// A snapshot of the runtime's counters.
     #[must_use]
     pub fn metrics(&self) -> RuntimeMetrics {
-        let shared = &self.shared;
-        RuntimeMetrics {
-            workers: shared
-                .counters
-                .iter()
-                .enumerate()
-                .map(|(index, counters)| {
-                    counters.snapshot(WorkerId(u16::try_from(index).unwrap_or(u16::MAX)))
-                })
-                .collect(),
-            // ORDERING: Relaxed; statistics.
-            actors_spawned: shared.next_actor_id.load(StdOrdering::Relaxed) - 1,
-            actors_exited: shared.actors_exited.load(StdOrdering::Relaxed),
-            actors_panicked: shared.actors_panicked.load(StdOrdering::Relaxed),
-            dead_letters: shared.dead_letters.load(StdOrdering::Relaxed),
-        }
+        self.shared.metrics_snapshot()
     }
 
     /// Stops the workers and waits for them. Actors still queued are released; actors that
@@ -375,12 +394,7 @@ impl Runtime {
                 eprintln!("courier: a worker thread panicked outside any actor");
             }
         }
-        for injector in &self.shared.injectors {
-            while let Some(actor) = steal_one(injector) {
-                // SAFETY: a queued actor's token is ours now; no worker runs any more.
-                unsafe { actor.release() };
-            }
-        }
+        self.shared.shut_down_queues();
     }
 }
 

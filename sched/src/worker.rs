@@ -19,7 +19,7 @@ use courier_alloc::{Block, PoolSet};
 use crate::cell::{ActorPtr, TurnEnd};
 use crate::panic::AbortOnUnwind;
 use crate::runtime::Shared;
-use crate::sync::{Cell, RefCell, StdOrdering, std_fence};
+use crate::sync::{Cell, RefCell, StdOrdering, UnsafeCell, std_fence};
 use crate::{StealTier, WorkerId};
 
 /// Turns in a row an actor may take through the LIFO slot before it goes to the queue's back.
@@ -43,7 +43,10 @@ enum Tier {
 
 /// One worker thread's state. It lives on the thread's stack; handlers reach it through the
 /// thread-local `CURRENT` (to send with its pools and schedule into its LIFO slot), so every
-/// mutable part is a `Cell`/`RefCell`: one thread, no re-entrancy across a borrow.
+/// mutable part is a `Cell` or an `UnsafeCell`: one thread, and
+///
+/// - **W1** `pools` is borrowed mutably only inside `with_pools` and `free_block`, which run
+///   allocator code and never user code, so no two borrows of it overlap.
 pub(crate) struct Worker {
     id: WorkerId,
     node: u16,
@@ -51,7 +54,7 @@ pub(crate) struct Worker {
     lifo: Cell<Option<ActorPtr>>,
     lifo_streak: Cell<u8>,
     local: Deque<ActorPtr>,
-    pools: RefCell<PoolSet>,
+    pools: UnsafeCell<PoolSet>,
     tick: Cell<u32>,
     rng: Cell<u32>,
     tiers: Vec<Tier>,
@@ -90,7 +93,7 @@ impl Worker {
             lifo: Cell::new(None),
             lifo_streak: Cell::new(0),
             local,
-            pools: RefCell::new(pools),
+            pools: UnsafeCell::new(pools),
             tick: Cell::new(0),
             rng: Cell::new(u32::from(id.0).wrapping_mul(0x9e37_79b9) | 1),
             tiers,
@@ -116,7 +119,8 @@ impl Worker {
 
     /// Returns a message block: to this worker's pool when it came from there.
     pub(crate) fn free_block(&self, block: Block) {
-        self.pools.borrow_mut().free(block);
+        // SAFETY: W1: no other borrow of the pools is live; this one ends before we return.
+        unsafe { &mut *self.pools.get() }.free(block);
     }
 
     pub(crate) fn count_messages(&self, handled: u32) {
@@ -148,6 +152,18 @@ impl Worker {
         }
         self.drain_on_exit();
         CURRENT.with(|current| current.set(None));
+    }
+
+    /// Runs actors on the calling thread until none is runnable (a [`LocalRuntime`] turn).
+    ///
+    /// [`LocalRuntime`]: crate::LocalRuntime
+    pub(crate) fn run_until_idle(&self) {
+        let previous = CURRENT.with(|current| current.replace(Some(NonNull::from(self))));
+        let mut searching = false;
+        while let Some(actor) = self.next_local().or_else(|| self.steal()) {
+            self.run_actor(actor, &mut searching);
+        }
+        CURRENT.with(|current| current.set(previous));
     }
 
     fn run_actor(&self, actor: ActorPtr, searching: &mut bool) {
@@ -304,7 +320,7 @@ impl Worker {
     }
 
     /// At shutdown: give back the tokens of the actors still queued here (C1).
-    fn drain_on_exit(&self) {
+    pub(crate) fn drain_on_exit(&self) {
         let lifo = self.lifo.take();
         for actor in lifo
             .into_iter()
@@ -342,7 +358,9 @@ pub(crate) fn with_pools<R>(f: impl FnOnce(&mut PoolSet) -> R) -> R {
     if let Some(worker) = current() {
         // SAFETY: as in `current_worker_of`.
         let worker = unsafe { worker.as_ref() };
-        return f(&mut worker.pools.borrow_mut());
+        // SAFETY: W1: `f` packs a message (allocator code only), so no other borrow of the
+        // pools is live while it runs.
+        return f(unsafe { &mut *worker.pools.get() });
     }
     let mut f = Some(f);
     let result = OUTSIDE_POOLS.try_with(|pools| {
