@@ -9,6 +9,7 @@ use courier_mailbox::{Priority, PushError, Pushed};
 use crate::ActorId;
 use crate::cell::{ActorPtr, SystemMessage};
 use crate::envelope::{self, TypeTag};
+use crate::reply::{self, Reply, ReplyTo};
 use crate::worker::with_pools;
 
 /// Why a message was not sent; the message comes back in every case.
@@ -117,6 +118,41 @@ impl<M: Send + 'static> ActorRef<M> {
                 Err(SendError::Closed(unsafe { envelope::take(envelope) }))
             }
         }
+    }
+
+    /// Asks: builds a request carrying a [`ReplyTo`] and sends it (as [`ActorRef::try_send`]);
+    /// the returned [`Reply`] waits for the answer with a timeout, or is awaited.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use courier_sched::{Actor, Context, ReplyTo, Runtime};
+    ///
+    /// struct Adder;
+    /// impl Actor for Adder {
+    ///     type Msg = (u64, u64, ReplyTo<u64>);
+    ///     type Error = std::convert::Infallible;
+    ///     fn handle(&mut self, _: &mut Context<'_, Self>, msg: Self::Msg) -> Result<(), Self::Error> {
+    ///         let (a, b, reply) = msg;
+    ///         reply.send(a + b);
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let runtime = Runtime::with_workers(1).unwrap();
+    /// let adder = runtime.spawn(Adder);
+    /// let sum = adder.ask(|reply| (2, 3, reply)).unwrap();
+    /// assert_eq!(sum.wait_timeout(Duration::from_secs(10)), Ok(5));
+    /// runtime.shutdown();
+    /// ```
+    ///
+    /// # Errors
+    /// [`SendError`] with the request when it could not be sent.
+    pub fn ask<R>(&self, request: impl FnOnce(ReplyTo<R>) -> M) -> Result<Reply<R>, SendError<M>> {
+        let probe_target = self.clone();
+        let probe = Box::new(move || (probe_target.is_stopped(), probe_target.mailbox_depth()));
+        let (reply_to, reply) = reply::pair(self.id(), probe);
+        self.try_send(request(reply_to))?;
+        Ok(reply)
     }
 
     /// Sends at normal priority. On a worker thread this is [`ActorRef::try_send`]: a worker

@@ -402,6 +402,9 @@ mod tests {
         let cell_bytes = size_of::<Cell<Idle>>();
         let mailbox_bytes = size_of::<Mailbox<Envelope>>();
         eprintln!("cell: {cell_bytes} B (mailbox {mailbox_bytes} B) + 24 B of stub links");
-        assert!(cell_bytes <= 768, "an idle actor's cell grew to {cell_bytes} B");
+        assert!(
+            cell_bytes <= 768,
+            "an idle actor's cell grew to {cell_bytes} B"
+        );
     }
 }

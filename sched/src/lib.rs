@@ -27,6 +27,7 @@ mod local;
 mod metrics;
 mod panic;
 mod placement;
+mod reply;
 mod runtime;
 mod sync;
 mod topology;
@@ -49,6 +50,7 @@ pub use placement::{
     CpuMapping, NodePlan, Placement, PlanError, StealOrder, StealTier, Victim, WorkerCount,
     WorkerPlan, WorkerSettings,
 };
+pub use reply::{AskError, Reply, ReplyTo};
 pub use runtime::{Runtime, RuntimeError, RuntimeSettings};
 pub use topology::{
     DistanceMatrix, DistanceSource, Node, Pu, Topology, TopologyError, TopologySource,
