@@ -75,11 +75,12 @@ impl CallContext {
 #[derive(Clone)]
 pub struct ProgressReporter {
     key: CallKey,
-    events: Option<Sender<Event>>,
+    /// The writer's events and the progress credits; `None` without a progress token.
+    events: Option<(Sender<Event>, Sender<()>)>,
 }
 
 impl ProgressReporter {
-    pub(crate) fn new(key: CallKey, events: Option<Sender<Event>>) -> Self {
+    pub(crate) fn new(key: CallKey, events: Option<(Sender<Event>, Sender<()>)>) -> Self {
         Self { key, events }
     }
 
@@ -89,9 +90,13 @@ impl ProgressReporter {
         self.events.is_some()
     }
 
-    /// Reports `progress` (of `total`, if known), with an optional message.
+    /// Reports `progress` (of `total`, if known), with an optional message. Never blocks: when
+    /// the writer is far behind, the report is dropped (progress is advisory).
     pub fn report(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
-        if let Some(events) = &self.events {
+        if let Some((events, credits)) = &self.events {
+            if credits.try_send(()).is_err() {
+                return;
+            }
             // The writer side is gone only when the server has stopped: nothing to tell.
             let _ = events.send(Event::Progress {
                 key: self.key,

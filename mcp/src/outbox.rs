@@ -21,6 +21,20 @@ use crate::protocol::{Era, SUBSCRIPTION_ID_KEY, decorate_modern};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct CallKey(pub(crate) u64);
 
+/// How much may wait for the writer. Each bound is a bounded channel of tokens: a producer puts
+/// a token in before it sends its event, and the writer takes one out when it has handled the
+/// event. So a client that does not read its responses stops the reader (and so the reading of
+/// more requests) instead of growing a queue, and progress reports beyond the bound are dropped.
+#[derive(Debug)]
+pub(crate) struct Credits {
+    /// Tool calls in flight (the reader blocks on a full one: backpressure).
+    pub(crate) calls: Receiver<()>,
+    /// Messages from the reader not yet written (the reader blocks on a full one).
+    pub(crate) writes: Receiver<()>,
+    /// Progress reports not yet handled (reporters drop theirs on a full one).
+    pub(crate) progress: Receiver<()>,
+}
+
 /// A call the reader has dispatched.
 #[derive(Debug)]
 pub(crate) struct Started {
@@ -36,13 +50,14 @@ pub(crate) struct Started {
 /// What the writer thread is told.
 #[derive(Debug)]
 pub(crate) enum Event {
-    /// A complete message to write as is (answers the reader computed itself).
+    /// A complete message to write as is (answers the reader computed itself); holds a write
+    /// credit.
     Write(Value),
     /// A tool call was dispatched (sent before the handler sees it).
     Started(Box<Started>),
     /// A call's result.
     Finished { key: CallKey, result: ToolResult },
-    /// A call's progress.
+    /// A call's progress; holds a progress credit.
     Progress {
         key: CallKey,
         progress: f64,
@@ -75,7 +90,7 @@ struct InFlight {
 pub(crate) struct Outbox<W: Write> {
     out: BufWriter<W>,
     events: Receiver<Event>,
-    slots: Receiver<()>,
+    credits: Credits,
     in_flight: HashMap<CallKey, InFlight>,
     legacy_initialized: bool,
     subscriptions: Vec<RequestId>,
@@ -88,14 +103,14 @@ impl<W: Write> Outbox<W> {
     pub(crate) fn new(
         out: W,
         events: Receiver<Event>,
-        slots: Receiver<()>,
+        credits: Credits,
         server_info: Value,
         shutdown_grace: Duration,
     ) -> Self {
         Self {
             out: BufWriter::with_capacity(64 * 1024, out),
             events,
-            slots,
+            credits,
             in_flight: HashMap::new(),
             legacy_initialized: false,
             subscriptions: Vec::new(),
@@ -156,7 +171,10 @@ impl<W: Write> Outbox<W> {
 
     fn handle(&mut self, event: Event) -> io::Result<()> {
         match event {
-            Event::Write(message) => self.write(&message),
+            Event::Write(message) => {
+                let _ = self.credits.writes.try_recv();
+                self.write(&message)
+            }
             Event::Started(started) => {
                 let Started {
                     key,
@@ -191,7 +209,10 @@ impl<W: Write> Outbox<W> {
                 progress,
                 total,
                 message,
-            } => self.progress(key, progress, total, message),
+            } => {
+                let _ = self.credits.progress.try_recv();
+                self.progress(key, progress, total, message)
+            }
             Event::Cancel(id) => {
                 self.cancel(&id);
                 Ok(())
@@ -214,8 +235,8 @@ impl<W: Write> Outbox<W> {
     /// Takes a call out of the table and frees its slot.
     fn remove(&mut self, key: CallKey) -> Option<InFlight> {
         let call = self.in_flight.remove(&key)?;
-        // The reader sent a slot token before it sent `Started`, so one is there.
-        let _ = self.slots.try_recv();
+        // The reader put a call credit in before it sent `Started`, so one is there.
+        let _ = self.credits.calls.try_recv();
         Some(call)
     }
 

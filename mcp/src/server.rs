@@ -13,10 +13,16 @@ use crate::call::{CallContext, CancelToken, ProgressReporter, RawResponder};
 use crate::error::BridgeError;
 use crate::framing::{Frame, LineReader};
 use crate::jsonrpc::{self, Incoming, RequestId};
-use crate::outbox::{CallKey, Event, Outbox, Started};
+use crate::outbox::{CallKey, Credits, Event, Outbox, Started};
 use crate::protocol::{self, Era, LEGACY_VERSIONS, MODERN_VERSION};
 use crate::registry::Registry;
 use crate::sync::{AtomicBool, Ordering};
+
+/// The most answers the reader may queue for the writer before it waits (and stops reading).
+const WRITES_QUEUED_MAX: usize = 1024;
+
+/// The most progress reports that may wait for the writer; more are dropped.
+const PROGRESS_QUEUED_MAX: usize = 1024;
 
 /// How a server behaves. Start from [`ServerConfig::default`] and change what you need.
 #[derive(Clone, Debug)]
@@ -161,14 +167,21 @@ impl Server {
     /// When the writer thread panics (a bug).
     pub fn serve<R: Read, W: Write + Send>(&self, input: R, output: W) -> Result<(), BridgeError> {
         let (events, events_rx) = crossbeam_channel::unbounded();
-        let (slots, slots_rx) = crossbeam_channel::bounded(self.config.in_flight_max);
+        let (call_credits, calls_rx) = crossbeam_channel::bounded(self.config.in_flight_max);
+        let (write_credits, writes_rx) = crossbeam_channel::bounded(WRITES_QUEUED_MAX);
+        let (progress_credits, progress_rx) = crossbeam_channel::bounded(PROGRESS_QUEUED_MAX);
+        let credits = Credits {
+            calls: calls_rx,
+            writes: writes_rx,
+            progress: progress_rx,
+        };
         let listener = self.registry.listen(events.clone());
         let writer_failed = Arc::new(AtomicBool::new(false));
         let result = thread::scope(|scope| {
             let outbox = Outbox::new(
                 output,
                 events_rx,
-                slots_rx,
+                credits,
                 self.server_info(),
                 self.config.shutdown_grace,
             );
@@ -187,7 +200,9 @@ impl Server {
             let mut reader = Reader {
                 server: self,
                 events: events.clone(),
-                slots,
+                call_credits,
+                write_credits,
+                progress_credits,
                 initialized: false,
                 next_key: 0,
                 writer_failed: &writer_failed,
@@ -219,7 +234,9 @@ impl Server {
 struct Reader<'a> {
     server: &'a Server,
     events: Sender<Event>,
-    slots: Sender<()>,
+    call_credits: Sender<()>,
+    write_credits: Sender<()>,
+    progress_credits: Sender<()>,
     initialized: bool,
     next_key: u64,
     writer_failed: &'a AtomicBool,
@@ -285,8 +302,10 @@ impl Reader<'_> {
         }
     }
 
+    /// Queues `message` for the writer; blocks while [`WRITES_QUEUED_MAX`] are queued (the
+    /// client is not reading). False when the writer is gone.
     fn write(&self, message: Value) -> bool {
-        self.events.send(Event::Write(message)).is_ok()
+        self.write_credits.send(()).is_ok() && self.events.send(Event::Write(message)).is_ok()
     }
 
     fn handle_request(
@@ -455,14 +474,16 @@ impl Reader<'_> {
             .filter(|token| token.is_string() || token.is_i64() || token.is_u64())
             .cloned();
         // Backpressure: at the in-flight bound this blocks, and so nothing more is read.
-        if self.slots.send(()).is_err() {
+        if self.call_credits.send(()).is_err() {
             return Ok(()); // the writer is gone; the loop ends at the next check
         }
         let key = CallKey(self.next_key);
         self.next_key += 1;
         let cancel = CancelToken::new();
         let timeout = tool.timeout().unwrap_or(self.server.config.tool_timeout);
-        let progress_events = progress_token.is_some().then(|| self.events.clone());
+        let progress_events = progress_token
+            .is_some()
+            .then(|| (self.events.clone(), self.progress_credits.clone()));
         let started = Started {
             key,
             id: id.clone(),

@@ -792,3 +792,86 @@ fn at_eof_calls_still_running_after_the_grace_are_cancelled_without_a_response()
     assert_eq!(rest, Vec::<Value>::new());
     assert_eq!(fixture.observed.recv_timeout(common::PATIENCE), Ok(true));
 }
+
+/// Counts the bytes the server has read.
+struct Counting<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let len = self.inner.read(buf)?;
+        self.read
+            .fetch_add(len, std::sync::atomic::Ordering::Relaxed);
+        Ok(len)
+    }
+}
+
+/// Blocks every write until the gate opens: a client that does not read its stdout.
+struct Gated<W> {
+    inner: W,
+    open: Receiver<()>,
+    opened: bool,
+}
+
+impl<W: std::io::Write> std::io::Write for Gated<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !self.opened {
+            let _ = self.open.recv();
+            self.opened = true;
+        }
+        self.inner.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[test]
+fn a_client_that_does_not_read_its_responses_stops_the_server_reading() {
+    use std::io::{BufRead, Write};
+    const PINGS: i64 = 3000;
+    let (input_reader, mut input) = std::io::pipe().unwrap();
+    let (output_reader, output_writer) = std::io::pipe().unwrap();
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (open, gate) = crossbeam_channel::bounded(1);
+    let counting = Counting {
+        inner: input_reader,
+        read: read.clone(),
+    };
+    let gated = Gated {
+        inner: output_writer,
+        open: gate,
+        opened: false,
+    };
+    let server = std::thread::spawn(move || {
+        courier_mcp::Server::new(Registry::new()).serve(counting, gated)
+    });
+    let pad = "p".repeat(200);
+    let feeder = std::thread::spawn(move || {
+        for id in 0..PINGS {
+            let line = request(id, "ping", json!({ "pad": pad }));
+            writeln!(input, "{line}").unwrap();
+        }
+    });
+    let total_bytes = 3000 * 250;
+    // Give an unbounded server time to read everything; a bounded one stops far short.
+    let (_never, nothing) = crossbeam_channel::bounded::<()>(1);
+    let _ = nothing.recv_timeout(Duration::from_millis(500));
+    let read_bytes = read.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        read_bytes < total_bytes / 2,
+        "read {read_bytes} of {total_bytes} bytes while no response could be written"
+    );
+    open.send(()).unwrap();
+    let answered = std::io::BufReader::new(output_reader)
+        .lines()
+        .take(3000)
+        .filter(|line| line.as_ref().unwrap().contains("\"result\":{}"))
+        .count();
+    assert_eq!(answered, 3000);
+    feeder.join().unwrap();
+    server.join().unwrap().unwrap();
+}
