@@ -52,7 +52,19 @@
 //!
 //! A line longer than [`ServerConfig::message_size_max_bytes`] is discarded without being
 //! buffered and answered with -32600. At [`ServerConfig::in_flight_max`] tool calls in flight the
-//! reader stops reading until one finishes: backpressure, not unbounded memory.
+//! reader stops reading until one finishes: backpressure, not unbounded memory. Likewise, when
+//! the client does not read its responses and 1024 answers wait for the writer, the reader stops;
+//! progress reports beyond 1024 waiting are dropped. (While the reader is stopped it cannot
+//! read a `notifications/cancelled` either; the per-tool timeout still ends stuck calls.)
+//!
+//! # Argument checking
+//!
+//! Arguments are checked by deserializing them into the tool's `Input` type with serde, the
+//! same type the `inputSchema` is generated from, rather than by a separate JSON Schema
+//! validator: one source of truth, no second interpretation of the schema to drift from the
+//! handler's, and errors that name the field (serde's "missing field `message`"). What serde does not
+//! check, a schema keyword added only for documentation such as `#[schemars(range(min = 1))]`,
+//! the handler checks (or the type does, with `#[serde(try_from = "…")]`).
 
 #![forbid(unsafe_code)]
 
