@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use common::{Connection, initialize, modern, notification, request};
 use courier_mcp::builtin::echo_tool;
-use courier_mcp::{Registry, ServerConfig, Tool, ToolError, WorkerPool, blocking, inline};
+use courier_mcp::{
+    Registry, ServerConfig, Tool, ToolCall, ToolError, ToolHandler, WorkerPool, blocking, inline,
+};
 use crossbeam_channel::{Receiver, Sender};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -36,10 +38,34 @@ struct Done {
 #[serde(deny_unknown_fields)]
 struct Nothing {}
 
-/// Tools for the tests, on a pool of `threads` workers:
+/// A handler written against the trait itself, the way an actor-backed one will be: it takes the
+/// call apart, reports progress (some of it not increasing), answers, and then reports again.
+struct ProgressThenLate;
+
+impl ToolHandler for ProgressThenLate {
+    type Input = Steps;
+    type Output = Done;
+
+    fn call(&self, call: ToolCall<Steps, Done>) {
+        let ToolCall {
+            arguments,
+            context,
+            responder,
+            ..
+        } = call;
+        for progress in [1.0, 2.0, 2.0, 1.5, 3.0] {
+            context.report_progress(progress, Some(3.0), Some("step"));
+        }
+        responder.ok(Done { n: arguments.n });
+        context.report_progress(4.0, Some(3.0), Some("after the response"));
+    }
+}
+
+/// Tools for the tests, on a pool of 4 workers:
 /// - `echo` (the built-in);
 /// - `fail`: always a tool error; `panic`: panics;
-/// - `progress`: reports 1, 2, 2, 1.5, 3 (only 1, 2, 3 may go out), answers, then reports 4;
+/// - `progress` ([`ProgressThenLate`]): reports 1, 2, 2, 1.5, 3 (only 1, 2, 3 may go out),
+///   answers, then reports 4 (which must not go out);
 /// - `gate`: tells `started` its `n`, then waits for `release` and answers;
 /// - `until_cancelled`: tells `started`, waits up to 20 s for its cancel token, tells
 ///   `observed` whether it saw the cancellation, then answers.
@@ -65,15 +91,8 @@ fn fixture() -> Fixture {
     registry
         .add(Tool::new("panic", "Panics.", panics).unwrap())
         .unwrap();
-    let progress = inline(|steps: Steps, context| {
-        for progress in [1.0, 2.0, 2.0, 1.5, 3.0] {
-            context.report_progress(progress, Some(3.0), Some("step"));
-        }
-        Ok::<_, ToolError>(Done { n: steps.n })
-    });
-    registry
-        .add(Tool::new("progress", "Progress.", progress).unwrap())
-        .unwrap();
+    let progress = Tool::new("progress", "Progress.", ProgressThenLate).unwrap();
+    registry.add(progress).unwrap();
     let started_gate = started_tx.clone();
     let gate = blocking(&pool, move |steps: Steps, _| {
         started_gate.send(steps.n).unwrap();
