@@ -851,7 +851,7 @@ impl<W: std::io::Write> std::io::Write for Gated<W> {
 #[test]
 fn a_client_that_does_not_read_its_responses_stops_the_server_reading() {
     use std::io::{BufRead, Write};
-    const PINGS: i64 = 3000;
+    const PINGS: i64 = 20_000;
     let (input_reader, mut input) = std::io::pipe().unwrap();
     let (output_reader, output_writer) = std::io::pipe().unwrap();
     let read = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -875,8 +875,10 @@ fn a_client_that_does_not_read_its_responses_stops_the_server_reading() {
             writeln!(input, "{line}").unwrap();
         }
     });
-    let total_bytes = 3000 * 250;
-    // Give an unbounded server time to read everything; a bounded one stops far short.
+    let total_bytes = 20_000 * 250;
+    // Give an unbounded server time to read everything; a bounded one stops far short: at
+    // about 1024 queued answers, plus what the writer's 64 KiB buffer holds, plus the reader's
+    // 64 KiB buffer of input (some 3,000 lines, 750 KB).
     let (_never, nothing) = crossbeam_channel::bounded::<()>(1);
     let _ = nothing.recv_timeout(Duration::from_millis(500));
     let read_bytes = read.load(std::sync::atomic::Ordering::Relaxed);
@@ -887,10 +889,10 @@ fn a_client_that_does_not_read_its_responses_stops_the_server_reading() {
     open.send(()).unwrap();
     let answered = std::io::BufReader::new(output_reader)
         .lines()
-        .take(3000)
+        .take(20_000)
         .filter(|line| line.as_ref().unwrap().contains("\"result\":{}"))
         .count();
-    assert_eq!(answered, 3000);
+    assert_eq!(answered, 20_000);
     feeder.join().unwrap();
     server.join().unwrap().unwrap();
 }
