@@ -16,6 +16,8 @@
 //! (The `sleep` keeps stdin open: at EOF the server gives calls in flight one second to finish,
 //! then cancels them.)
 
+#![forbid(unsafe_code)]
+
 use std::time::Duration;
 
 use courier_mcp::{Registry, Server, Tool, ToolError, WorkerPool, blocking, inline};

@@ -118,7 +118,10 @@ pub(crate) fn parse_line(line: &[u8]) -> Incoming {
     match id {
         None => Incoming::Notification { method, params },
         Some(Some(id)) => Incoming::Request { id, method, params },
-        Some(None) => invalid(None, "\"id\" must be a string or an integer, not null"),
+        Some(None) => invalid(
+            None,
+            "\"id\" must be a string or an integer (not null, not a fraction)",
+        ),
     }
 }
 

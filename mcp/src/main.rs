@@ -11,6 +11,8 @@
 //!
 //! All exit with status 1 and a message naming the file, line and key when the config is wrong.
 
+#![forbid(unsafe_code)]
+
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
