@@ -73,7 +73,7 @@ pub(crate) const LANE_COUNT: usize = 3;
 
 /// The most pops a consumer keeps uncommitted (M6): bounds how stale depth and capacity get.
 #[cfg(not(courier_loom))]
-const COMMIT_BATCH_MAX: u32 = 32;
+const COMMIT_BATCH_MAX: u32 = 64;
 /// Under loom a tiny batch lets the models reach the threshold path.
 #[cfg(courier_loom)]
 const COMMIT_BATCH_MAX: u32 = 2;
