@@ -2,8 +2,8 @@
 //!
 //! A [`Mailbox`] holds messages that carry their own [`Link`] (see [`Linked`]), so sending
 //! allocates nothing here. It has three priority lanes, each an intrusive multi-producer
-//! single-consumer queue (Vyukov's, with a stub): a producer pushes with one reserving CAS, one
-//! swap and one store, and the one [`Consumer`] pops without locks. On top of the lanes:
+//! single-consumer queue (Vyukov's, with a stub): a producer pushes with one reserving
+//! `fetch_add`, one swap and one store, and the one [`Consumer`] pops without locks. On top of the lanes:
 //!
 //! - **Capacity.** [`Mailbox::try_push`] on a full mailbox hands the message back
 //!   ([`PushError::Full`]); [`Mailbox::depth`] reads the count from the producers' cache line.

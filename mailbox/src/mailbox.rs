@@ -5,33 +5,38 @@
 //! M1 to M4 (in `lane.rs`) make each lane a correct MPSC queue; M10 and M11 (in `stash.rs`)
 //! govern the stash. This module adds:
 //!
-//! - **M5 (reserve, then link).** A producer first reserves a slot: a CAS on the state word adds
-//!   one to occupancy and one to unseen, and only if the word is not closed and occupancy is
-//!   below capacity (one comparison: `word < capacity << OCCUPANCY_SHIFT`, see `state.rs`). Only
-//!   then does it push onto a lane (M2). A refused producer changes nothing and gets its message
-//!   back. So occupancy never exceeds capacity, and occupancy counts every accepted message not
-//!   yet received, including the ones still being linked.
+//! - **M5 (reserve, then link).** A producer first reserves a slot: one `fetch_add` on the state
+//!   word adds one to occupancy and one to unseen. If the word it read was closed or at capacity
+//!   (one comparison: `word >= capacity << OCCUPANCY_SHIFT`, see `state.rs`), the push is
+//!   *refused*: the producer takes its units back with one `fetch_sub` and gets its message back.
+//!   Otherwise it is *accepted*, and only then does it push onto a lane (M2). So occupancy counts
+//!   every accepted message not yet received (including ones still being linked) plus the units
+//!   of refused producers that have not backed out yet; the accepted messages never exceed
+//!   capacity, because a reservation is accepted only if it read fewer than capacity units.
+//!   A refused producer's units are transient: while it backs out, another push may be refused
+//!   though an accepted slot is free (only at capacity), and readers may see one count too many.
 //! - **M6 (pending pops).** The consumer does not write the state word on every pop. A node taken
 //!   out of a lane owes one unseen unit; a node handed to the caller owes one occupancy unit. The
 //!   `Consumer` adds these to `pending` and subtracts them with one `fetch_sub` (a *commit*) when
 //!   they reach the commit threshold, before it reports `Empty`, and when it is dropped. So both
 //!   fields over-count by the uncommitted pops only, never under-count.
-//! - **M7 (wake-up).** A push reports `WasEmpty` iff its reservation read unseen == 0. Reservations
-//!   and commits are read-modify-writes of one word, so they are totally ordered. The consumer
-//!   commits before it reports `Empty` and before its handle is dropped; a push ordered after that
-//!   commit reads an unseen count that includes every message the consumer has not taken, and a
-//!   consumer that re-checks `has_unseen` after its final commit reads a value that includes every
-//!   push ordered before that check. Hence: if a push reports `NonEmpty`, either an earlier push
-//!   reported `WasEmpty` after the consumer's last commit (and notifies), or the consumer's
-//!   re-check sees the message. `PROTOCOL.md` has the proof and the scheduler's side.
+//! - **M7 (wake-up).** A push reports `WasEmpty` iff its reservation read unseen == 0.
+//!   Reservations, back-outs and commits are read-modify-writes of one word, so they are totally
+//!   ordered. The consumer commits before it reports `Empty` and when its handle is dropped, and
+//!   re-checks `has_unseen` after that; the re-check reads a value at or after its commit, which
+//!   counts every accepted message it has not taken. If a push reports `NonEmpty`, the unit it saw
+//!   belongs to a message the consumer has not taken (the consumer's re-check will see it, or
+//!   the push that brought it reported `WasEmpty`), or to a refused producer backing out, which
+//!   can only happen after a consumer commit freed capacity, that is inside a turn whose re-check
+//!   comes later and sees this push. `PROTOCOL.md` has the proof and the scheduler's side.
 //! - **M8 (one consumer).** `tails`, `stashes`, `stashed_len` and `pending` are touched by at
 //!   most one `Consumer` at a time: `consumer` borrows the mailbox mutably, and
 //!   `consumer_unchecked` makes the caller promise it.
 //! - **M9 (close).** `close` sets the closed bit with one `fetch_or`; the bit is never cleared. A
 //!   push is accepted iff its reservation precedes that `fetch_or` in the word's modification
-//!   order, so after the close, occupancy counts exactly the accepted messages not yet received
-//!   and only falls. `drain_next` reports `Empty` only when, after a commit, occupancy is 0:
-//!   every message is out, each exactly once.
+//!   order, so after the close no message is accepted, and occupancy is the accepted messages not
+//!   yet received plus refused producers still backing out. `drain_next` reports `Empty` only
+//!   when, after a commit, occupancy is 0: every accepted message is out, each exactly once.
 //!
 //! The state word needs no ordering beyond its own modification order (M7, M9 only compare
 //! counts): the messages themselves are published by the lanes' Release/Acquire pairs, which
@@ -41,7 +46,7 @@
 //!
 //! | field                              | who                             | how                       |
 //! |------------------------------------|---------------------------------|---------------------------|
-//! | `producers.state`                  | producers, `close`, readers     | CAS, `fetch_or`, `load`   |
+//! | `producers.state`                  | producers, `close`, readers     | `fetch_add`/`fetch_sub`, `fetch_or`, `load` |
 //! | `producers.state`                  | the consumer                    | `fetch_sub` (commit), `load` |
 //! | `producers.limit`                  | everyone reads; set in `new`    | plain                     |
 //! | `producers.heads[lane]`            | producers; the consumer (stub)  | `swap`, `load` (M2, M3)   |
@@ -216,7 +221,7 @@ pub struct Mailbox<T> {
 // are its own stubs (freed only in `Drop`) and nodes whose ownership it tracks (M1); the consumer
 // state is reachable only through `&mut self` or the `consumer_unchecked` contract (M8).
 unsafe impl<T: Send> Send for Mailbox<T> {}
-// SAFETY: the `&self` API is the producers' (CAS and swap on atomics, M2, M5), `close` (atomic,
+// SAFETY: the `&self` API is the producers' (RMWs and swaps on atomics, M2, M5), `close` (atomic,
 // M9), the readers' loads, and `consumer_unchecked`, whose caller guarantees one consumer (M8).
 // Nodes cross threads through it, hence `T: Send`; no `&T` is shared between threads.
 unsafe impl<T: Send> Sync for Mailbox<T> {}
@@ -275,14 +280,15 @@ impl<T: Linked> Mailbox<T> {
     /// Offers `node` to the lane of `priority`. On success the mailbox owns the node until the
     /// consumer receives it; on failure the node comes back in the error, untouched.
     ///
-    /// Cost: one CAS on the state word (the reservation, M5), one swap and one store (M2).
-    /// Producers never wait for each other or for the consumer.
+    /// Cost: one `fetch_add` on the state word (the reservation, M5), one swap and one store
+    /// (M2). Producers never wait for each other or for the consumer: the push is wait-free.
     ///
     /// # Errors
     ///
     /// - [`PushError::Closed`] after [`close`](Self::close).
     /// - [`PushError::Full`] when the mailbox holds its capacity of messages (stashed ones and
-    ///   up to one commit batch of received but uncommitted ones included, M6).
+    ///   up to one commit batch of received but uncommitted ones included, M6), or, at capacity,
+    ///   while another refused push is still backing out its reservation (M5).
     ///
     /// # Safety
     ///
@@ -328,30 +334,35 @@ impl<T: Linked> Mailbox<T> {
         }
     }
 
-    /// Reserves a slot (M5). Returns the word before the reservation, or the refusing word.
+    /// Reserves a slot (M5). Returns the word before the reservation, or the refusing word
+    /// (after backing out).
     #[inline]
     fn reserve(&self) -> Result<State, State> {
         let state = &self.producers.state;
-        // ORDERING: Relaxed; the CAS below re-reads the word, and the word orders nothing but
-        // itself (M7, M9).
-        let mut current = state.load(Ordering::Relaxed);
-        loop {
-            if current >= self.producers.limit {
-                return Err(State(current));
-            }
-            // ORDERING: Relaxed on success and failure; pairs with nothing: all reservations,
-            // commits and the close are RMWs of this one word, totally ordered by it (M7, M9).
-            // The message itself is published by the lane's AcqRel swap (M2).
-            match state.compare_exchange_weak(
-                current,
-                current + MESSAGE_UNIT,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Ok(State(current)),
-                Err(actual) => current = actual,
-            }
+        // ORDERING: Relaxed; pairs with nothing: reservations, back-outs, commits and the close
+        // are RMWs of this one word, totally ordered by it (M7, M9). The message itself is
+        // published by the lane's AcqRel swap (M2), which also orders this reservation before
+        // the consumer's commit of the same message.
+        let before = state.fetch_add(MESSAGE_UNIT, Ordering::Relaxed);
+        if before < self.producers.limit {
+            return Ok(State(before));
         }
+        self.back_out();
+        Err(State(before))
+    }
+
+    /// Takes back the units of a refused reservation (M5).
+    #[cold]
+    fn back_out(&self) {
+        // ORDERING: Relaxed; as for the reservation it undoes.
+        let before = self
+            .producers
+            .state
+            .fetch_sub(MESSAGE_UNIT, Ordering::Relaxed);
+        debug_assert!(
+            State(before).occupancy() >= 1 && State(before).unseen() >= 1,
+            "M5"
+        );
     }
 
     /// Closes the mailbox: every later push gets its message back as [`PushError::Closed`].
@@ -404,9 +415,10 @@ impl<T: Linked> Mailbox<T> {
     }
 
     /// How many messages are inside: in the lanes, in the stash, and being linked. A consumer's
-    /// uncommitted receives still count (at most one commit batch, M6), so this over-reports
-    /// slightly while a consumer runs; it never under-reports. For least-loaded routing: it
-    /// reads the producers' line, never the consumer's.
+    /// uncommitted receives still count (at most one commit batch, M6), and so does a refused
+    /// push for the instant it backs out (M5), so this over-reports slightly; it never
+    /// under-reports. For least-loaded routing: it reads the producers' line, never the
+    /// consumer's.
     ///
     /// ```
     /// # use courier_mailbox::{Link, Mailbox};
@@ -626,7 +638,11 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// assert_eq!(consumer.pop(), Pop::Node(low));
     /// assert_eq!(consumer.pop(), Pop::Empty);
     /// ```
-    #[inline]
+    #[expect(
+        clippy::inline_always,
+        reason = "the hot receive: inlined it is 5 instructions shorter (mailbox_instr push_pop)"
+    )]
+    #[inline(always)]
     pub fn pop(&mut self) -> Pop<NonNull<T>> {
         let (state, producers, pending) = self.parts();
         if state.stashed_len != 0 {
@@ -712,8 +728,9 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// [`Mailbox::close`], or to move messages elsewhere.
     ///
     /// Unlike [`pop`](Self::pop), it reports [`Pop::Empty`] only when nothing is inside at all,
-    /// not even a message whose push is still linking; that is [`Pop::Busy`]. After a close,
-    /// `Empty` is final: every accepted message has come out exactly once (M9).
+    /// not even a message whose push is still linking, nor a refused push still backing out;
+    /// those are [`Pop::Busy`]. After a close, `Empty` is final: every accepted message has come
+    /// out exactly once (M9).
     ///
     /// ```
     /// # use std::ptr::NonNull;
@@ -742,7 +759,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
         if self.mailbox.load_state().occupancy() == 0 {
             Pop::Empty
         } else {
-            // An accepted push is still linking (M5), on a lane that looked empty.
+            // An accepted push is still linking, on a lane that looked empty, or a refused push
+            // is backing out its reservation (M5); either finishes with its next step.
             Pop::Busy
         }
     }
