@@ -1,6 +1,7 @@
 //! Throughput of one consumer fed by one or two producer threads, in the same run:
 //! courier-mailbox (normal lane, capacity `Capacity::MAX`) against crossbeam-channel's unbounded
-//! channel and `std::sync::mpsc`.
+//! channel and `std::sync::mpsc`. Also the time of a selective receive past 0 and 10
+//! non-matching messages: `(skip_10 - skip_0) / 10` is the cost per skipped message.
 //!
 //! Each iteration moves `MESSAGE_COUNT` messages. Mailbox nodes are allocated before the timed
 //! region, as courier-alloc's slab blocks would be; the channels move the same `u64` payload by
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use courier_benches::mailbox::BenchMessage;
 use courier_mailbox::{Capacity, Mailbox, Pop, Priority};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const MESSAGE_COUNT: u64 = 100_000;
 /// How long the mailbox's consumer spins on an empty mailbox before it yields.
@@ -133,5 +134,54 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput);
+/// A mailbox holding `skipped` messages a selective receive rejects, then one it accepts.
+struct SkipFixture {
+    mailbox: Box<Mailbox<BenchMessage>>,
+    /// The nodes; declared after the mailbox, which never touches them when dropped.
+    nodes: Vec<BenchMessage>,
+}
+
+fn skip_fixture(skipped: u64) -> SkipFixture {
+    let mut fixture = SkipFixture {
+        mailbox: Box::new(Mailbox::new()),
+        nodes: (0..skipped)
+            .map(|i| 2 * i + 1)
+            .chain([42])
+            .map(BenchMessage::new)
+            .collect(),
+    };
+    let base = fixture.nodes.as_mut_ptr();
+    for index in 0..fixture.nodes.len() {
+        // SAFETY: `index` is in bounds.
+        let address = unsafe { base.add(index) };
+        let node = NonNull::new(address).expect("a vector's elements are not null");
+        // SAFETY: each node is pushed once; the fixture keeps them alive and unmoved.
+        let pushed = unsafe { fixture.mailbox.try_push(node, Priority::Normal) };
+        assert!(pushed.is_ok());
+    }
+    fixture
+}
+
+fn selective_receive(c: &mut Criterion) {
+    let mut group = c.benchmark_group("selective_receive");
+    for skipped in [0_u64, 10] {
+        group.bench_function(format!("skip_{skipped}"), |b| {
+            b.iter_batched(
+                || skip_fixture(skipped),
+                |mut fixture| {
+                    let popped = fixture
+                        .mailbox
+                        .consumer()
+                        .pop_matching(|message| black_box(message.value) % 2 == 0);
+                    assert!(matches!(popped, Pop::Node(_)));
+                    fixture
+                },
+                BatchSize::SmallInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, throughput, selective_receive);
 criterion_main!(benches);
