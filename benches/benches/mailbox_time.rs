@@ -5,8 +5,10 @@
 //!
 //! Each iteration moves `MESSAGE_COUNT` messages. Mailbox nodes are allocated before the timed
 //! region, as courier-alloc's slab blocks would be; the channels move the same `u64` payload by
-//! value. The mailbox has no parking of its own (that is courier-sched's), so its consumer
-//! yields when it finds the mailbox empty, while the channels' `recv` blocks.
+//! value. The mailbox has no parking of its own (that is courier-sched's), so the benchmark plays
+//! the scheduler's part with `thread::park`: a push that reports `Pushed::WasEmpty` unparks the
+//! consumer, and the consumer parks when a receive reports `Empty` and `has_unseen` is false
+//! (the no-lost-wake-up protocol, M7). The channels' `recv` blocks on its own futex.
 
 use std::hint::black_box;
 use std::ptr::NonNull;
@@ -15,21 +17,21 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use courier_benches::mailbox::BenchMessage;
-use courier_mailbox::{Capacity, Mailbox, Pop, Priority};
+use courier_mailbox::{Capacity, Mailbox, Pop, Priority, Pushed};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const MESSAGE_COUNT: u64 = 100_000;
-/// How long the mailbox's consumer spins on an empty mailbox before it yields.
-const SPIN_ROUNDS_MAX: u32 = 64;
 
 /// One run: `producer_count` threads push `MESSAGE_COUNT` nodes in all; this thread pops them.
 fn mailbox_run(mailbox: &Mailbox<BenchMessage>, nodes: &mut [Vec<BenchMessage>]) -> u64 {
+    let consumer_thread = thread::current();
     thread::scope(|scope| {
         for producer_nodes in nodes.iter_mut() {
             let base = producer_nodes.as_mut_ptr();
             let len = producer_nodes.len();
             // A raw pointer is not `Send`; the address is, and the scope keeps the nodes alive.
             let base_address = base as usize;
+            let consumer_thread = consumer_thread.clone();
             scope.spawn(move || {
                 let base = base_address as *mut BenchMessage;
                 for index in 0..len {
@@ -38,29 +40,26 @@ fn mailbox_run(mailbox: &Mailbox<BenchMessage>, nodes: &mut [Vec<BenchMessage>])
                     let node = NonNull::new(address).expect("a vector's elements are not null");
                     // SAFETY: each node is pushed once per run and popped before the next run;
                     // the scope keeps the vector alive and unmoved.
-                    while unsafe { mailbox.try_push(node, Priority::Normal) }.is_err() {
-                        thread::yield_now();
+                    match unsafe { mailbox.try_push(node, Priority::Normal) } {
+                        Ok(Pushed::WasEmpty) => consumer_thread.unpark(),
+                        Ok(Pushed::NonEmpty) => {}
+                        Err(_) => unreachable!("capacity MAX is not reached, nobody closes"),
                     }
                 }
             });
         }
         // SAFETY: this thread is the mailbox's only consumer.
         let mut consumer = unsafe { mailbox.consumer_unchecked() };
-        let (mut received, mut sum, mut idle_rounds) = (0, 0_u64, 0_u32);
+        let (mut received, mut sum) = (0, 0_u64);
         while received < MESSAGE_COUNT {
             match consumer.pop() {
                 Pop::Node(node) => {
                     // SAFETY: the node is live (in `nodes`) and ours until the next run.
                     sum = sum.wrapping_add(unsafe { node.as_ref() }.value);
                     received += 1;
-                    idle_rounds = 0;
                 }
-                // Spin briefly, then yield: crossbeam's `recv` backs off the same way before
-                // it parks.
-                Pop::Empty | Pop::Busy if idle_rounds < SPIN_ROUNDS_MAX => {
-                    idle_rounds += 1;
-                    std::hint::spin_loop();
-                }
+                // `Empty` committed (M6), so the re-check is exact: park until a `WasEmpty`.
+                Pop::Empty if !mailbox.has_unseen() => thread::park(),
                 Pop::Empty | Pop::Busy => thread::yield_now(),
             }
         }
@@ -103,9 +102,9 @@ fn std_mpsc_run(producer_count: u64) -> u64 {
 fn throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("mpsc_throughput");
     group.throughput(Throughput::Elements(MESSAGE_COUNT));
-    group.sample_size(20);
+    group.sample_size(40);
     group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(4));
+    group.measurement_time(Duration::from_secs(8));
     for producer_count in [1_u64, 2] {
         let mailbox = Mailbox::with_capacity(Capacity::MAX);
         let mut nodes: Vec<Vec<BenchMessage>> = (0..producer_count)
