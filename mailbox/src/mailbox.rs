@@ -228,6 +228,20 @@ unsafe impl<T: Send> Sync for Mailbox<T> {}
 
 impl<T: Linked> Mailbox<T> {
     /// An open, empty mailbox of [`Capacity::DEFAULT`].
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mailbox = Mailbox::<Node>::new();
+    /// assert_eq!(mailbox.capacity(), courier_mailbox::Capacity::DEFAULT);
+    /// assert!(!mailbox.is_closed() && !mailbox.has_unseen());
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::with_capacity(Capacity::DEFAULT)
@@ -457,6 +471,19 @@ impl<T: Linked> Mailbox<T> {
     }
 
     /// The most messages this mailbox holds.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let capacity = courier_mailbox::Capacity::new(3).unwrap();
+    /// assert_eq!(Mailbox::<Node>::with_capacity(capacity).capacity(), capacity);
+    /// ```
     #[must_use]
     pub fn capacity(&self) -> Capacity {
         self.capacity
@@ -480,6 +507,23 @@ impl<T: Linked> Mailbox<T> {
     /// # }
     /// let mut mailbox = Mailbox::<Node>::new();
     /// assert_eq!(mailbox.consumer().pop(), Pop::Empty);
+    /// ```
+    ///
+    /// A second consumer does not compile while the first lives:
+    ///
+    /// ```compile_fail,E0499
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut mailbox = Mailbox::<Node>::new();
+    /// let first = mailbox.consumer();
+    /// let second = mailbox.consumer();
+    /// drop(first);
     /// ```
     pub fn consumer(&mut self) -> Consumer<'_, T> {
         // SAFETY: `&mut self` excludes every other `Consumer` of this mailbox (M8).
@@ -711,12 +755,52 @@ impl<'a, T: Linked> Consumer<'a, T> {
 
     /// The predicate changed: every stashed message is offered again, in order, before the
     /// lanes, by the next receive.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut node = Node { link: Link::new() };
+    /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: `node` outlives the mailbox's use of it.
+    /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal).unwrap() };
+    /// let mut consumer = mailbox.consumer();
+    /// assert_eq!(consumer.pop_matching(|_| false), Pop::Empty);
+    /// assert_eq!(consumer.pop_matching(|_| true), Pop::Empty, "examined already");
+    /// consumer.reoffer_stash();
+    /// assert_eq!(consumer.pop_matching(|_| true), Pop::Node(NonNull::from(&mut node)));
+    /// ```
     pub fn reoffer_stash(&mut self) {
         let (state, _, _) = self.parts();
         state.stashes.iter_mut().for_each(Stash::reoffer);
     }
 
     /// How many messages wait in the stash.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut node = Node { link: Link::new() };
+    /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: `node` outlives the mailbox's use of it.
+    /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal).unwrap() };
+    /// let mut consumer = mailbox.consumer();
+    /// assert_eq!(consumer.pop_matching(|_| false), Pop::Empty);
+    /// assert_eq!(consumer.stashed_len(), 1);
+    /// assert!(consumer.pop().into_node().is_some());
+    /// assert_eq!(consumer.stashed_len(), 0);
+    /// ```
     #[must_use]
     pub fn stashed_len(&self) -> u32 {
         // SAFETY: this `Consumer` is the only one (M8); the shared borrow of `self` excludes
@@ -766,6 +850,30 @@ impl<'a, T: Linked> Consumer<'a, T> {
     }
 
     /// Writes the pending pops to the state word now (M6). Dropping the consumer does this too.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut nodes = [Node { link: Link::new() }, Node { link: Link::new() }];
+    /// let mailbox = Mailbox::new();
+    /// for node in &mut nodes {
+    ///     // SAFETY: `nodes` outlives the mailbox's use of them.
+    ///     unsafe { mailbox.try_push(NonNull::from(node), Priority::Normal).unwrap() };
+    /// }
+    /// // SAFETY: the only consumer.
+    /// let mut consumer = unsafe { mailbox.consumer_unchecked() };
+    /// assert!(consumer.pop().into_node().is_some());
+    /// assert_eq!(mailbox.depth(), 2, "the pop is not committed yet");
+    /// consumer.commit();
+    /// assert_eq!(mailbox.depth(), 1);
+    /// # assert!(consumer.pop().into_node().is_some());
+    /// ```
     pub fn commit(&mut self) {
         let pending = std::mem::take(&mut self.pending);
         if pending == 0 {
