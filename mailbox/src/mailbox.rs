@@ -17,9 +17,10 @@
 //!   though an accepted slot is free (only at capacity), and readers may see one count too many.
 //! - **M6 (pending pops).** The consumer does not write the state word on every pop. A node taken
 //!   out of a lane owes one unseen unit; a node handed to the caller owes one occupancy unit. The
-//!   `Consumer` adds these to `pending` and subtracts them with one `fetch_sub` (a *commit*) when
-//!   they reach the commit threshold, before it reports `Empty`, and when it is dropped. So both
-//!   fields over-count by the uncommitted pops only, never under-count.
+//!   `Consumer` adds these to `pending` and subtracts them with one `fetch_sub` (a *commit*)
+//!   after every `commit_batch` such notes (`capacity / 4`, between 1 and 64), before it reports
+//!   `Empty`, and when it is dropped. So both fields over-count by at most one batch of
+//!   uncommitted pops, never under-count.
 //! - **M7 (wake-up).** A push reports `WasEmpty` iff its reservation read unseen == 0.
 //!   Reservations, back-outs and commits are read-modify-writes of one word, so they are totally
 //!   ordered. The consumer commits before it reports `Empty` and when its handle is dropped, and
@@ -68,8 +69,7 @@ use crate::link::{Link, Linked};
 use crate::outcome::{Close, Pop, PushError, Pushed};
 use crate::stash::Stash;
 use crate::state::{
-    CAPACITY_MAX, CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_SHIFT, OCCUPANCY_UNIT, State, UNSEEN_MASK,
-    UNSEEN_UNIT,
+    CAPACITY_MAX, CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_SHIFT, OCCUPANCY_UNIT, State, UNSEEN_UNIT,
 };
 use crate::sync::{AtomicPtr, AtomicU64, MutPtr, Ordering, UnsafeCell};
 
@@ -166,8 +166,8 @@ struct ConsumerState {
     stashes: [Stash; LANE_COUNT],
     /// Messages in all three stashes.
     stashed_len: u32,
-    /// Commit when `pending` reaches this (in occupancy units, M6).
-    commit_threshold: u64,
+    /// Pops (notes of owed units) between two commits (M6).
+    commit_batch: u32,
 }
 
 /// A bounded multi-producer single-consumer mailbox of intrusive nodes, with three priority
@@ -283,7 +283,7 @@ impl<T: Linked> Mailbox<T> {
                 tails: [0, 1, 2].map(|lane_index| LaneTail::new(stub(lane_index))),
                 stashes: [Stash::new(), Stash::new(), Stash::new()],
                 stashed_len: 0,
-                commit_threshold: u64::from(commit_batch) << OCCUPANCY_SHIFT,
+                commit_batch,
             })),
             stubs,
             capacity,
@@ -554,12 +554,16 @@ impl<T: Linked> Mailbox<T> {
     pub unsafe fn consumer_unchecked(&self) -> Consumer<'_, T> {
         let state = self.consumer_state.get_mut();
         let raw = state.with(|raw| raw);
+        // SAFETY: `raw` comes from an `UnsafeCell`, so it is never null.
+        let raw = unsafe { NonNull::new_unchecked(raw) };
+        // SAFETY: the caller promises this is the only consumer (M8); the field is read once.
+        let commit_batch = unsafe { raw.as_ref() }.commit_batch;
         Consumer {
             mailbox: self,
-            // SAFETY: `raw` comes from an `UnsafeCell` and is never null.
-            raw: unsafe { NonNull::new_unchecked(raw) },
+            raw,
             _access: state,
             pending: 0,
+            notes_until_commit: commit_batch,
         }
     }
 }
@@ -619,6 +623,8 @@ pub struct Consumer<'a, T: Linked> {
     _access: MutPtr<ConsumerState>,
     /// Packed units owed to the state word (M6).
     pending: u64,
+    /// Notes of owed units left before the next commit (M6).
+    notes_until_commit: u32,
 }
 
 impl<T: Linked> fmt::Debug for Consumer<'_, T> {
@@ -646,11 +652,11 @@ enum Want<'p, T> {
 
 impl<'a, T: Linked> Consumer<'a, T> {
     /// The consumer state and the producers' lanes, apart, so both can be used at once.
-    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers, &mut u64) {
+    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers) {
         // SAFETY: this `Consumer` is the only one (M8), and the borrow of `self` keeps this
         // reference unique for as long as it lives.
         let state = unsafe { self.raw.as_mut() };
-        (state, &self.mailbox.producers, &mut self.pending)
+        (state, &self.mailbox.producers)
     }
 
     /// Receives the next message: high before normal before low; within a lane, stashed
@@ -688,7 +694,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     )]
     #[inline(always)]
     pub fn pop(&mut self) -> Pop<NonNull<T>> {
-        let (state, producers, pending) = self.parts();
+        let (state, producers) = self.parts();
         if state.stashed_len != 0 {
             return self.receive(Want::Any);
         }
@@ -702,10 +708,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
         };
         match popped {
             LanePop::Node(link) => {
-                *pending += MESSAGE_UNIT;
-                if *pending >= state.commit_threshold {
-                    self.commit();
-                }
+                self.note_pending(MESSAGE_UNIT);
                 // SAFETY: `link` is the link of a node pushed by `try_push`, still live (M1).
                 Pop::Node(unsafe { T::from_link(link) })
             }
@@ -776,7 +779,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// assert_eq!(consumer.pop_matching(|_| true), Pop::Node(NonNull::from(&mut node)));
     /// ```
     pub fn reoffer_stash(&mut self) {
-        let (state, _, _) = self.parts();
+        let (state, _) = self.parts();
         state.stashes.iter_mut().for_each(Stash::reoffer);
     }
 
@@ -875,6 +878,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # assert!(consumer.pop().into_node().is_some());
     /// ```
     pub fn commit(&mut self) {
+        let (state, _) = self.parts();
+        self.notes_until_commit = state.commit_batch;
         let pending = std::mem::take(&mut self.pending);
         if pending == 0 {
             return;
@@ -898,7 +903,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
 
     /// The receive loop behind `pop` (with a stash), `pop_matching` and `drain_next`.
     fn receive(&mut self, mut want: Want<'_, T>) -> Pop<NonNull<T>> {
-        let (state, _, _) = self.parts();
+        let (state, _) = self.parts();
         if matches!(want, Want::Any) {
             state.stashes.iter_mut().for_each(Stash::reoffer);
         }
@@ -921,7 +926,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
             return Pop::Node(unsafe { T::from_link(link) });
         }
         loop {
-            let (state, producers, _) = self.parts();
+            let (state, producers) = self.parts();
             let link = match state.pop_lane(producers, lane_index) {
                 LanePop::Node(link) => link,
                 LanePop::Empty => return Pop::Empty,
@@ -939,7 +944,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
             self.note_pending(UNSEEN_UNIT);
             // SAFETY: the node is live and ours (M1); the predicate gets a shared borrow only.
             if predicate(unsafe { node.as_ref() }) {
-                let (state, _, _) = self.parts();
+                let (state, _) = self.parts();
                 let taken = state.stashes[lane_index].take_back(appended);
                 debug_assert_eq!(taken, Some(link), "M11: the node just appended comes back");
                 state.stashed_len -= 1;
@@ -955,7 +960,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
         lane_index: usize,
         want: &mut Want<'_, T>,
     ) -> Option<NonNull<Link>> {
-        let (state, _, _) = self.parts();
+        let (state, _) = self.parts();
         let stash = &mut state.stashes[lane_index];
         let taken = match want {
             Want::Any => stash.take_first(),
@@ -976,13 +981,13 @@ impl<'a, T: Linked> Consumer<'a, T> {
         taken
     }
 
-    /// Owes `units` to the state word (M6); commits at the threshold.
+    /// Owes `units` (at most one of each kind) to the state word; every `commit_batch` notes
+    /// it commits, so neither count is ever more than one batch stale (M6).
+    #[inline]
     fn note_pending(&mut self, units: u64) {
-        let (state, _, pending) = self.parts();
-        *pending += units;
-        if *pending >= state.commit_threshold
-            || (*pending & UNSEEN_MASK) >= state.commit_threshold >> OCCUPANCY_SHIFT
-        {
+        self.pending += units;
+        self.notes_until_commit -= 1;
+        if self.notes_until_commit == 0 {
             self.commit();
         }
     }
