@@ -139,11 +139,11 @@ impl LaneTail {
         let stub_link = unsafe { self.stub.as_ref() };
         // ORDERING: Relaxed; published by the Release CAS below (M2 for the stub).
         stub_link.next.store(ptr::null_mut(), Ordering::Relaxed);
+        let stub = self.stub;
         // ORDERING: Release on success; pairs with the Acquire half of the next pusher's swap,
         // which returns the stub: our null store above then happens before its store to
         // `stub.next` (M2). `tail`'s message was acquired through the link that led to it.
         // Relaxed on failure: a producer swapped after `tail` (M4), and we only report Busy.
-        let stub = self.stub;
         match head.compare_exchange(
             tail.as_ptr(),
             stub.as_ptr(),
