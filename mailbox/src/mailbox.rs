@@ -165,6 +165,10 @@ pub(crate) struct Producers {
 /// [`consumer_unchecked`](Self::consumer_unchecked). The mailbox never allocates per message:
 /// each node carries its [`Link`].
 ///
+/// The nodes belong to the caller's allocator, so the mailbox cannot free them: drain it
+/// ([`close`](Self::close), then [`Consumer::drain_next`] until `Empty`) before dropping it.
+/// Dropping one that still holds messages leaks them, and fails a debug assertion.
+///
 /// ```
 /// use std::ptr::NonNull;
 /// use courier_mailbox::{Capacity, Link, Linked, Mailbox, Pop, Priority, PushError, Pushed};
