@@ -102,13 +102,16 @@ impl<T: Linked> Drop for Consumer<'_, T> {
     }
 }
 
-/// Which messages a receive takes.
-enum Want<'p, T> {
+/// Which messages a receive takes. Generic over the predicate, so it inlines into the scan.
+enum Want<P> {
     /// Every message: the stash is offered first, lane by lane.
     Any,
     /// The messages a predicate accepts; the rest move to the stash (M11).
-    Matching(&'p mut dyn FnMut(&T) -> bool),
+    Matching(P),
 }
+
+/// The predicate type of `Want::Any`, which never calls it.
+type AnyMessage<T> = fn(&T) -> bool;
 
 impl<'a, T: Linked> Consumer<'a, T> {
     /// The consumer of `mailbox`, whose consumer state `access` guards.
@@ -177,7 +180,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     pub fn pop(&mut self) -> Pop<NonNull<T>> {
         let (state, producers) = self.parts();
         if state.stashed_len != 0 {
-            return self.receive(Want::Any);
+            return self.receive::<AnyMessage<T>>(Want::Any);
         }
         // Unrolled, so each lane index is a constant and the empty-lane checks stay flat.
         let popped = match state.pop_lane(producers, 0) {
@@ -319,7 +322,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// assert_eq!(consumer.drain_next(), Pop::Empty);
     /// ```
     pub fn drain_next(&mut self) -> Pop<NonNull<T>> {
-        match self.receive(Want::Any) {
+        match self.receive::<AnyMessage<T>>(Want::Any) {
             Pop::Empty => {}
             found @ (Pop::Node(_) | Pop::Busy) => return found,
         }
@@ -383,7 +386,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     }
 
     /// The receive loop behind `pop` (with a stash), `pop_matching` and `drain_next`.
-    fn receive(&mut self, mut want: Want<'_, T>) -> Pop<NonNull<T>> {
+    fn receive<P: FnMut(&T) -> bool>(&mut self, mut want: Want<P>) -> Pop<NonNull<T>> {
         let (state, _) = self.parts();
         if matches!(want, Want::Any) {
             state.stashes.iter_mut().for_each(Stash::reoffer);
@@ -400,7 +403,11 @@ impl<'a, T: Linked> Consumer<'a, T> {
     }
 
     /// One lane of `receive`: its stash's unexamined part, then the lane itself.
-    fn receive_from_lane(&mut self, lane_index: usize, want: &mut Want<'_, T>) -> Pop<NonNull<T>> {
+    fn receive_from_lane<P: FnMut(&T) -> bool>(
+        &mut self,
+        lane_index: usize,
+        want: &mut Want<P>,
+    ) -> Pop<NonNull<T>> {
         if let Some(link) = self.receive_from_stash(lane_index, want) {
             self.note_pending(OCCUPANCY_UNIT);
             // SAFETY: a stashed link belongs to a live node pushed by `try_push` (M1, M10).
@@ -436,10 +443,10 @@ impl<'a, T: Linked> Consumer<'a, T> {
     }
 
     /// The first stashed message of lane `lane_index` that `want` accepts, taken out.
-    fn receive_from_stash(
+    fn receive_from_stash<P: FnMut(&T) -> bool>(
         &mut self,
         lane_index: usize,
-        want: &mut Want<'_, T>,
+        want: &mut Want<P>,
     ) -> Option<NonNull<Link>> {
         let (state, _) = self.parts();
         let stash = &mut state.stashes[lane_index];
