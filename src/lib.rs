@@ -5,7 +5,10 @@
 //!
 //! Layers available today:
 //! - [`alloc`]: per-NUMA-node slab pools where every message lives (courier-alloc).
+//! - [`mailbox`]: lock-free intrusive mailboxes with priority lanes, capacity, close/drain and
+//!   selective receive (courier-mailbox).
 //! - [`sched`]: topology, the NUMA config file, the placement plan and binding (courier-sched).
 
 pub use courier_alloc as alloc;
+pub use courier_mailbox as mailbox;
 pub use courier_sched as sched;

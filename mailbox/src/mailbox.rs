@@ -1,0 +1,593 @@
+//! The mailbox: three lanes, one state word for capacity and wake-ups, a stash per lane.
+//!
+//! # Protocol
+//!
+//! M1 to M4 (in `lane.rs`) make each lane a correct MPSC queue; M10 and M11 (in `stash.rs`)
+//! govern the stash. This module adds:
+//!
+//! - **M5 (reserve, then link).** A producer first reserves a slot: one `fetch_add` on the state
+//!   word adds one to occupancy and one to unseen. If the word it read was closed or at capacity
+//!   (one comparison: `word >= capacity << OCCUPANCY_SHIFT`, see `state.rs`), the push is
+//!   *refused*: the producer takes its units back with one `fetch_sub` and gets its message back.
+//!   Otherwise it is *accepted*, and only then does it push onto a lane (M2). So occupancy counts
+//!   every accepted message not yet received (including ones still being linked) plus the units
+//!   of refused producers that have not backed out yet; the accepted messages never exceed
+//!   capacity, because a reservation is accepted only if it read fewer than capacity units.
+//!   A refused producer's units are transient: while it backs out, another push may be refused
+//!   though an accepted slot is free (only at capacity), and readers may see one count too many.
+//! - **M6 (pending pops).** The consumer does not write the state word on every pop. A node taken
+//!   out of a lane owes one unseen unit; a node handed to the caller owes one occupancy unit. The
+//!   `Consumer` adds these to `pending` and subtracts them with one `fetch_sub` (a *commit*)
+//!   after every `commit_batch` such notes (`capacity / 4`, between 1 and 64), before it reports
+//!   `Empty`, and when it is dropped. So both fields over-count by at most one batch of
+//!   uncommitted pops, never under-count.
+//! - **M7 (wake-up).** A push reports `WasEmpty` iff its reservation read unseen == 0.
+//!   Reservations, back-outs and commits are read-modify-writes of one word, so they are totally
+//!   ordered. The consumer commits before it reports `Empty` and when its handle is dropped, and
+//!   re-checks `has_unseen` after that; the re-check reads a value at or after its commit, which
+//!   counts every accepted message it has not taken. If a push reports `NonEmpty`, the unit it saw
+//!   belongs to a message the consumer has not taken (the consumer's re-check will see it, or
+//!   the push that brought it reported `WasEmpty`), or to a refused producer backing out, which
+//!   can only happen after a consumer commit freed capacity, that is inside a turn whose re-check
+//!   comes later and sees this push. `PROTOCOL.md` has the proof and the scheduler's side.
+//! - **M8 (one consumer).** `tails`, `stashes`, `stashed_len` and `pending` are touched by at
+//!   most one `Consumer` at a time: `consumer` borrows the mailbox mutably, and
+//!   `consumer_unchecked` makes the caller promise it.
+//! - **M9 (close).** `close` sets the closed bit with one `fetch_or`; the bit is never cleared. A
+//!   push is accepted iff its reservation precedes that `fetch_or` in the word's modification
+//!   order, so after the close no message is accepted, and occupancy is the accepted messages not
+//!   yet received plus refused producers still backing out. `drain_next` reports `Empty` only
+//!   when, after a commit, occupancy is 0: every accepted message is out, each exactly once.
+//!
+//! The state word needs no ordering beyond its own modification order (M7, M9 only compare
+//! counts): the messages themselves are published by the lanes' Release/Acquire pairs, which
+//! also order a producer's reservation before the consumer's commit of the same message.
+//!
+//! # Field access
+//!
+//! | field                              | who                             | how                       |
+//! |------------------------------------|---------------------------------|---------------------------|
+//! | `producers.state`                  | producers, `close`, readers     | `fetch_add`/`fetch_sub`, `fetch_or`, `load` |
+//! | `producers.state`                  | the consumer                    | `fetch_sub` (commit), `load` |
+//! | `producers.limit`                  | everyone reads; set in `new`    | plain                     |
+//! | `producers.heads[lane]`            | producers; the consumer (stub)  | `swap`, `load` (M2, M3)   |
+//! | `producers.stubs`, `.capacity`     | everyone reads; set in `new`    | plain                     |
+//! | `consumer_state` (tails, stashes)  | the one `Consumer` (M8)         | plain                     |
+//! | the stubs themselves               | lanes (M1); freed in `Drop`     | through `Link`s           |
+//!
+//! The producers' line (state word, limit, three heads, and the read-only stub pointer and
+//! capacity) is a `CachePadded`; the consumer state takes the 128 bytes before it (`repr(C)`,
+//! 128-byte alignment): a pop that does not commit touches no line a producer writes, except the
+//! `next` links of the node it takes and of an empty lane's stub.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+use crossbeam_utils::CachePadded;
+
+use crate::consumer::{Consumer, ConsumerState};
+use crate::lane::{self, LaneTail};
+use crate::link::{Link, Linked};
+use crate::outcome::{Close, PushError, Pushed};
+use crate::state::{CAPACITY_MAX, CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_SHIFT, State};
+use crate::sync::{AtomicPtr, AtomicU64, Ordering, UnsafeCell};
+
+/// The number of priority lanes.
+pub(crate) const LANE_COUNT: usize = 3;
+
+/// The most pops a consumer keeps uncommitted (M6): bounds how stale depth and capacity get.
+#[cfg(not(courier_loom))]
+const COMMIT_BATCH_MAX: u32 = 64;
+/// Under loom a tiny batch lets the models reach the threshold path.
+#[cfg(courier_loom)]
+const COMMIT_BATCH_MAX: u32 = 2;
+
+/// A message's priority: the consumer drains high before normal before low.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    /// Drained first: system messages, supervision signals.
+    High,
+    /// The default lane.
+    #[default]
+    Normal,
+    /// Drained only when the other lanes are empty.
+    Low,
+}
+
+impl Priority {
+    /// Every priority, in drain order.
+    pub const ALL: [Self; LANE_COUNT] = [Self::High, Self::Normal, Self::Low];
+
+    const fn lane_index(self) -> usize {
+        match self {
+            Self::High => 0,
+            Self::Normal => 1,
+            Self::Low => 2,
+        }
+    }
+}
+
+/// How many messages a mailbox holds at most, counting stashed ones: `1..=2^30`.
+///
+/// ```
+/// use courier_mailbox::Capacity;
+/// assert_eq!(Capacity::new(8).map(Capacity::get), Some(8));
+/// assert_eq!(Capacity::new(0), None);
+/// assert_eq!(Capacity::new(Capacity::MAX.get() + 1), None);
+/// assert_eq!(Capacity::default(), Capacity::DEFAULT);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Capacity(u32);
+
+impl Capacity {
+    /// The capacity of [`Mailbox::new`].
+    pub const DEFAULT: Self = Self(1 << 16);
+    /// The largest capacity the state word can count (`state.rs`).
+    pub const MAX: Self = Self(CAPACITY_MAX);
+
+    /// A capacity of `messages_max` messages, if it is in `1..=Capacity::MAX`.
+    #[must_use]
+    pub const fn new(messages_max: u32) -> Option<Self> {
+        if messages_max == 0 || messages_max > CAPACITY_MAX {
+            None
+        } else {
+            Some(Self(messages_max))
+        }
+    }
+
+    /// The number of messages.
+    #[must_use]
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Default for Capacity {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What producers touch: one cache line.
+pub(crate) struct Producers {
+    /// The packed state word (`state.rs`): closed bit, occupancy, unseen.
+    pub(crate) state: AtomicU64,
+    /// `capacity << OCCUPANCY_SHIFT`: a word at or above it is full or closed (M5).
+    limit: u64,
+    /// The producer end of each lane.
+    pub(crate) heads: [AtomicPtr<Link>; LANE_COUNT],
+    /// The three stubs, from `Box::leak`; freed in `Drop`. Read-only after `new`.
+    stubs: NonNull<[Link; LANE_COUNT]>,
+    /// Read-only after `new`.
+    capacity: Capacity,
+}
+
+/// A bounded multi-producer single-consumer mailbox of intrusive nodes, with three priority
+/// lanes, close and drain, and a stash for selective receive.
+///
+/// Producers call [`try_push`](Self::try_push) from any thread. The one consumer receives through
+/// a [`Consumer`], from [`consumer`](Self::consumer) or
+/// [`consumer_unchecked`](Self::consumer_unchecked). The mailbox never allocates per message:
+/// each node carries its [`Link`].
+///
+/// The nodes belong to the caller's allocator, so the mailbox cannot free them: drain it
+/// ([`close`](Self::close), then [`Consumer::drain_next`] until `Empty`) before dropping it.
+/// Dropping one that still holds messages leaks them, and fails a debug assertion.
+///
+/// ```
+/// use std::ptr::NonNull;
+/// use courier_mailbox::{Capacity, Link, Linked, Mailbox, Pop, Priority, PushError, Pushed};
+///
+/// #[repr(C)]
+/// struct Note { link: Link, text: &'static str }
+/// // SAFETY: `link` is the first field of a `#[repr(C)]` struct; used only by the mailbox.
+/// unsafe impl Linked for Note {
+///     fn link(node: NonNull<Self>) -> NonNull<Link> { node.cast() }
+///     unsafe fn from_link(link: NonNull<Link>) -> NonNull<Self> { link.cast() }
+/// }
+/// let note = |text| NonNull::from(Box::leak(Box::new(Note { link: Link::new(), text })));
+/// // SAFETY (for the helper): every node came from `Box::leak` and comes back out once.
+/// let free = |node: NonNull<Note>| unsafe { Box::from_raw(node.as_ptr()) }.text;
+///
+/// let mut mailbox = Mailbox::with_capacity(Capacity::new(2).unwrap());
+/// // SAFETY: fresh nodes, in no mailbox, valid until they come back out.
+/// unsafe {
+///     assert_eq!(mailbox.try_push(note("later"), Priority::Low), Ok(Pushed::WasEmpty));
+///     assert_eq!(mailbox.try_push(note("first"), Priority::High), Ok(Pushed::NonEmpty));
+///     let refused = mailbox.try_push(note("full"), Priority::Normal).unwrap_err();
+///     assert!(matches!(refused, PushError::Full(_)));
+///     assert_eq!(free(refused.into_inner()), "full");
+/// }
+/// let mut consumer = mailbox.consumer();
+/// assert_eq!(consumer.pop().into_node().map(free), Some("first"));
+/// assert_eq!(consumer.pop().into_node().map(free), Some("later"));
+/// assert_eq!(consumer.pop(), Pop::Empty);
+/// ```
+// `repr(C)` keeps the consumer state first: `producers` makes the whole struct 128-byte aligned,
+// so the consumer state has the first 128 bytes (two cache lines) to itself, without padding of
+// its own, and the mailbox takes 256 bytes instead of 384 (courier-sched budgets 384 per actor).
+#[repr(C)]
+pub struct Mailbox<T> {
+    consumer_state: UnsafeCell<ConsumerState>,
+    pub(crate) producers: CachePadded<Producers>,
+    /// The mailbox holds `T`s by pointer and hands them between threads.
+    nodes: PhantomData<NonNull<T>>,
+}
+
+// The consumer state fits the 128 bytes before the producers' line: a mailbox is 256 bytes.
+#[cfg(not(courier_loom))]
+const _: () = assert!(size_of::<ConsumerState>() <= 128 && size_of::<Mailbox<()>>() <= 256);
+
+// SAFETY: a `Mailbox<T>` moves `T`s between threads, so it needs `T: Send`. Its raw pointers
+// are its own stubs (freed only in `Drop`) and nodes whose ownership it tracks (M1); the consumer
+// state is reachable only through `&mut self` or the `consumer_unchecked` contract (M8).
+unsafe impl<T: Send> Send for Mailbox<T> {}
+// SAFETY: the `&self` API is the producers' (RMWs and swaps on atomics, M2, M5), `close` (atomic,
+// M9), the readers' loads, and `consumer_unchecked`, whose caller guarantees one consumer (M8).
+// Nodes cross threads through it, hence `T: Send`; no `&T` is shared between threads.
+unsafe impl<T: Send> Sync for Mailbox<T> {}
+
+impl<T: Linked> Mailbox<T> {
+    /// An open, empty mailbox of [`Capacity::DEFAULT`].
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mailbox = Mailbox::<Node>::new();
+    /// assert_eq!(mailbox.capacity(), courier_mailbox::Capacity::DEFAULT);
+    /// assert!(!mailbox.is_closed() && !mailbox.has_unseen());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_capacity(Capacity::DEFAULT)
+    }
+
+    /// An open, empty mailbox that holds at most `capacity` messages, stashed ones included.
+    ///
+    /// ```
+    /// use courier_mailbox::{Capacity, Link, Mailbox};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mailbox = Mailbox::<Node>::with_capacity(Capacity::new(100).unwrap());
+    /// assert_eq!(mailbox.capacity().get(), 100);
+    /// assert_eq!(mailbox.depth(), 0);
+    /// ```
+    #[must_use]
+    pub fn with_capacity(capacity: Capacity) -> Self {
+        // `Capacity::new` checked the range; the state word's layout depends on it (M5).
+        debug_assert!(capacity.0 >= 1 && capacity.0 <= CAPACITY_MAX);
+        let stubs = NonNull::from(Box::leak(Box::new([Link::new(), Link::new(), Link::new()])));
+        let stub = |lane_index: usize| {
+            debug_assert!(lane_index < LANE_COUNT);
+            // SAFETY: `lane_index < LANE_COUNT`, so the pointer stays inside the stub array.
+            unsafe { stubs.cast::<Link>().add(lane_index) }
+        };
+        let commit_batch = (capacity.0 / 4).clamp(1, COMMIT_BATCH_MAX);
+        Self {
+            producers: CachePadded::new(Producers {
+                state: AtomicU64::new(0),
+                limit: u64::from(capacity.0) << OCCUPANCY_SHIFT,
+                heads: [0, 1, 2].map(|lane_index| AtomicPtr::new(stub(lane_index).as_ptr())),
+                stubs,
+                capacity,
+            }),
+            consumer_state: UnsafeCell::new(ConsumerState::new(
+                [0, 1, 2].map(|lane_index| LaneTail::new(stub(lane_index))),
+                commit_batch,
+            )),
+            nodes: PhantomData,
+        }
+    }
+
+    /// Offers `node` to the lane of `priority`. On success the mailbox owns the node until the
+    /// consumer receives it; on failure the node comes back in the error, untouched.
+    ///
+    /// Cost: one `fetch_add` on the state word (the reservation, M5), one swap and one store
+    /// (M2). Producers never wait for each other or for the consumer: the push is wait-free.
+    ///
+    /// # Errors
+    ///
+    /// - [`PushError::Closed`] after [`close`](Self::close).
+    /// - [`PushError::Full`] when the mailbox holds its capacity of messages (stashed ones and
+    ///   up to one commit batch of received but uncommitted ones included, M6), or, at capacity,
+    ///   while another refused push is still backing out its reservation (M5).
+    ///
+    /// # Safety
+    ///
+    /// - `node` points to a live `T` that the caller owns, in no mailbox (M1).
+    /// - The node stays live, and is not moved, until it comes back out of this mailbox (by a
+    ///   receive, a drain or the error); until then only the mailbox touches its [`Link`].
+    ///
+    /// ```
+    /// # use std::ptr::NonNull;
+    /// # use courier_mailbox::{Link, Linked, Mailbox, Priority, Pushed, Pop};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut node = Node { link: Link::new() };
+    /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: `node` outlives its stay in the mailbox and is in no other.
+    /// let pushed = unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal) };
+    /// assert_eq!(pushed, Ok(Pushed::WasEmpty));
+    /// assert_eq!(mailbox.consumer().pop(), Pop::Node(NonNull::from(&mut node)));
+    /// ```
+    #[inline]
+    pub unsafe fn try_push(
+        &self,
+        node: NonNull<T>,
+        priority: Priority,
+    ) -> Result<Pushed, PushError<NonNull<T>>> {
+        let before = match self.reserve() {
+            Ok(before) => before,
+            Err(refused) if refused.is_closed() => return Err(PushError::Closed(node)),
+            Err(_) => return Err(PushError::Full(node)),
+        };
+        let head = &self.producers.heads[priority.lane_index()];
+        // SAFETY: the caller owns `node` and keeps it valid until it comes back out (M1), and
+        // the reservation above gave it a slot (M5); `head` is a lane of this mailbox.
+        unsafe { lane::push(head, T::link(node)) };
+        if before.unseen() == 0 {
+            Ok(Pushed::WasEmpty)
+        } else {
+            Ok(Pushed::NonEmpty)
+        }
+    }
+
+    /// Reserves a slot (M5). Returns the word before the reservation, or the refusing word
+    /// (after backing out).
+    #[inline]
+    fn reserve(&self) -> Result<State, State> {
+        let state = &self.producers.state;
+        // ORDERING: Relaxed; pairs with nothing: reservations, back-outs, commits and the close
+        // are RMWs of this one word, totally ordered by it (M7, M9). The message itself is
+        // published by the lane's AcqRel swap (M2), which also orders this reservation before
+        // the consumer's commit of the same message.
+        let before = state.fetch_add(MESSAGE_UNIT, Ordering::Relaxed);
+        if before < self.producers.limit {
+            return Ok(State(before));
+        }
+        self.back_out();
+        Err(State(before))
+    }
+
+    /// Takes back the units of a refused reservation (M5).
+    #[cold]
+    fn back_out(&self) {
+        // ORDERING: Relaxed; as for the reservation it undoes.
+        let before = self
+            .producers
+            .state
+            .fetch_sub(MESSAGE_UNIT, Ordering::Relaxed);
+        debug_assert!(
+            State(before).occupancy() >= 1 && State(before).unseen() >= 1,
+            "M5"
+        );
+    }
+
+    /// Closes the mailbox: every later push gets its message back as [`PushError::Closed`].
+    /// Messages accepted before stay inside until the consumer receives or drains them (M9).
+    ///
+    /// ```
+    /// # use std::ptr::NonNull;
+    /// # use courier_mailbox::{Close, Link, Linked, Mailbox, Priority, PushError};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mailbox = Mailbox::<Node>::new();
+    /// assert_eq!(mailbox.close(), Close::Closed);
+    /// assert_eq!(mailbox.close(), Close::AlreadyClosed);
+    /// assert!(mailbox.is_closed());
+    /// let mut node = Node { link: Link::new() };
+    /// // SAFETY: `node` is live and in no mailbox.
+    /// let refused = unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::High) };
+    /// assert!(matches!(refused, Err(PushError::Closed(_))));
+    /// ```
+    pub fn close(&self) -> Close {
+        // ORDERING: Relaxed; the closed bit orders only against the reservations of this word,
+        // which its modification order does (M9). No data is published with it.
+        let before = State(self.producers.state.fetch_or(CLOSED_BIT, Ordering::Relaxed));
+        if before.is_closed() {
+            Close::AlreadyClosed
+        } else {
+            Close::Closed
+        }
+    }
+
+    /// Whether [`close`](Self::close) has been called.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// assert!(!Mailbox::<Node>::new().is_closed());
+    /// ```
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.load_state().is_closed()
+    }
+
+    /// How many messages are inside: in the lanes, in the stash, and being linked. A consumer's
+    /// uncommitted receives still count (at most one commit batch, M6), and so does a refused
+    /// push for the instant it backs out (M5), so this over-reports slightly; it never
+    /// under-reports. For least-loaded routing: it reads the producers' line, never the
+    /// consumer's.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// assert_eq!(Mailbox::<Node>::new().depth(), 0);
+    /// ```
+    #[must_use]
+    pub fn depth(&self) -> u32 {
+        self.load_state().occupancy()
+    }
+
+    /// Whether a message waits in a lane that the consumer has not taken yet, including one
+    /// whose push is still linking. This is the scheduler's re-check after a turn (M7): the
+    /// consumer drops its [`Consumer`] (which commits), marks itself idle, then calls this.
+    /// Stashed messages do not count: they wait for the consumer to change its predicate, which
+    /// only the consumer does.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// assert!(!Mailbox::<Node>::new().has_unseen());
+    /// ```
+    #[must_use]
+    pub fn has_unseen(&self) -> bool {
+        self.load_state().unseen() != 0
+    }
+
+    /// The most messages this mailbox holds.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let capacity = courier_mailbox::Capacity::new(3).unwrap();
+    /// assert_eq!(Mailbox::<Node>::with_capacity(capacity).capacity(), capacity);
+    /// ```
+    #[must_use]
+    pub fn capacity(&self) -> Capacity {
+        self.producers.capacity
+    }
+
+    pub(crate) fn load_state(&self) -> State {
+        // ORDERING: Relaxed; a count only. A re-check after a commit reads at or after that
+        // commit in the word's modification order (read-after-write coherence), which M7 needs.
+        State(self.producers.state.load(Ordering::Relaxed))
+    }
+
+    /// The consumer of this mailbox, checked by the borrow: no other consumer can exist.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut mailbox = Mailbox::<Node>::new();
+    /// assert_eq!(mailbox.consumer().pop(), Pop::Empty);
+    /// ```
+    ///
+    /// A second consumer does not compile while the first lives:
+    ///
+    /// ```compile_fail,E0499
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut mailbox = Mailbox::<Node>::new();
+    /// let first = mailbox.consumer();
+    /// let second = mailbox.consumer();
+    /// drop(first);
+    /// ```
+    pub fn consumer(&mut self) -> Consumer<'_, T> {
+        // SAFETY: `&mut self` excludes every other `Consumer` of this mailbox (M8).
+        unsafe { self.consumer_unchecked() }
+    }
+
+    /// The consumer of a shared mailbox. The scheduler calls this while it holds the actor's
+    /// right to run, which is what makes it the one consumer.
+    ///
+    /// # Safety
+    ///
+    /// - No other [`Consumer`] of this mailbox exists until the returned one is dropped (M8),
+    ///   on any thread.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// let mailbox = std::sync::Arc::new(Mailbox::<Node>::new());
+    /// // SAFETY: this is the only consumer of `mailbox`.
+    /// let mut consumer = unsafe { mailbox.consumer_unchecked() };
+    /// assert_eq!(consumer.pop(), Pop::Empty);
+    /// ```
+    pub unsafe fn consumer_unchecked(&self) -> Consumer<'_, T> {
+        // SAFETY: the caller promises that no other consumer exists (M8).
+        unsafe { Consumer::new(self, self.consumer_state.get_mut()) }
+    }
+}
+
+impl<T: Linked> Default for Mailbox<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T> fmt::Debug for Mailbox<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // ORDERING: Relaxed; a diagnostic snapshot.
+        let state = State(self.producers.state.load(Ordering::Relaxed));
+        f.debug_struct("Mailbox")
+            .field("state", &state)
+            .field("capacity", &self.producers.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Drop for Mailbox<T> {
+    fn drop(&mut self) {
+        // ORDERING: Relaxed; `&mut self` means no other thread touches the word any more.
+        let state = State(self.producers.state.load(Ordering::Relaxed));
+        // Nodes still inside belong to the caller's allocator; the mailbox cannot free them.
+        debug_assert!(
+            std::thread::panicking() || state.occupancy() == 0,
+            "M9: drain a mailbox before dropping it; {state:?}"
+        );
+        // SAFETY: `stubs` came from `Box::leak` in `with_capacity` and is freed only here; with
+        // `&mut self` no lane or consumer can reach a stub any more (M1).
+        drop(unsafe { Box::from_raw(self.producers.stubs.as_ptr()) });
+    }
+}
+
+#[cfg(test)]
+mod tests;

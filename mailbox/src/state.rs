@@ -1,0 +1,74 @@
+//! The mailbox's packed state word: closed bit, occupancy and unseen count.
+//!
+//! Layout of the `u64` (protocol M5 and M6 in `mailbox.rs`):
+//!
+//! ```text
+//! bit 63      CLOSED_BIT      set once by `close`, never cleared
+//! bits 32..63 occupancy       messages in the lanes + in the stash (+ the consumer's pending
+//!                             pops not yet committed, + refused pushes backing out); capacity
+//!                             bounds the accepted part of this field
+//! bits 0..32  unseen          messages in the lanes that the consumer has not taken yet
+//!                             (+ pending, + refused pushes backing out); the wake-up signal
+//!                             reads this field
+//! ```
+
+use std::fmt;
+
+/// The shift of the occupancy field.
+pub(crate) const OCCUPANCY_SHIFT: u32 = 32;
+/// The mask of the unseen field.
+pub(crate) const UNSEEN_MASK: u64 = (1 << OCCUPANCY_SHIFT) - 1;
+/// The mask of the occupancy field.
+pub(crate) const OCCUPANCY_MASK: u64 = ((1 << 31) - 1) << OCCUPANCY_SHIFT;
+/// Set once by `close`.
+pub(crate) const CLOSED_BIT: u64 = 1 << 63;
+
+/// One unit of the unseen field: a message taken out of a lane.
+pub(crate) const UNSEEN_UNIT: u64 = 1;
+/// One unit of the occupancy field: a message handed to the consumer.
+pub(crate) const OCCUPANCY_UNIT: u64 = 1 << OCCUPANCY_SHIFT;
+/// What an accepted push adds, and what a lane message handed straight out takes away.
+pub(crate) const MESSAGE_UNIT: u64 = OCCUPANCY_UNIT | UNSEEN_UNIT;
+
+/// The largest capacity: the occupancy field must hold it, plus one unit per refused producer
+/// backing out, without reaching the closed bit.
+pub(crate) const CAPACITY_MAX: u32 = 1 << 30;
+
+const _: () = assert!(CLOSED_BIT & (OCCUPANCY_MASK | UNSEEN_MASK) == 0);
+const _: () = assert!(OCCUPANCY_MASK & UNSEEN_MASK == 0);
+// The capacity test `word >= capacity << OCCUPANCY_SHIFT` also catches the closed bit.
+const _: () = assert!((CAPACITY_MAX as u64) << OCCUPANCY_SHIFT <= OCCUPANCY_MASK);
+const _: () = assert!((CAPACITY_MAX as u64) << OCCUPANCY_SHIFT < CLOSED_BIT);
+
+/// A decoded snapshot of the state word.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct State(pub(crate) u64);
+
+impl State {
+    pub(crate) const fn is_closed(self) -> bool {
+        self.0 & CLOSED_BIT != 0
+    }
+
+    pub(crate) const fn occupancy(self) -> u32 {
+        // The mask keeps 31 bits, so the cast is exact.
+        ((self.0 & OCCUPANCY_MASK) >> OCCUPANCY_SHIFT) as u32
+    }
+
+    pub(crate) const fn unseen(self) -> u32 {
+        // The mask keeps 32 bits, so the cast is exact.
+        (self.0 & UNSEEN_MASK) as u32
+    }
+}
+
+impl fmt::Debug for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("State")
+            .field("closed", &self.is_closed())
+            .field("occupancy", &self.occupancy())
+            .field("unseen", &self.unseen())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;
