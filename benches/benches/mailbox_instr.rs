@@ -6,8 +6,9 @@
 //!   consumer taken before (a scheduler takes one per turn, for many messages).
 //! - `push_pop_turn`: the same plus taking the consumer and dropping it (its commit, M6): the
 //!   cost of a turn that handles one message.
-//! - `selective_skip_10`: a selective receive that skips 10 non-matching messages into the stash
-//!   and returns the 11th.
+//! - `selective_skip_0`, `selective_skip_10`: a selective receive that skips 0 or 10
+//!   non-matching messages into the stash and returns the next one; `(skip_10 - skip_0) / 10` is
+//!   the cost of one skipped message.
 #![expect(missing_docs, reason = "gungraun's macros generate undocumented items")]
 
 use std::hint::black_box;
@@ -49,10 +50,10 @@ fn mailbox_and_message() -> (&'static Mailbox<BenchMessage>, NonNull<BenchMessag
     (leaked_mailbox(), BenchMessage::boxed(1))
 }
 
-/// Ten messages the predicate rejects (odd values), then one it accepts (an even value).
-fn skip_10() -> &'static mut Consumer<'static, BenchMessage> {
+/// `skipped` messages the predicate rejects (odd values), then one it accepts (an even value).
+fn skip(skipped: u64) -> &'static mut Consumer<'static, BenchMessage> {
     let mailbox = leaked_mailbox();
-    for value in (0..10).map(|i| 2 * i + 1).chain([42]) {
+    for value in (0..skipped).map(|i| 2 * i + 1).chain([42]) {
         // SAFETY: fresh nodes, leaked for the process.
         let pushed = unsafe { mailbox.try_push(BenchMessage::boxed(value), Priority::Normal) };
         assert!(pushed.is_ok());
@@ -92,9 +93,11 @@ fn push_pop_turn(
     }
 }
 
-// A selective receive past 10 non-matching messages.
+// A selective receive past 0 and 10 non-matching messages: the difference over 10 is the cost
+// of one skipped message.
 #[library_benchmark]
-#[bench::selective_skip_10(setup = skip_10)]
+#[bench::selective_skip_0(args = (0), setup = skip)]
+#[bench::selective_skip_10(args = (10), setup = skip)]
 fn selective_skip(
     consumer: &'static mut Consumer<'static, BenchMessage>,
 ) -> Pop<NonNull<BenchMessage>> {

@@ -1,11 +1,14 @@
 //! Throughput of one consumer fed by one or two producer threads, in the same run:
 //! courier-mailbox (normal lane, capacity `Capacity::MAX`) against crossbeam-channel's unbounded
-//! channel and `std::sync::mpsc`.
+//! channel and `std::sync::mpsc`. Also the time of a selective receive past 0 and 10
+//! non-matching messages: `(skip_10 - skip_0) / 10` is the cost per skipped message.
 //!
 //! Each iteration moves `MESSAGE_COUNT` messages. Mailbox nodes are allocated before the timed
 //! region, as courier-alloc's slab blocks would be; the channels move the same `u64` payload by
-//! value. The mailbox has no parking of its own (that is courier-sched's), so its consumer
-//! yields when it finds the mailbox empty, while the channels' `recv` blocks.
+//! value. The mailbox has no parking of its own (that is courier-sched's), so the benchmark plays
+//! the scheduler's part with `thread::park`: a push that reports `Pushed::WasEmpty` unparks the
+//! consumer, and the consumer parks when a receive reports `Empty` and `has_unseen` is false
+//! (the no-lost-wake-up protocol, M7). The channels' `recv` blocks on its own futex.
 
 use std::hint::black_box;
 use std::ptr::NonNull;
@@ -14,19 +17,21 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use courier_benches::mailbox::BenchMessage;
-use courier_mailbox::{Capacity, Mailbox, Pop, Priority};
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use courier_mailbox::{Capacity, Mailbox, Pop, Priority, Pushed};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const MESSAGE_COUNT: u64 = 100_000;
 
 /// One run: `producer_count` threads push `MESSAGE_COUNT` nodes in all; this thread pops them.
 fn mailbox_run(mailbox: &Mailbox<BenchMessage>, nodes: &mut [Vec<BenchMessage>]) -> u64 {
+    let consumer_thread = thread::current();
     thread::scope(|scope| {
         for producer_nodes in nodes.iter_mut() {
             let base = producer_nodes.as_mut_ptr();
             let len = producer_nodes.len();
             // A raw pointer is not `Send`; the address is, and the scope keeps the nodes alive.
             let base_address = base as usize;
+            let consumer_thread = consumer_thread.clone();
             scope.spawn(move || {
                 let base = base_address as *mut BenchMessage;
                 for index in 0..len {
@@ -35,8 +40,10 @@ fn mailbox_run(mailbox: &Mailbox<BenchMessage>, nodes: &mut [Vec<BenchMessage>])
                     let node = NonNull::new(address).expect("a vector's elements are not null");
                     // SAFETY: each node is pushed once per run and popped before the next run;
                     // the scope keeps the vector alive and unmoved.
-                    while unsafe { mailbox.try_push(node, Priority::Normal) }.is_err() {
-                        thread::yield_now();
+                    match unsafe { mailbox.try_push(node, Priority::Normal) } {
+                        Ok(Pushed::WasEmpty) => consumer_thread.unpark(),
+                        Ok(Pushed::NonEmpty) => {}
+                        Err(_) => unreachable!("capacity MAX is not reached, nobody closes"),
                     }
                 }
             });
@@ -51,6 +58,8 @@ fn mailbox_run(mailbox: &Mailbox<BenchMessage>, nodes: &mut [Vec<BenchMessage>])
                     sum = sum.wrapping_add(unsafe { node.as_ref() }.value);
                     received += 1;
                 }
+                // `Empty` committed (M6), so the re-check is exact: park until a `WasEmpty`.
+                Pop::Empty if !mailbox.has_unseen() => thread::park(),
                 Pop::Empty | Pop::Busy => thread::yield_now(),
             }
         }
@@ -93,9 +102,9 @@ fn std_mpsc_run(producer_count: u64) -> u64 {
 fn throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("mpsc_throughput");
     group.throughput(Throughput::Elements(MESSAGE_COUNT));
-    group.sample_size(20);
+    group.sample_size(40);
     group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(4));
+    group.measurement_time(Duration::from_secs(8));
     for producer_count in [1_u64, 2] {
         let mailbox = Mailbox::with_capacity(Capacity::MAX);
         let mut nodes: Vec<Vec<BenchMessage>> = (0..producer_count)
@@ -124,5 +133,54 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput);
+/// A mailbox holding `skipped` messages a selective receive rejects, then one it accepts.
+struct SkipFixture {
+    mailbox: Box<Mailbox<BenchMessage>>,
+    /// The nodes; declared after the mailbox, which never touches them when dropped.
+    nodes: Vec<BenchMessage>,
+}
+
+fn skip_fixture(skipped: u64) -> SkipFixture {
+    let mut fixture = SkipFixture {
+        mailbox: Box::new(Mailbox::new()),
+        nodes: (0..skipped)
+            .map(|i| 2 * i + 1)
+            .chain([42])
+            .map(BenchMessage::new)
+            .collect(),
+    };
+    let base = fixture.nodes.as_mut_ptr();
+    for index in 0..fixture.nodes.len() {
+        // SAFETY: `index` is in bounds.
+        let address = unsafe { base.add(index) };
+        let node = NonNull::new(address).expect("a vector's elements are not null");
+        // SAFETY: each node is pushed once; the fixture keeps them alive and unmoved.
+        let pushed = unsafe { fixture.mailbox.try_push(node, Priority::Normal) };
+        assert!(pushed.is_ok());
+    }
+    fixture
+}
+
+fn selective_receive(c: &mut Criterion) {
+    let mut group = c.benchmark_group("selective_receive");
+    for skipped in [0_u64, 10] {
+        group.bench_function(format!("skip_{skipped}"), |b| {
+            b.iter_batched(
+                || skip_fixture(skipped),
+                |mut fixture| {
+                    let popped = fixture
+                        .mailbox
+                        .consumer()
+                        .pop_matching(|message| black_box(message.value) % 2 == 0);
+                    assert!(matches!(popped, Pop::Node(_)));
+                    fixture
+                },
+                BatchSize::SmallInput,
+            );
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, throughput, selective_receive);
 criterion_main!(benches);

@@ -5,9 +5,11 @@ use std::ptr::NonNull;
 
 use courier_mailbox::{Link, Linked};
 
-/// A benchmark message: the link at offset 0, then a 64-bit payload.
+/// A benchmark message: the link at offset 0, then a 64-bit payload, in a 64-byte aligned
+/// block, as courier-sched's header sits in the first cache line of a courier-alloc block (so
+/// two messages never share a cache line).
 #[derive(Debug)]
-#[repr(C)]
+#[repr(C, align(64))]
 pub struct BenchMessage {
     link: Link,
     /// The payload: a sequence number or a tag.

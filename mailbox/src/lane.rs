@@ -139,20 +139,21 @@ impl LaneTail {
         let stub_link = unsafe { self.stub.as_ref() };
         // ORDERING: Relaxed; published by the Release CAS below (M2 for the stub).
         stub_link.next.store(ptr::null_mut(), Ordering::Relaxed);
+        let stub = self.stub;
         // ORDERING: Release on success; pairs with the Acquire half of the next pusher's swap,
         // which returns the stub: our null store above then happens before its store to
         // `stub.next` (M2). `tail`'s message was acquired through the link that led to it.
         // Relaxed on failure: a producer swapped after `tail` (M4), and we only report Busy.
         match head.compare_exchange(
             tail.as_ptr(),
-            self.stub.as_ptr(),
+            stub.as_ptr(),
             Ordering::Release,
             Ordering::Relaxed,
         ) {
             Ok(_) => {
                 // No pusher holds `tail` as its `prev`: the last swap before our CAS installed
                 // `tail` itself, and every later one returns the stub (M3).
-                self.tail = self.stub;
+                self.tail = stub;
                 LanePop::Node(tail)
             }
             Err(_) => LanePop::Busy,

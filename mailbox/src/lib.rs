@@ -2,8 +2,8 @@
 //!
 //! A [`Mailbox`] holds messages that carry their own [`Link`] (see [`Linked`]), so sending
 //! allocates nothing here. It has three priority lanes, each an intrusive multi-producer
-//! single-consumer queue (Vyukov's, with a stub): a producer pushes with one reserving CAS, one
-//! swap and one store, and the one [`Consumer`] pops without locks. On top of the lanes:
+//! single-consumer queue (Vyukov's, with a stub): a producer pushes with one reserving
+//! `fetch_add`, one swap and one store, and the one [`Consumer`] pops without locks. On top of the lanes:
 //!
 //! - **Capacity.** [`Mailbox::try_push`] on a full mailbox hands the message back
 //!   ([`PushError::Full`]); [`Mailbox::depth`] reads the count from the producers' cache line.
@@ -16,10 +16,11 @@
 //!   [`Mailbox::has_unseen`] is the consumer's re-check after a turn, so a scheduler never loses
 //!   a wake-up.
 //!
-//! The invariants (M1 to M11) are stated at the top of `lane.rs`, `mailbox.rs` and `stash.rs`;
-//! `PROTOCOL.md` proves the wake-up and close handshakes. The crate is a leaf: it depends on no
+//! The invariants (M1 to M11) are stated at the top of `lane.rs`, `mailbox.rs`, `consumer.rs`
+//! and `stash.rs`; `PROTOCOL.md` proves the wake-up and close handshakes. The crate is a leaf: it depends on no
 //! other courier crate. courier-sched embeds the `Link` in its message header.
 
+mod consumer;
 mod lane;
 mod link;
 mod mailbox;
@@ -28,6 +29,7 @@ mod stash;
 mod state;
 mod sync;
 
+pub use consumer::Consumer;
 pub use link::{Link, Linked};
-pub use mailbox::{Capacity, Consumer, Mailbox, Priority};
+pub use mailbox::{Capacity, Mailbox, Priority};
 pub use outcome::{Close, Pop, PushError, Pushed};

@@ -5,33 +5,39 @@
 //! M1 to M4 (in `lane.rs`) make each lane a correct MPSC queue; M10 and M11 (in `stash.rs`)
 //! govern the stash. This module adds:
 //!
-//! - **M5 (reserve, then link).** A producer first reserves a slot: a CAS on the state word adds
-//!   one to occupancy and one to unseen, and only if the word is not closed and occupancy is
-//!   below capacity (one comparison: `word < capacity << OCCUPANCY_SHIFT`, see `state.rs`). Only
-//!   then does it push onto a lane (M2). A refused producer changes nothing and gets its message
-//!   back. So occupancy never exceeds capacity, and occupancy counts every accepted message not
-//!   yet received, including the ones still being linked.
+//! - **M5 (reserve, then link).** A producer first reserves a slot: one `fetch_add` on the state
+//!   word adds one to occupancy and one to unseen. If the word it read was closed or at capacity
+//!   (one comparison: `word >= capacity << OCCUPANCY_SHIFT`, see `state.rs`), the push is
+//!   *refused*: the producer takes its units back with one `fetch_sub` and gets its message back.
+//!   Otherwise it is *accepted*, and only then does it push onto a lane (M2). So occupancy counts
+//!   every accepted message not yet received (including ones still being linked) plus the units
+//!   of refused producers that have not backed out yet; the accepted messages never exceed
+//!   capacity, because a reservation is accepted only if it read fewer than capacity units.
+//!   A refused producer's units are transient: while it backs out, another push may be refused
+//!   though an accepted slot is free (only at capacity), and readers may see one count too many.
 //! - **M6 (pending pops).** The consumer does not write the state word on every pop. A node taken
 //!   out of a lane owes one unseen unit; a node handed to the caller owes one occupancy unit. The
-//!   `Consumer` adds these to `pending` and subtracts them with one `fetch_sub` (a *commit*) when
-//!   they reach the commit threshold, before it reports `Empty`, and when it is dropped. So both
-//!   fields over-count by the uncommitted pops only, never under-count.
-//! - **M7 (wake-up).** A push reports `WasEmpty` iff its reservation read unseen == 0. Reservations
-//!   and commits are read-modify-writes of one word, so they are totally ordered. The consumer
-//!   commits before it reports `Empty` and before its handle is dropped; a push ordered after that
-//!   commit reads an unseen count that includes every message the consumer has not taken, and a
-//!   consumer that re-checks `has_unseen` after its final commit reads a value that includes every
-//!   push ordered before that check. Hence: if a push reports `NonEmpty`, either an earlier push
-//!   reported `WasEmpty` after the consumer's last commit (and notifies), or the consumer's
-//!   re-check sees the message. `PROTOCOL.md` has the proof and the scheduler's side.
+//!   `Consumer` adds these to `pending` and subtracts them with one `fetch_sub` (a *commit*)
+//!   after every `commit_batch` such notes (`capacity / 4`, between 1 and 64), before it reports
+//!   `Empty`, and when it is dropped. So both fields over-count by at most one batch of
+//!   uncommitted pops, never under-count.
+//! - **M7 (wake-up).** A push reports `WasEmpty` iff its reservation read unseen == 0.
+//!   Reservations, back-outs and commits are read-modify-writes of one word, so they are totally
+//!   ordered. The consumer commits before it reports `Empty` and when its handle is dropped, and
+//!   re-checks `has_unseen` after that; the re-check reads a value at or after its commit, which
+//!   counts every accepted message it has not taken. If a push reports `NonEmpty`, the unit it saw
+//!   belongs to a message the consumer has not taken (the consumer's re-check will see it, or
+//!   the push that brought it reported `WasEmpty`), or to a refused producer backing out, which
+//!   can only happen after a consumer commit freed capacity, that is inside a turn whose re-check
+//!   comes later and sees this push. `PROTOCOL.md` has the proof and the scheduler's side.
 //! - **M8 (one consumer).** `tails`, `stashes`, `stashed_len` and `pending` are touched by at
 //!   most one `Consumer` at a time: `consumer` borrows the mailbox mutably, and
 //!   `consumer_unchecked` makes the caller promise it.
 //! - **M9 (close).** `close` sets the closed bit with one `fetch_or`; the bit is never cleared. A
 //!   push is accepted iff its reservation precedes that `fetch_or` in the word's modification
-//!   order, so after the close, occupancy counts exactly the accepted messages not yet received
-//!   and only falls. `drain_next` reports `Empty` only when, after a commit, occupancy is 0:
-//!   every message is out, each exactly once.
+//!   order, so after the close no message is accepted, and occupancy is the accepted messages not
+//!   yet received plus refused producers still backing out. `drain_next` reports `Empty` only
+//!   when, after a commit, occupancy is 0: every accepted message is out, each exactly once.
 //!
 //! The state word needs no ordering beyond its own modification order (M7, M9 only compare
 //! counts): the messages themselves are published by the lanes' Release/Acquire pairs, which
@@ -41,16 +47,18 @@
 //!
 //! | field                              | who                             | how                       |
 //! |------------------------------------|---------------------------------|---------------------------|
-//! | `producers.state`                  | producers, `close`, readers     | CAS, `fetch_or`, `load`   |
+//! | `producers.state`                  | producers, `close`, readers     | `fetch_add`/`fetch_sub`, `fetch_or`, `load` |
 //! | `producers.state`                  | the consumer                    | `fetch_sub` (commit), `load` |
 //! | `producers.limit`                  | everyone reads; set in `new`    | plain                     |
 //! | `producers.heads[lane]`            | producers; the consumer (stub)  | `swap`, `load` (M2, M3)   |
+//! | `producers.stubs`, `.capacity`     | everyone reads; set in `new`    | plain                     |
 //! | `consumer_state` (tails, stashes)  | the one `Consumer` (M8)         | plain                     |
-//! | `stubs`                            | lanes (M1); freed in `Drop`     | through `Link`s           |
+//! | the stubs themselves               | lanes (M1); freed in `Drop`     | through `Link`s           |
 //!
-//! The producer line (state word, limit, three heads) and the consumer line are separate
-//! `CachePadded`s: a pop that does not commit touches no line a producer writes, except the
-//! `next` link of the node it takes.
+//! The producers' line (state word, limit, three heads, and the read-only stub pointer and
+//! capacity) is a `CachePadded`; the consumer state takes the 128 bytes before it (`repr(C)`,
+//! 128-byte alignment): a pop that does not commit touches no line a producer writes, except the
+//! `next` links of the node it takes and of an empty lane's stub.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -58,22 +66,19 @@ use std::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
-use crate::lane::{self, LanePop, LaneTail};
+use crate::consumer::{Consumer, ConsumerState};
+use crate::lane::{self, LaneTail};
 use crate::link::{Link, Linked};
-use crate::outcome::{Close, Pop, PushError, Pushed};
-use crate::stash::Stash;
-use crate::state::{
-    CAPACITY_MAX, CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_SHIFT, OCCUPANCY_UNIT, State, UNSEEN_MASK,
-    UNSEEN_UNIT,
-};
-use crate::sync::{AtomicPtr, AtomicU64, MutPtr, Ordering, UnsafeCell};
+use crate::outcome::{Close, PushError, Pushed};
+use crate::state::{CAPACITY_MAX, CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_SHIFT, State};
+use crate::sync::{AtomicPtr, AtomicU64, Ordering, UnsafeCell};
 
 /// The number of priority lanes.
 pub(crate) const LANE_COUNT: usize = 3;
 
 /// The most pops a consumer keeps uncommitted (M6): bounds how stale depth and capacity get.
 #[cfg(not(courier_loom))]
-const COMMIT_BATCH_MAX: u32 = 32;
+const COMMIT_BATCH_MAX: u32 = 64;
 /// Under loom a tiny batch lets the models reach the threshold path.
 #[cfg(courier_loom)]
 const COMMIT_BATCH_MAX: u32 = 2;
@@ -145,24 +150,17 @@ impl Default for Capacity {
 }
 
 /// What producers touch: one cache line.
-struct Producers {
+pub(crate) struct Producers {
     /// The packed state word (`state.rs`): closed bit, occupancy, unseen.
-    state: AtomicU64,
+    pub(crate) state: AtomicU64,
     /// `capacity << OCCUPANCY_SHIFT`: a word at or above it is full or closed (M5).
     limit: u64,
     /// The producer end of each lane.
-    heads: [AtomicPtr<Link>; LANE_COUNT],
-}
-
-/// What only the consumer touches (M8).
-#[derive(Debug)]
-struct ConsumerState {
-    tails: [LaneTail; LANE_COUNT],
-    stashes: [Stash; LANE_COUNT],
-    /// Messages in all three stashes.
-    stashed_len: u32,
-    /// Commit when `pending` reaches this (in occupancy units, M6).
-    commit_threshold: u64,
+    pub(crate) heads: [AtomicPtr<Link>; LANE_COUNT],
+    /// The three stubs, from `Box::leak`; freed in `Drop`. Read-only after `new`.
+    stubs: NonNull<[Link; LANE_COUNT]>,
+    /// Read-only after `new`.
+    capacity: Capacity,
 }
 
 /// A bounded multi-producer single-consumer mailbox of intrusive nodes, with three priority
@@ -172,6 +170,10 @@ struct ConsumerState {
 /// a [`Consumer`], from [`consumer`](Self::consumer) or
 /// [`consumer_unchecked`](Self::consumer_unchecked). The mailbox never allocates per message:
 /// each node carries its [`Link`].
+///
+/// The nodes belong to the caller's allocator, so the mailbox cannot free them: drain it
+/// ([`close`](Self::close), then [`Consumer::drain_next`] until `Empty`) before dropping it.
+/// Dropping one that still holds messages leaks them, and fails a debug assertion.
 ///
 /// ```
 /// use std::ptr::NonNull;
@@ -202,27 +204,46 @@ struct ConsumerState {
 /// assert_eq!(consumer.pop().into_node().map(free), Some("later"));
 /// assert_eq!(consumer.pop(), Pop::Empty);
 /// ```
+// `repr(C)` keeps the consumer state first: `producers` makes the whole struct 128-byte aligned,
+// so the consumer state has the first 128 bytes (two cache lines) to itself, without padding of
+// its own, and the mailbox takes 256 bytes instead of 384 (courier-sched budgets 384 per actor).
+#[repr(C)]
 pub struct Mailbox<T> {
-    producers: CachePadded<Producers>,
-    consumer_state: CachePadded<UnsafeCell<ConsumerState>>,
-    /// The three stubs, from `Box::leak`; freed in `Drop`.
-    stubs: NonNull<[Link; LANE_COUNT]>,
-    capacity: Capacity,
+    consumer_state: UnsafeCell<ConsumerState>,
+    pub(crate) producers: CachePadded<Producers>,
     /// The mailbox holds `T`s by pointer and hands them between threads.
     nodes: PhantomData<NonNull<T>>,
 }
+
+// The consumer state fits the 128 bytes before the producers' line: a mailbox is 256 bytes.
+#[cfg(not(courier_loom))]
+const _: () = assert!(size_of::<ConsumerState>() <= 128 && size_of::<Mailbox<()>>() <= 256);
 
 // SAFETY: a `Mailbox<T>` moves `T`s between threads, so it needs `T: Send`. Its raw pointers
 // are its own stubs (freed only in `Drop`) and nodes whose ownership it tracks (M1); the consumer
 // state is reachable only through `&mut self` or the `consumer_unchecked` contract (M8).
 unsafe impl<T: Send> Send for Mailbox<T> {}
-// SAFETY: the `&self` API is the producers' (CAS and swap on atomics, M2, M5), `close` (atomic,
+// SAFETY: the `&self` API is the producers' (RMWs and swaps on atomics, M2, M5), `close` (atomic,
 // M9), the readers' loads, and `consumer_unchecked`, whose caller guarantees one consumer (M8).
 // Nodes cross threads through it, hence `T: Send`; no `&T` is shared between threads.
 unsafe impl<T: Send> Sync for Mailbox<T> {}
 
 impl<T: Linked> Mailbox<T> {
     /// An open, empty mailbox of [`Capacity::DEFAULT`].
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mailbox = Mailbox::<Node>::new();
+    /// assert_eq!(mailbox.capacity(), courier_mailbox::Capacity::DEFAULT);
+    /// assert!(!mailbox.is_closed() && !mailbox.has_unseen());
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::with_capacity(Capacity::DEFAULT)
@@ -259,15 +280,13 @@ impl<T: Linked> Mailbox<T> {
                 state: AtomicU64::new(0),
                 limit: u64::from(capacity.0) << OCCUPANCY_SHIFT,
                 heads: [0, 1, 2].map(|lane_index| AtomicPtr::new(stub(lane_index).as_ptr())),
+                stubs,
+                capacity,
             }),
-            consumer_state: CachePadded::new(UnsafeCell::new(ConsumerState {
-                tails: [0, 1, 2].map(|lane_index| LaneTail::new(stub(lane_index))),
-                stashes: [Stash::new(), Stash::new(), Stash::new()],
-                stashed_len: 0,
-                commit_threshold: u64::from(commit_batch) << OCCUPANCY_SHIFT,
-            })),
-            stubs,
-            capacity,
+            consumer_state: UnsafeCell::new(ConsumerState::new(
+                [0, 1, 2].map(|lane_index| LaneTail::new(stub(lane_index))),
+                commit_batch,
+            )),
             nodes: PhantomData,
         }
     }
@@ -275,14 +294,15 @@ impl<T: Linked> Mailbox<T> {
     /// Offers `node` to the lane of `priority`. On success the mailbox owns the node until the
     /// consumer receives it; on failure the node comes back in the error, untouched.
     ///
-    /// Cost: one CAS on the state word (the reservation, M5), one swap and one store (M2).
-    /// Producers never wait for each other or for the consumer.
+    /// Cost: one `fetch_add` on the state word (the reservation, M5), one swap and one store
+    /// (M2). Producers never wait for each other or for the consumer: the push is wait-free.
     ///
     /// # Errors
     ///
     /// - [`PushError::Closed`] after [`close`](Self::close).
     /// - [`PushError::Full`] when the mailbox holds its capacity of messages (stashed ones and
-    ///   up to one commit batch of received but uncommitted ones included, M6).
+    ///   up to one commit batch of received but uncommitted ones included, M6), or, at capacity,
+    ///   while another refused push is still backing out its reservation (M5).
     ///
     /// # Safety
     ///
@@ -328,30 +348,35 @@ impl<T: Linked> Mailbox<T> {
         }
     }
 
-    /// Reserves a slot (M5). Returns the word before the reservation, or the refusing word.
+    /// Reserves a slot (M5). Returns the word before the reservation, or the refusing word
+    /// (after backing out).
     #[inline]
     fn reserve(&self) -> Result<State, State> {
         let state = &self.producers.state;
-        // ORDERING: Relaxed; the CAS below re-reads the word, and the word orders nothing but
-        // itself (M7, M9).
-        let mut current = state.load(Ordering::Relaxed);
-        loop {
-            if current >= self.producers.limit {
-                return Err(State(current));
-            }
-            // ORDERING: Relaxed on success and failure; pairs with nothing: all reservations,
-            // commits and the close are RMWs of this one word, totally ordered by it (M7, M9).
-            // The message itself is published by the lane's AcqRel swap (M2).
-            match state.compare_exchange_weak(
-                current,
-                current + MESSAGE_UNIT,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Ok(State(current)),
-                Err(actual) => current = actual,
-            }
+        // ORDERING: Relaxed; pairs with nothing: reservations, back-outs, commits and the close
+        // are RMWs of this one word, totally ordered by it (M7, M9). The message itself is
+        // published by the lane's AcqRel swap (M2), which also orders this reservation before
+        // the consumer's commit of the same message.
+        let before = state.fetch_add(MESSAGE_UNIT, Ordering::Relaxed);
+        if before < self.producers.limit {
+            return Ok(State(before));
         }
+        self.back_out();
+        Err(State(before))
+    }
+
+    /// Takes back the units of a refused reservation (M5).
+    #[cold]
+    fn back_out(&self) {
+        // ORDERING: Relaxed; as for the reservation it undoes.
+        let before = self
+            .producers
+            .state
+            .fetch_sub(MESSAGE_UNIT, Ordering::Relaxed);
+        debug_assert!(
+            State(before).occupancy() >= 1 && State(before).unseen() >= 1,
+            "M5"
+        );
     }
 
     /// Closes the mailbox: every later push gets its message back as [`PushError::Closed`].
@@ -404,9 +429,10 @@ impl<T: Linked> Mailbox<T> {
     }
 
     /// How many messages are inside: in the lanes, in the stash, and being linked. A consumer's
-    /// uncommitted receives still count (at most one commit batch, M6), so this over-reports
-    /// slightly while a consumer runs; it never under-reports. For least-loaded routing: it
-    /// reads the producers' line, never the consumer's.
+    /// uncommitted receives still count (at most one commit batch, M6), and so does a refused
+    /// push for the instant it backs out (M5), so this over-reports slightly; it never
+    /// under-reports. For least-loaded routing: it reads the producers' line, never the
+    /// consumer's.
     ///
     /// ```
     /// # use courier_mailbox::{Link, Mailbox};
@@ -445,12 +471,25 @@ impl<T: Linked> Mailbox<T> {
     }
 
     /// The most messages this mailbox holds.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let capacity = courier_mailbox::Capacity::new(3).unwrap();
+    /// assert_eq!(Mailbox::<Node>::with_capacity(capacity).capacity(), capacity);
+    /// ```
     #[must_use]
     pub fn capacity(&self) -> Capacity {
-        self.capacity
+        self.producers.capacity
     }
 
-    fn load_state(&self) -> State {
+    pub(crate) fn load_state(&self) -> State {
         // ORDERING: Relaxed; a count only. A re-check after a commit reads at or after that
         // commit in the word's modification order (read-after-write coherence), which M7 needs.
         State(self.producers.state.load(Ordering::Relaxed))
@@ -468,6 +507,23 @@ impl<T: Linked> Mailbox<T> {
     /// # }
     /// let mut mailbox = Mailbox::<Node>::new();
     /// assert_eq!(mailbox.consumer().pop(), Pop::Empty);
+    /// ```
+    ///
+    /// A second consumer does not compile while the first lives:
+    ///
+    /// ```compile_fail,E0499
+    /// # use courier_mailbox::{Link, Mailbox, Pop, Priority};
+    /// # use std::ptr::NonNull;
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut mailbox = Mailbox::<Node>::new();
+    /// let first = mailbox.consumer();
+    /// let second = mailbox.consumer();
+    /// drop(first);
     /// ```
     pub fn consumer(&mut self) -> Consumer<'_, T> {
         // SAFETY: `&mut self` excludes every other `Consumer` of this mailbox (M8).
@@ -496,25 +552,8 @@ impl<T: Linked> Mailbox<T> {
     /// assert_eq!(consumer.pop(), Pop::Empty);
     /// ```
     pub unsafe fn consumer_unchecked(&self) -> Consumer<'_, T> {
-        let state = self.consumer_state.get_mut();
-        let raw = state.with(|raw| raw);
-        Consumer {
-            mailbox: self,
-            // SAFETY: `raw` comes from an `UnsafeCell` and is never null.
-            raw: unsafe { NonNull::new_unchecked(raw) },
-            _access: state,
-            pending: 0,
-        }
-    }
-}
-
-impl ConsumerState {
-    /// Pops lane `lane_index`. A `&mut ConsumerState` exists only inside the one `Consumer`.
-    #[inline]
-    fn pop_lane(&mut self, producers: &Producers, lane_index: usize) -> LanePop {
-        // SAFETY: `&mut self` is the one consumer's state (M8), and `heads[lane_index]` is the
-        // head of the lane whose tail is `tails[lane_index]`.
-        unsafe { self.tails[lane_index].pop(&producers.heads[lane_index]) }
+        // SAFETY: the caller promises that no other consumer exists (M8).
+        unsafe { Consumer::new(self, self.consumer_state.get_mut()) }
     }
 }
 
@@ -530,7 +569,7 @@ impl<T> fmt::Debug for Mailbox<T> {
         let state = State(self.producers.state.load(Ordering::Relaxed));
         f.debug_struct("Mailbox")
             .field("state", &state)
-            .field("capacity", &self.capacity)
+            .field("capacity", &self.producers.capacity)
             .finish_non_exhaustive()
     }
 }
@@ -546,319 +585,7 @@ impl<T> Drop for Mailbox<T> {
         );
         // SAFETY: `stubs` came from `Box::leak` in `with_capacity` and is freed only here; with
         // `&mut self` no lane or consumer can reach a stub any more (M1).
-        drop(unsafe { Box::from_raw(self.stubs.as_ptr()) });
-    }
-}
-
-/// The one consumer of a [`Mailbox`] (M8): receives by priority, selectively, or to drain.
-///
-/// It keeps its pops uncommitted (M6) and commits them when dropped, so a scheduler takes one
-/// `Consumer` per turn: receive, drop it, mark the actor idle, then re-check
-/// [`Mailbox::has_unseen`]. Forgetting it (`mem::forget`) keeps its slots reserved for good.
-pub struct Consumer<'a, T: Linked> {
-    mailbox: &'a Mailbox<T>,
-    /// The consumer state, from `_access` (M8).
-    raw: NonNull<ConsumerState>,
-    /// Holds the exclusive access for the consumer's lifetime (tracked under loom).
-    _access: MutPtr<ConsumerState>,
-    /// Packed units owed to the state word (M6).
-    pending: u64,
-}
-
-impl<T: Linked> fmt::Debug for Consumer<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Consumer")
-            .field("mailbox", self.mailbox)
-            .field("pending", &State(self.pending))
-            .finish_non_exhaustive()
-    }
-}
-
-impl<T: Linked> Drop for Consumer<'_, T> {
-    fn drop(&mut self) {
-        self.commit();
-    }
-}
-
-/// Which messages a receive takes.
-enum Want<'p, T> {
-    /// Every message: the stash is offered first, lane by lane.
-    Any,
-    /// The messages a predicate accepts; the rest move to the stash (M11).
-    Matching(&'p mut dyn FnMut(&T) -> bool),
-}
-
-impl<'a, T: Linked> Consumer<'a, T> {
-    /// The consumer state and the producers' lanes, apart, so both can be used at once.
-    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers, &mut u64) {
-        // SAFETY: this `Consumer` is the only one (M8), and the borrow of `self` keeps this
-        // reference unique for as long as it lives.
-        let state = unsafe { self.raw.as_mut() };
-        (state, &self.mailbox.producers, &mut self.pending)
-    }
-
-    /// Receives the next message: high before normal before low; within a lane, stashed
-    /// messages first (they came earlier), then the lane in FIFO order per producer. Receiving
-    /// this way clears the selective-receive predicate, so the whole stash is offered again.
-    ///
-    /// Returns [`Pop::Busy`] when a higher lane has a producer in mid-push, rather than skipping
-    /// past it, so priorities hold.
-    ///
-    /// ```
-    /// # use std::ptr::NonNull;
-    /// # use courier_mailbox::{Link, Linked, Mailbox, Priority, Pop};
-    /// # #[repr(C)] struct Node { link: Link }
-    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
-    /// # unsafe impl Linked for Node {
-    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
-    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
-    /// # }
-    /// let (mut low, mut high) = (Node { link: Link::new() }, Node { link: Link::new() });
-    /// let (low, high) = (NonNull::from(&mut low), NonNull::from(&mut high));
-    /// let mut mailbox = Mailbox::new();
-    /// // SAFETY: both nodes outlive the mailbox's use of them.
-    /// unsafe {
-    ///     mailbox.try_push(low, Priority::Low).unwrap();
-    ///     mailbox.try_push(high, Priority::High).unwrap();
-    /// }
-    /// let mut consumer = mailbox.consumer();
-    /// assert_eq!(consumer.pop(), Pop::Node(high));
-    /// assert_eq!(consumer.pop(), Pop::Node(low));
-    /// assert_eq!(consumer.pop(), Pop::Empty);
-    /// ```
-    #[inline]
-    pub fn pop(&mut self) -> Pop<NonNull<T>> {
-        let (state, producers, pending) = self.parts();
-        if state.stashed_len != 0 {
-            return self.receive(Want::Any);
-        }
-        // Unrolled, so each lane index is a constant and the empty-lane checks stay flat.
-        let popped = match state.pop_lane(producers, 0) {
-            LanePop::Empty => match state.pop_lane(producers, 1) {
-                LanePop::Empty => state.pop_lane(producers, 2),
-                found => found,
-            },
-            found => found,
-        };
-        match popped {
-            LanePop::Node(link) => {
-                *pending += MESSAGE_UNIT;
-                if *pending >= state.commit_threshold {
-                    self.commit();
-                }
-                // SAFETY: `link` is the link of a node pushed by `try_push`, still live (M1).
-                Pop::Node(unsafe { T::from_link(link) })
-            }
-            LanePop::Empty => {
-                self.commit();
-                Pop::Empty
-            }
-            LanePop::Busy => Pop::Busy,
-        }
-    }
-
-    /// Receives the first message that `predicate` accepts, by priority as [`pop`](Self::pop)
-    /// does. Every message it rejects moves, in order, to the stash of its lane, where the next
-    /// call with the same predicate does not look at it again. After the predicate changes, call
-    /// [`reoffer_stash`](Self::reoffer_stash) (or receive with `pop`), so the stash is offered
-    /// first again.
-    ///
-    /// A panicking predicate loses nothing: the message it was looking at stays in the stash.
-    ///
-    /// ```
-    /// # use std::ptr::NonNull;
-    /// # use courier_mailbox::{Link, Linked, Mailbox, Priority, Pop};
-    /// # #[repr(C)] struct Node { link: Link, tag: u8 }
-    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
-    /// # unsafe impl Linked for Node {
-    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
-    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
-    /// # }
-    /// let mut nodes = [1, 2, 3].map(|tag| Node { link: Link::new(), tag });
-    /// let mut mailbox = Mailbox::new();
-    /// for node in &mut nodes {
-    ///     // SAFETY: `nodes` outlives the mailbox's use of them.
-    ///     unsafe { mailbox.try_push(NonNull::from(node), Priority::Normal).unwrap() };
-    /// }
-    /// let tag = |pop: Pop<NonNull<Node>>| pop.into_node().map(|n| unsafe { n.as_ref() }.tag);
-    /// let mut consumer = mailbox.consumer();
-    /// assert_eq!(tag(consumer.pop_matching(|node| node.tag == 3)), Some(3));
-    /// assert_eq!(consumer.stashed_len(), 2);
-    /// assert_eq!(tag(consumer.pop_matching(|node| node.tag == 3)), None);
-    /// consumer.reoffer_stash();
-    /// assert_eq!(tag(consumer.pop_matching(|node| node.tag == 2)), Some(2));
-    /// assert_eq!(tag(consumer.pop()), Some(1));
-    /// ```
-    pub fn pop_matching(&mut self, mut predicate: impl FnMut(&T) -> bool) -> Pop<NonNull<T>> {
-        self.receive(Want::Matching(&mut predicate))
-    }
-
-    /// The predicate changed: every stashed message is offered again, in order, before the
-    /// lanes, by the next receive.
-    pub fn reoffer_stash(&mut self) {
-        let (state, _, _) = self.parts();
-        state.stashes.iter_mut().for_each(Stash::reoffer);
-    }
-
-    /// How many messages wait in the stash.
-    #[must_use]
-    pub fn stashed_len(&self) -> u32 {
-        // SAFETY: this `Consumer` is the only one (M8); the shared borrow of `self` excludes
-        // `parts` for as long as this reference lives.
-        unsafe { self.raw.as_ref() }.stashed_len
-    }
-
-    /// Takes the next message regardless of any predicate, stash first: for dead letters after
-    /// [`Mailbox::close`], or to move messages elsewhere.
-    ///
-    /// Unlike [`pop`](Self::pop), it reports [`Pop::Empty`] only when nothing is inside at all,
-    /// not even a message whose push is still linking; that is [`Pop::Busy`]. After a close,
-    /// `Empty` is final: every accepted message has come out exactly once (M9).
-    ///
-    /// ```
-    /// # use std::ptr::NonNull;
-    /// # use courier_mailbox::{Link, Linked, Mailbox, Priority, Pop};
-    /// # #[repr(C)] struct Node { link: Link }
-    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
-    /// # unsafe impl Linked for Node {
-    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
-    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
-    /// # }
-    /// let mut node = Node { link: Link::new() };
-    /// let mut mailbox = Mailbox::new();
-    /// // SAFETY: `node` outlives the mailbox's use of it.
-    /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Low).unwrap() };
-    /// let _ = mailbox.close();
-    /// let mut consumer = mailbox.consumer();
-    /// assert_eq!(consumer.drain_next(), Pop::Node(NonNull::from(&mut node)));
-    /// assert_eq!(consumer.drain_next(), Pop::Empty);
-    /// ```
-    pub fn drain_next(&mut self) -> Pop<NonNull<T>> {
-        match self.receive(Want::Any) {
-            Pop::Empty => {}
-            found @ (Pop::Node(_) | Pop::Busy) => return found,
-        }
-        // `receive` committed before reporting `Empty` (M6), so the word is exact.
-        if self.mailbox.load_state().occupancy() == 0 {
-            Pop::Empty
-        } else {
-            // An accepted push is still linking (M5), on a lane that looked empty.
-            Pop::Busy
-        }
-    }
-
-    /// Writes the pending pops to the state word now (M6). Dropping the consumer does this too.
-    pub fn commit(&mut self) {
-        let pending = std::mem::take(&mut self.pending);
-        if pending == 0 {
-            return;
-        }
-        // ORDERING: Relaxed; the word counts only (M7). Read-after-write coherence makes any
-        // later load of the word by this thread, such as the `has_unseen` re-check, see it.
-        let before = State(
-            self.mailbox
-                .producers
-                .state
-                .fetch_sub(pending, Ordering::Relaxed),
-        );
-        debug_assert!(
-            before.0 & !CLOSED_BIT >= pending
-                && before.unseen() >= State(pending).unseen()
-                && before.occupancy() >= State(pending).occupancy(),
-            "M6: pending never exceeds the counts; before {before:?}, pending {:?}",
-            State(pending)
-        );
-    }
-
-    /// The receive loop behind `pop` (with a stash), `pop_matching` and `drain_next`.
-    fn receive(&mut self, mut want: Want<'_, T>) -> Pop<NonNull<T>> {
-        let (state, _, _) = self.parts();
-        if matches!(want, Want::Any) {
-            state.stashes.iter_mut().for_each(Stash::reoffer);
-        }
-        for lane_index in 0..LANE_COUNT {
-            match self.receive_from_lane(lane_index, &mut want) {
-                Pop::Node(node) => return Pop::Node(node),
-                Pop::Empty => {}
-                Pop::Busy => return Pop::Busy,
-            }
-        }
-        self.commit();
-        Pop::Empty
-    }
-
-    /// One lane of `receive`: its stash's unexamined part, then the lane itself.
-    fn receive_from_lane(&mut self, lane_index: usize, want: &mut Want<'_, T>) -> Pop<NonNull<T>> {
-        if let Some(link) = self.receive_from_stash(lane_index, want) {
-            self.note_pending(OCCUPANCY_UNIT);
-            // SAFETY: a stashed link belongs to a live node pushed by `try_push` (M1, M10).
-            return Pop::Node(unsafe { T::from_link(link) });
-        }
-        loop {
-            let (state, producers, _) = self.parts();
-            let link = match state.pop_lane(producers, lane_index) {
-                LanePop::Node(link) => link,
-                LanePop::Empty => return Pop::Empty,
-                LanePop::Busy => return Pop::Busy,
-            };
-            // SAFETY: `link` belongs to a live node pushed by `try_push`, now ours (M1).
-            let node = unsafe { T::from_link(link) };
-            let Want::Matching(predicate) = want else {
-                self.note_pending(MESSAGE_UNIT);
-                return Pop::Node(node);
-            };
-            // Stash first, so that a panicking predicate leaves the node in the stash (M11).
-            let appended = state.stashes[lane_index].push_examined(link);
-            state.stashed_len += 1;
-            self.note_pending(UNSEEN_UNIT);
-            // SAFETY: the node is live and ours (M1); the predicate gets a shared borrow only.
-            if predicate(unsafe { node.as_ref() }) {
-                let (state, _, _) = self.parts();
-                let taken = state.stashes[lane_index].take_back(appended);
-                debug_assert_eq!(taken, Some(link), "M11: the node just appended comes back");
-                state.stashed_len -= 1;
-                self.note_pending(OCCUPANCY_UNIT);
-                return Pop::Node(node);
-            }
-        }
-    }
-
-    /// The first stashed message of lane `lane_index` that `want` accepts, taken out.
-    fn receive_from_stash(
-        &mut self,
-        lane_index: usize,
-        want: &mut Want<'_, T>,
-    ) -> Option<NonNull<Link>> {
-        let (state, _, _) = self.parts();
-        let stash = &mut state.stashes[lane_index];
-        let taken = match want {
-            Want::Any => stash.take_first(),
-            Want::Matching(predicate) => loop {
-                let link = stash.first_unexamined()?;
-                // SAFETY: a stashed link belongs to a live node pushed by `try_push` (M1, M10).
-                let node = unsafe { T::from_link(link) };
-                // SAFETY: the node is live and ours (M1); the predicate gets a shared borrow.
-                if predicate(unsafe { node.as_ref() }) {
-                    break stash.remove_first_unexamined();
-                }
-                stash.mark_examined(link);
-            },
-        };
-        if taken.is_some() {
-            state.stashed_len -= 1;
-        }
-        taken
-    }
-
-    /// Owes `units` to the state word (M6); commits at the threshold.
-    fn note_pending(&mut self, units: u64) {
-        let (state, _, pending) = self.parts();
-        *pending += units;
-        if *pending >= state.commit_threshold
-            || (*pending & UNSEEN_MASK) >= state.commit_threshold >> OCCUPANCY_SHIFT
-        {
-            self.commit();
-        }
+        drop(unsafe { Box::from_raw(self.producers.stubs.as_ptr()) });
     }
 }
 

@@ -41,8 +41,10 @@ impl<N> Pop<N> {
 pub enum Pushed {
     /// Nothing was unseen before this push: this producer must notify the consumer.
     WasEmpty,
-    /// Another unseen message was there before: whoever made the mailbox non-empty notifies,
-    /// or the consumer is running and will see this message or re-check after its turn.
+    /// Something unseen was counted before this push: a message whose push reported
+    /// `WasEmpty` (that producer notifies), a message the running consumer has not taken yet, or
+    /// a refused push backing out during a consumer's turn; in the last two cases the consumer's
+    /// re-check after its turn sees this message (M7). Nothing to do.
     NonEmpty,
 }
 

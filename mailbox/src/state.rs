@@ -5,9 +5,11 @@
 //! ```text
 //! bit 63      CLOSED_BIT      set once by `close`, never cleared
 //! bits 32..63 occupancy       messages in the lanes + in the stash (+ the consumer's pending
-//!                             pops not yet committed); capacity bounds this field
+//!                             pops not yet committed, + refused pushes backing out); capacity
+//!                             bounds the accepted part of this field
 //! bits 0..32  unseen          messages in the lanes that the consumer has not taken yet
-//!                             (+ pending); the wake-up signal reads this field
+//!                             (+ pending, + refused pushes backing out); the wake-up signal
+//!                             reads this field
 //! ```
 
 use std::fmt;
@@ -28,7 +30,8 @@ pub(crate) const OCCUPANCY_UNIT: u64 = 1 << OCCUPANCY_SHIFT;
 /// What an accepted push adds, and what a lane message handed straight out takes away.
 pub(crate) const MESSAGE_UNIT: u64 = OCCUPANCY_UNIT | UNSEEN_UNIT;
 
-/// The largest capacity: the occupancy field must hold it without reaching the closed bit.
+/// The largest capacity: the occupancy field must hold it, plus one unit per refused producer
+/// backing out, without reaching the closed bit.
 pub(crate) const CAPACITY_MAX: u32 = 1 << 30;
 
 const _: () = assert!(CLOSED_BIT & (OCCUPANCY_MASK | UNSEEN_MASK) == 0);

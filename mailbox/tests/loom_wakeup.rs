@@ -11,7 +11,7 @@ pub mod loom_support;
 
 use std::sync::Arc;
 
-use courier_mailbox::{Mailbox, Pop, Priority, Pushed};
+use courier_mailbox::{Capacity, Mailbox, Pop, Priority, PushError, Pushed};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
 use loom_support::{Message, drain_all, peek_value, push, take_value};
@@ -42,31 +42,51 @@ fn run_turn(mailbox: &Mailbox<Message>, receive: Receive, received: &mut Vec<u32
 
 #[test]
 fn the_empty_to_non_empty_signal_is_never_lost() {
-    model_scheduler(Receive::Any);
+    model_scheduler(Receive::Any, Capacity::DEFAULT, [&[1], &[2]]);
+}
+
+#[test]
+fn the_signal_is_never_lost_when_a_refused_push_is_backing_out() {
+    // Capacity 2, four pushes: one may be refused while the mailbox is full, and its transient
+    // unit (M5) may make a later accepted push report `NonEmpty` after the consumer freed the
+    // slots; the consumer's re-check must then see the accepted message.
+    model_scheduler(Receive::Any, Capacity::new(2).unwrap(), [&[1, 3], &[2, 4]]);
 }
 
 #[test]
 fn a_selective_receiver_is_woken_by_a_message_behind_stashed_ones() {
     // Whatever order the pushes land in, 1 ends up stashed and 2 must still wake the consumer:
     // stashed messages are seen, so they must not hide the next push's `WasEmpty` (M7).
-    model_scheduler(Receive::Only(2));
+    model_scheduler(Receive::Only(2), Capacity::DEFAULT, [&[1], &[2]]);
 }
 
 /// Runs the scheduler model; its assertions fail if a wake-up is lost.
-fn model_scheduler(receive: Receive) {
+fn model_scheduler(receive: Receive, capacity: Capacity, producers: [&'static [u32]; 2]) {
     loom::model(move || {
-        let mailbox = Arc::new(Mailbox::new());
+        let mailbox = Arc::new(Mailbox::with_capacity(capacity));
+        let handed_back = Arc::new(AtomicUsize::new(0));
         let tokens = Arc::new(AtomicUsize::new(0));
         let finished = Arc::new(AtomicUsize::new(0));
-        for (value, priority) in [(1, Priority::Normal), (2, Priority::Low)] {
-            let (mailbox, tokens, finished) = (
+        for (values, priority) in producers.into_iter().zip([Priority::Normal, Priority::Low]) {
+            let (mailbox, tokens, finished, handed_back) = (
                 Arc::clone(&mailbox),
                 Arc::clone(&tokens),
                 Arc::clone(&finished),
+                Arc::clone(&handed_back),
             );
             thread::spawn(move || {
-                if push(&mailbox, value, priority) == Ok(Pushed::WasEmpty) {
-                    tokens.fetch_add(1, Ordering::Release);
+                for &value in values {
+                    match push(&mailbox, value, priority) {
+                        Ok(Pushed::WasEmpty) => {
+                            tokens.fetch_add(1, Ordering::Release);
+                        }
+                        Ok(Pushed::NonEmpty) => {}
+                        Err(PushError::Full(node)) => {
+                            let _ = take_value(node);
+                            handed_back.fetch_add(1, Ordering::Release);
+                        }
+                        Err(PushError::Closed(_)) => panic!("nobody closes"),
+                    }
                 }
                 finished.fetch_add(1, Ordering::Release);
             });
@@ -93,7 +113,11 @@ fn model_scheduler(receive: Receive) {
         }
         received.sort_unstable();
         match receive {
-            Receive::Any => assert_eq!(received, [1, 2], "a wake-up was lost"),
+            Receive::Any => assert_eq!(
+                received.len() + handed_back.load(Ordering::Acquire),
+                producers.iter().map(|values| values.len()).sum::<usize>(),
+                "a wake-up was lost: received {received:?}"
+            ),
             Receive::Only(wanted) => {
                 assert_eq!(received, [wanted], "a wake-up was lost");
                 // SAFETY: the model's consumer thread is the only consumer.

@@ -5,14 +5,22 @@
 //! - `courier config check FILE` checks a NUMA config file and prints the effective config and
 //!   its plan.
 //!
-//! Both exit with status 1 and a message naming the file, line and key when the config is wrong.
-//! (`courier mcp`, the stdio MCP server, arrives with its own issue.)
+//! - `courier mcp [--config FILE]` serves MCP over stdin and stdout (tools `echo` and
+//!   `topology`) until stdin closes. Nothing but protocol goes to stdout; logs go to stderr
+//!   (`COURIER_LOG=debug` for more).
+//!
+//! All exit with status 1 and a message naming the file, line and key when the config is wrong.
+
+#![forbid(unsafe_code)]
 
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use courier_mcp::builtin::{echo_tool, topology_tool};
+use courier_mcp::{Registry, Server, ServerConfig, WorkerPool};
 use courier_sched::{Config, Placement};
 
 #[global_allocator]
@@ -32,6 +40,13 @@ enum Command {
     Topology {
         /// A NUMA config file (TOML) naming the topology and the workers; without one, this
         /// machine with the default settings.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Serve MCP (Model Context Protocol) over stdin and stdout until stdin closes.
+    Mcp {
+        /// A NUMA config file (TOML) for the `topology` tool; without one, this machine with
+        /// the default settings.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
     },
@@ -79,6 +94,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let placement = config.plan(&config.load_topology()?)?;
             write!(io::stdout().lock(), "{placement}")?;
         }
+        Command::Mcp { config } => serve_mcp(config)?,
         Command::Config {
             command: ConfigCommand::Check { file },
         } => {
@@ -87,6 +103,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             write_check_report(&config, &placement)?;
         }
     }
+    Ok(())
+}
+
+/// `courier mcp`: the stdio server with the built-in tools. A bad config file is reported before
+/// serving, so a client sees the process exit with the message on stderr.
+fn serve_mcp(config: Option<PathBuf>) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COURIER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let config = match config {
+        Some(file) => Config::load(file)?,
+        None => Config::default(),
+    };
+    let pool = WorkerPool::new(2);
+    let registry = Registry::new();
+    registry.add(echo_tool()?)?;
+    registry.add(topology_tool(Arc::new(config), &pool)?)?;
+    let server = Server::with_config(
+        registry,
+        ServerConfig::default().with_instructions(
+            "Courier runtime tools: `topology` shows the placement plan of workers on this \
+             machine's cores and NUMA nodes; `echo` returns its input.",
+        ),
+    );
+    server.serve_stdio()?;
+    tracing::debug!("stdin closed; exiting");
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! The `courier` binary's `topology` and `config check` commands, run as a user runs them.
+//! The `courier` binary's `topology`, `config check` and `mcp` commands, run as a user runs them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -179,14 +179,22 @@ fn config_check_of_a_missing_file_fails_naming_it() {
 }
 
 #[test]
-fn there_is_no_mcp_subcommand_until_the_server_exists() {
-    let output = courier(&["mcp"]);
-    assert_eq!(output.status.code(), Some(2), "clap's usage error");
+fn mcp_with_a_bad_config_exits_1_naming_the_file_and_writes_nothing_to_stdout() {
+    let output = courier(&["mcp", "--config", "/no/such/courier.toml"]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
     assert!(
-        stderr(&output).contains("unrecognized subcommand 'mcp'"),
-        "{}",
-        stderr(&output)
+        message.contains("/no/such/courier.toml: cannot read the file"),
+        "{message}"
     );
+    assert!(output.stdout.is_empty(), "{}", stdout(&output));
+}
+
+#[test]
+fn mcp_with_empty_stdin_exits_0_and_writes_nothing() {
+    let output = courier(&["mcp"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(output.stdout.is_empty(), "{}", stdout(&output));
 }
 
 #[test]

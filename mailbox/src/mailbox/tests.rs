@@ -2,6 +2,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 
 use super::*;
+use crate::outcome::Pop;
 
 #[repr(C)]
 struct Message {
@@ -239,17 +240,19 @@ fn a_panicking_predicate_loses_no_message() {
 
 #[test]
 fn commits_happen_at_the_threshold_without_an_empty_pop() {
-    let mut mailbox = Mailbox::with_capacity(Capacity::new(8).unwrap());
+    let mailbox = Mailbox::with_capacity(Capacity::new(8).unwrap());
     for value in 0..8 {
         let _ = push(&mailbox, value, Priority::Normal);
     }
-    let mut consumer = mailbox.consumer();
+    // SAFETY: the only consumer of `mailbox`.
+    let mut consumer = unsafe { mailbox.consumer_unchecked() };
     // Capacity 8 gives a commit batch of 2: after 2 pops the slots are back.
     assert_eq!(value(consumer.pop()), Some(0));
+    assert_eq!(mailbox.depth(), 8, "one pop is not committed yet");
     assert_eq!(value(consumer.pop()), Some(1));
-    assert_eq!(consumer.mailbox.depth(), 6);
+    assert_eq!(mailbox.depth(), 6);
     // SAFETY: a fresh node, in no mailbox.
-    let pushed = unsafe { consumer.mailbox.try_push(message(8), Priority::Normal) };
+    let pushed = unsafe { mailbox.try_push(message(8), Priority::Normal) };
     assert_eq!(pushed, Ok(Pushed::NonEmpty));
     let values: Vec<_> = (0..7).filter_map(|_| value(consumer.pop())).collect();
     assert_eq!(values, [2, 3, 4, 5, 6, 7, 8]);

@@ -1,0 +1,346 @@
+//! One tool call as a message: its arguments, its progress reporter, its cancel token and the
+//! one-shot responder that carries the result to the writer side.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::outbox::{CallKey, Event};
+use crate::sync::{AtomicBool, Ordering};
+
+/// A call of a tool, as its handler receives it: owned, `Send`, and free to travel to another
+/// thread or, later, in a message to an actor.
+///
+/// The handler answers exactly once through [`responder`](Self::responder). Dropping the
+/// responder without answering answers with an `isError` result, so a lost call never hangs the
+/// client.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ToolCall<I, O> {
+    /// The arguments, already checked against the tool's input schema (deserialized into `I`).
+    pub arguments: I,
+    /// Progress and cancellation of this call.
+    pub context: CallContext,
+    /// Where the result goes.
+    pub responder: Responder<O>,
+}
+
+/// What a running call can see of its request: progress reporting and cancellation.
+#[derive(Clone, Debug)]
+pub struct CallContext {
+    progress: ProgressReporter,
+    cancel: CancelToken,
+}
+
+impl CallContext {
+    pub(crate) fn new(progress: ProgressReporter, cancel: CancelToken) -> Self {
+        Self { progress, cancel }
+    }
+
+    /// Reports progress (see [`ProgressReporter::report`]).
+    pub fn report_progress(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        self.progress.report(progress, total, message);
+    }
+
+    /// The call's progress reporter.
+    #[must_use]
+    pub fn progress(&self) -> &ProgressReporter {
+        &self.progress
+    }
+
+    /// The call's cancel token.
+    #[must_use]
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.cancel
+    }
+
+    /// Whether the client cancelled the call, it timed out, or the server is shutting down.
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+}
+
+/// Reports the progress of one call.
+///
+/// A report becomes a `notifications/progress` only when the request carried a
+/// `_meta.progressToken`, only while the call is in flight (never after its response, never after
+/// it was cancelled), and only when `progress` is greater than the last one sent: the server
+/// drops the rest, so handlers may report freely.
+#[derive(Clone)]
+pub struct ProgressReporter {
+    key: CallKey,
+    /// The writer's events and the progress credits; `None` without a progress token.
+    events: Option<(Sender<Event>, Sender<()>)>,
+}
+
+impl ProgressReporter {
+    pub(crate) fn new(key: CallKey, events: Option<(Sender<Event>, Sender<()>)>) -> Self {
+        Self { key, events }
+    }
+
+    /// Whether reports can reach the client at all (the request carried a progress token).
+    #[must_use]
+    pub fn is_enabled(&self) -> bool {
+        self.events.is_some()
+    }
+
+    /// Reports `progress` (of `total`, if known), with an optional message. Never blocks: when
+    /// the writer is far behind, the report is dropped (progress is advisory).
+    pub fn report(&self, progress: f64, total: Option<f64>, message: Option<&str>) {
+        if let Some((events, credits)) = &self.events {
+            if credits.try_send(()).is_err() {
+                return;
+            }
+            // The writer side is gone only when the server has stopped: nothing to tell.
+            let _ = events.send(Event::Progress {
+                key: self.key,
+                progress,
+                total,
+                message: message.map(str::to_owned),
+            });
+        }
+    }
+}
+
+impl fmt::Debug for ProgressReporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProgressReporter")
+            .field("key", &self.key)
+            .field("enabled", &self.is_enabled())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Tells a handler that its call is no longer wanted: the client sent `notifications/cancelled`,
+/// the call timed out, or the server is shutting down. The handler should stop soon; whatever it
+/// answers afterwards is dropped.
+#[derive(Clone, Debug, Default)]
+pub struct CancelToken {
+    inner: Arc<CancelInner>,
+}
+
+#[derive(Debug, Default)]
+struct CancelInner {
+    cancelled: AtomicBool,
+    lock: Mutex<()>,
+    signal: Condvar,
+}
+
+impl CancelToken {
+    /// A token that is not cancelled.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the call was cancelled.
+    #[must_use]
+    pub fn is_cancelled(&self) -> bool {
+        // ORDERING: Acquire; pairs with the Release store in `cancel`, so whatever the canceller
+        // wrote before cancelling is visible to a handler that sees the flag.
+        self.inner.cancelled.load(Ordering::Acquire)
+    }
+
+    /// Waits until the call is cancelled or `timeout` passes; returns whether it was cancelled.
+    /// Handlers that pace their work use this instead of sleeping.
+    #[must_use]
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut guard = self
+            .inner
+            .lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if self.is_cancelled() {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            guard = self
+                .inner
+                .signal
+                .wait_timeout(guard, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Cancels the call and wakes every waiter.
+    pub fn cancel(&self) {
+        let _guard = self
+            .inner
+            .lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // ORDERING: Release; pairs with the Acquire load in `is_cancelled`.
+        self.inner.cancelled.store(true, Ordering::Release);
+        self.inner.signal.notify_all();
+    }
+}
+
+/// A tool's failure: becomes a result with `isError: true` and this message as its text, which
+/// the model reads (tool errors are results, not JSON-RPC errors).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ToolError {
+    message: String,
+}
+
+impl ToolError {
+    /// A failure with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// A finished call's result, ready to be written: `content` (one text block), optional
+/// `structuredContent`, `isError`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToolResult {
+    text: String,
+    structured: Option<Value>,
+    is_error: bool,
+}
+
+impl ToolResult {
+    /// A successful result with structured content and its JSON text mirror.
+    #[must_use]
+    pub fn structured(value: Value) -> Self {
+        Self {
+            text: value.to_string(),
+            structured: Some(value),
+            is_error: false,
+        }
+    }
+
+    /// A failed result (`isError: true`) with this text.
+    #[must_use]
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            structured: None,
+            is_error: true,
+        }
+    }
+
+    /// Whether this is an error result.
+    #[must_use]
+    pub fn is_error(&self) -> bool {
+        self.is_error
+    }
+
+    /// The `CallToolResult` object (without era decorations).
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let mut result = json!({
+            "content": [{ "type": "text", "text": self.text }],
+            "isError": self.is_error,
+        });
+        if let Some(structured) = &self.structured {
+            result["structuredContent"] = structured.clone();
+        }
+        result
+    }
+}
+
+/// The untyped half of a responder: sends a [`ToolResult`] for one call to the writer side.
+pub(crate) struct RawResponder {
+    key: CallKey,
+    events: Option<Sender<Event>>,
+}
+
+impl RawResponder {
+    pub(crate) fn new(key: CallKey, events: Sender<Event>) -> Self {
+        Self {
+            key,
+            events: Some(events),
+        }
+    }
+
+    pub(crate) fn send(mut self, result: ToolResult) {
+        if let Some(events) = self.events.take() {
+            let _ = events.send(Event::Finished {
+                key: self.key,
+                result,
+            });
+        }
+    }
+}
+
+impl Drop for RawResponder {
+    fn drop(&mut self) {
+        if let Some(events) = self.events.take() {
+            let _ = events.send(Event::Finished {
+                key: self.key,
+                result: ToolResult::error("the tool ended without answering the call"),
+            });
+        }
+    }
+}
+
+/// The one-shot way back for a call's result, typed by the tool's output. Consuming it sends
+/// the result to the writer thread; the response is written there, correlated by the request's
+/// id, so results may come back in any order and from any thread.
+pub struct Responder<O> {
+    raw: RawResponder,
+    output: PhantomData<fn(O)>,
+}
+
+impl<O: Serialize> Responder<O> {
+    pub(crate) fn new(raw: RawResponder) -> Self {
+        Self {
+            raw,
+            output: PhantomData,
+        }
+    }
+
+    /// Answers with `output` as `structuredContent` (and its JSON text mirror), or with an
+    /// `isError` result for a [`ToolError`].
+    pub fn respond(self, result: Result<O, ToolError>) {
+        let result = match result {
+            Ok(output) => match serde_json::to_value(&output) {
+                Ok(value) => ToolResult::structured(value),
+                Err(error) => {
+                    ToolResult::error(format!("the tool's output did not serialize: {error}"))
+                }
+            },
+            Err(error) => ToolResult::error(error.message),
+        };
+        self.raw.send(result);
+    }
+
+    /// Answers with `output`.
+    pub fn ok(self, output: O) {
+        self.respond(Ok(output));
+    }
+
+    /// Answers with an `isError` result.
+    pub fn fail(self, error: ToolError) {
+        self.respond(Err(error));
+    }
+}
+
+impl<O> fmt::Debug for Responder<O> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Responder")
+            .field("key", &self.raw.key)
+            .finish()
+    }
+}

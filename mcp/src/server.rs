@@ -1,0 +1,513 @@
+//! The server: configuration, the reader loop (one thread: parse, check, dispatch), and the
+//! wiring to the writer thread.
+
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Sender;
+use serde_json::{Map, Value, json};
+
+use crate::call::{CallContext, CancelToken, ProgressReporter, RawResponder};
+use crate::error::BridgeError;
+use crate::framing::{Frame, LineReader};
+use crate::jsonrpc::{self, Incoming, RequestId};
+use crate::outbox::{CallKey, Credits, Event, Outbox, Started};
+use crate::protocol::{self, Era, LEGACY_VERSIONS, MODERN_VERSION};
+use crate::registry::Registry;
+use crate::sync::{AtomicBool, Ordering};
+
+/// The most answers the reader may queue for the writer before it waits (and stops reading).
+const WRITES_QUEUED_MAX: usize = 1024;
+
+/// The most progress reports that may wait for the writer; more are dropped.
+const PROGRESS_QUEUED_MAX: usize = 1024;
+
+/// How a server behaves. Start from [`ServerConfig::default`] and change what you need.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The name in `serverInfo`. Default: `courier`.
+    pub name: String,
+    /// The version in `serverInfo`. Default: this crate's version.
+    pub version: String,
+    /// Instructions for the model, sent with `initialize` and `server/discover`. Default: none.
+    pub instructions: Option<String>,
+    /// The longest line read, in bytes; a longer one is discarded unread and answered with
+    /// -32600. Default: 4 MiB.
+    pub message_size_max_bytes: usize,
+    /// The most tool calls in flight at once; at the limit the server stops reading until one
+    /// finishes (backpressure). Default: 64.
+    pub in_flight_max: usize,
+    /// How long a tool call may run when its tool sets no timeout of its own. Default: 30 s.
+    pub tool_timeout: Duration,
+    /// The most tools in one `tools/list` page. Default: 100.
+    pub page_len_max: usize,
+    /// How long a client may cache `tools/list` and `server/discover` (`ttlMs`). Default: zero,
+    /// since tools may be added and removed at run time.
+    pub list_ttl: Duration,
+    /// After the input ends, how long calls in flight may still finish and be answered; the
+    /// rest are cancelled without a response. Default: 1 s (clients wait 2 s before a
+    /// SIGTERM).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            name: "courier".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            instructions: None,
+            message_size_max_bytes: 4 * 1024 * 1024,
+            in_flight_max: 64,
+            tool_timeout: Duration::from_secs(30),
+            page_len_max: 100,
+            list_ttl: Duration::ZERO,
+            shutdown_grace: Duration::from_secs(1),
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Sets [`message_size_max_bytes`](Self::message_size_max_bytes).
+    #[must_use]
+    pub fn with_message_size_max_bytes(mut self, bytes: usize) -> Self {
+        self.message_size_max_bytes = bytes;
+        self
+    }
+
+    /// Sets [`in_flight_max`](Self::in_flight_max) (at least 1).
+    #[must_use]
+    pub fn with_in_flight_max(mut self, calls: usize) -> Self {
+        self.in_flight_max = calls.max(1);
+        self
+    }
+
+    /// Sets [`tool_timeout`](Self::tool_timeout).
+    #[must_use]
+    pub fn with_tool_timeout(mut self, timeout: Duration) -> Self {
+        self.tool_timeout = timeout;
+        self
+    }
+
+    /// Sets [`page_len_max`](Self::page_len_max) (at least 1).
+    #[must_use]
+    pub fn with_page_len_max(mut self, tools: usize) -> Self {
+        self.page_len_max = tools.max(1);
+        self
+    }
+
+    /// Sets [`shutdown_grace`](Self::shutdown_grace).
+    #[must_use]
+    pub fn with_shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
+    /// Sets the name and version of `serverInfo`.
+    #[must_use]
+    pub fn with_server_info(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.name = name.into();
+        self.version = version.into();
+        self
+    }
+
+    /// Sets [`instructions`](Self::instructions).
+    #[must_use]
+    pub fn with_instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+}
+
+/// An MCP server for the tools of a [`Registry`], over stdio or any byte stream.
+#[derive(Clone, Debug)]
+pub struct Server {
+    registry: Registry,
+    config: ServerConfig,
+}
+
+impl Server {
+    /// A server for `registry` with the default configuration.
+    #[must_use]
+    pub fn new(registry: Registry) -> Self {
+        Self::with_config(registry, ServerConfig::default())
+    }
+
+    /// A server for `registry` configured by `config`.
+    #[must_use]
+    pub fn with_config(registry: Registry, config: ServerConfig) -> Self {
+        Self { registry, config }
+    }
+
+    /// The registry (add or remove tools while serving).
+    #[must_use]
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Serves stdin and stdout until stdin ends.
+    ///
+    /// # Errors
+    /// As [`serve`](Self::serve).
+    pub fn serve_stdio(&self) -> Result<(), BridgeError> {
+        self.serve(io::stdin(), io::stdout())
+    }
+
+    /// Serves one connection: reads requests from `input` on this thread, writes responses and
+    /// notifications to `output` from a writer thread, until `input` ends (EOF) or `output`
+    /// fails. Calls in flight at EOF may finish within [`ServerConfig::shutdown_grace`] and are
+    /// answered; the rest are cancelled and get no response.
+    ///
+    /// # Errors
+    /// [`BridgeError::Io`] when reading `input` or writing `output` fails.
+    ///
+    /// # Panics
+    /// When the writer thread panics (a bug).
+    pub fn serve<R: Read, W: Write + Send>(&self, input: R, output: W) -> Result<(), BridgeError> {
+        let (events, events_rx) = crossbeam_channel::unbounded();
+        let (call_credits, calls_rx) = crossbeam_channel::bounded(self.config.in_flight_max);
+        let (write_credits, writes_rx) = crossbeam_channel::bounded(WRITES_QUEUED_MAX);
+        let (progress_credits, progress_rx) = crossbeam_channel::bounded(PROGRESS_QUEUED_MAX);
+        let credits = Credits {
+            calls: calls_rx,
+            writes: writes_rx,
+            progress: progress_rx,
+        };
+        let listener = self.registry.listen(events.clone());
+        let writer_failed = Arc::new(AtomicBool::new(false));
+        let result = thread::scope(|scope| {
+            let outbox = Outbox::new(
+                output,
+                events_rx,
+                credits,
+                self.server_info(),
+                self.config.shutdown_grace,
+            );
+            let failed = Arc::clone(&writer_failed);
+            let writer = thread::Builder::new()
+                .name("courier-mcp-writer".to_owned())
+                .spawn_scoped(scope, move || {
+                    let result = outbox.run();
+                    if result.is_err() {
+                        // ORDERING: Release; pairs with the reader's Acquire load.
+                        failed.store(true, Ordering::Release);
+                    }
+                    result
+                })
+                .map_err(BridgeError::Io)?;
+            let mut reader = Reader {
+                server: self,
+                events: events.clone(),
+                call_credits,
+                write_credits,
+                progress_credits,
+                initialized: false,
+                next_key: 0,
+                writer_failed: &writer_failed,
+            };
+            let read = reader.run(LineReader::new(input, self.config.message_size_max_bytes));
+            let _ = events.send(Event::Shutdown);
+            drop(reader);
+            let written = writer.join().expect("the writer thread does not panic");
+            read.and(written.map_err(BridgeError::Io))
+        });
+        self.registry.unlisten(&listener);
+        result
+    }
+
+    fn server_info(&self) -> Value {
+        json!({ "name": self.config.name, "version": self.config.version })
+    }
+
+    fn capabilities() -> Value {
+        json!({ "tools": { "listChanged": true } })
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        u64::try_from(self.config.list_ttl.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// The reader loop's state.
+struct Reader<'a> {
+    server: &'a Server,
+    events: Sender<Event>,
+    call_credits: Sender<()>,
+    write_credits: Sender<()>,
+    progress_credits: Sender<()>,
+    initialized: bool,
+    next_key: u64,
+    writer_failed: &'a AtomicBool,
+}
+
+/// What a request handler does with its request.
+enum Reply {
+    /// Answer now with this result.
+    Result(Value),
+    /// The answer comes later (a tool call, a subscription), or never.
+    Later,
+}
+
+impl Reader<'_> {
+    fn run<R: Read>(&mut self, mut lines: LineReader<R>) -> Result<(), BridgeError> {
+        loop {
+            // ORDERING: Acquire; pairs with the writer's Release store.
+            if self.writer_failed.load(Ordering::Acquire) {
+                return Ok(()); // the writer's error is the one reported
+            }
+            match lines.next_frame()? {
+                Frame::Eof => return Ok(()),
+                Frame::Oversized => {
+                    let size_max_bytes = self.server.config.message_size_max_bytes;
+                    tracing::warn!(size_max_bytes, "discarded an oversized message");
+                    self.write(jsonrpc::error_response(
+                        None,
+                        BridgeError::Oversized { size_max_bytes },
+                    ));
+                }
+                Frame::Line(line) if line.iter().all(u8::is_ascii_whitespace) => {}
+                Frame::Line(line) => {
+                    if !self.handle_line(&line) {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles one line; returns false when the writer side is gone.
+    fn handle_line(&mut self, line: &[u8]) -> bool {
+        match jsonrpc::parse_line(line) {
+            Incoming::Request { id, method, params } => {
+                match self.handle_request(&id, &method, &params) {
+                    Ok(Reply::Result(result)) => self.write(jsonrpc::response(&id, result)),
+                    Ok(Reply::Later) => true,
+                    Err(error) => {
+                        tracing::debug!(%id, %method, %error, "request failed");
+                        self.write(jsonrpc::error_response(Some(&id), error))
+                    }
+                }
+            }
+            Incoming::Notification { method, params } => {
+                self.handle_notification(&method, &params);
+                true
+            }
+            Incoming::Response => true,
+            Incoming::Invalid { id, error } => {
+                tracing::debug!(%error, "invalid message");
+                self.write(jsonrpc::error_response(id.as_ref(), error))
+            }
+        }
+    }
+
+    /// Queues `message` for the writer; blocks while [`WRITES_QUEUED_MAX`] are queued (the
+    /// client is not reading). False when the writer is gone.
+    fn write(&self, message: Value) -> bool {
+        self.write_credits.send(()).is_ok() && self.events.send(Event::Write(message)).is_ok()
+    }
+
+    fn handle_request(
+        &mut self,
+        id: &RequestId,
+        method: &str,
+        params: &Map<String, Value>,
+    ) -> Result<Reply, BridgeError> {
+        match method {
+            "initialize" => self.initialize(params),
+            "ping" if !protocol::has_modern_meta(params) => Ok(Reply::Result(json!({}))),
+            "server/discover" => {
+                protocol::era_of(params, false)?;
+                Ok(Reply::Result(self.modern(self.discover())))
+            }
+            "subscriptions/listen" => {
+                protocol::era_of(params, false)?;
+                let filter = params.get("notifications").and_then(Value::as_object);
+                let Some(filter) = filter else {
+                    return Err(BridgeError::InvalidParams {
+                        reason: "subscriptions/listen needs a \"notifications\" object".to_owned(),
+                    });
+                };
+                let tools = filter.get("toolsListChanged") == Some(&Value::Bool(true));
+                let _ = self.events.send(Event::Listen {
+                    id: id.clone(),
+                    tools,
+                });
+                Ok(Reply::Later)
+            }
+            "tools/list" => {
+                let era = protocol::era_of(params, self.initialized)?;
+                let mut result = self.list_tools(params)?;
+                if era == Era::Modern {
+                    result["ttlMs"] = json!(self.server.ttl_ms());
+                    result["cacheScope"] = json!("public");
+                    result = self.modern(result);
+                }
+                Ok(Reply::Result(result))
+            }
+            "tools/call" => {
+                let era = protocol::era_of(params, self.initialized)?;
+                self.call_tool(id, params, era)?;
+                Ok(Reply::Later)
+            }
+            _ => Err(BridgeError::MethodNotFound {
+                method: method.to_owned(),
+            }),
+        }
+    }
+
+    fn handle_notification(&mut self, method: &str, params: &Map<String, Value>) {
+        match method {
+            "notifications/cancelled" => {
+                if let Some(id) = params.get("requestId").and_then(RequestId::from_json) {
+                    let _ = self.events.send(Event::Cancel(id));
+                }
+            }
+            "notifications/initialized" => {}
+            _ => tracing::debug!(method, "ignored a notification"),
+        }
+    }
+
+    fn initialize(&mut self, params: &Map<String, Value>) -> Result<Reply, BridgeError> {
+        let Some(requested) = params.get("protocolVersion").and_then(Value::as_str) else {
+            return Err(BridgeError::InvalidParams {
+                reason: "initialize needs a \"protocolVersion\" string".to_owned(),
+            });
+        };
+        let version = if LEGACY_VERSIONS.contains(&requested) {
+            requested
+        } else {
+            LEGACY_VERSIONS[LEGACY_VERSIONS.len() - 1]
+        };
+        if !self.initialized {
+            self.initialized = true;
+            let _ = self.events.send(Event::Initialized);
+        }
+        let mut result = json!({
+            "protocolVersion": version,
+            "capabilities": Server::capabilities(),
+            "serverInfo": self.server.server_info(),
+        });
+        if let Some(instructions) = &self.server.config.instructions {
+            result["instructions"] = json!(instructions);
+        }
+        Ok(Reply::Result(result))
+    }
+
+    fn discover(&self) -> Value {
+        let mut result = json!({
+            "supportedVersions": [MODERN_VERSION],
+            "capabilities": Server::capabilities(),
+            "ttlMs": self.server.ttl_ms(),
+            "cacheScope": "public",
+        });
+        if let Some(instructions) = &self.server.config.instructions {
+            result["instructions"] = json!(instructions);
+        }
+        result
+    }
+
+    fn modern(&self, mut result: Value) -> Value {
+        protocol::decorate_modern(&mut result, &self.server.server_info());
+        result
+    }
+
+    fn list_tools(&self, params: &Map<String, Value>) -> Result<Value, BridgeError> {
+        const CURSOR_PREFIX: &str = "after:";
+        let after = match params.get("cursor") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(cursor)) => match cursor.strip_prefix(CURSOR_PREFIX) {
+                Some(name) => Some(name),
+                None => {
+                    return Err(BridgeError::InvalidCursor {
+                        cursor: cursor.clone(),
+                    });
+                }
+            },
+            Some(_) => {
+                return Err(BridgeError::InvalidParams {
+                    reason: "cursor must be a string".to_owned(),
+                });
+            }
+        };
+        let (page, more) = self
+            .server
+            .registry
+            .page(after, self.server.config.page_len_max);
+        let mut result =
+            json!({ "tools": page.iter().map(|tool| tool.to_json()).collect::<Vec<_>>() });
+        if more && let Some(last) = page.last() {
+            result["nextCursor"] = json!(format!("{CURSOR_PREFIX}{}", last.name()));
+        }
+        Ok(result)
+    }
+
+    fn call_tool(
+        &mut self,
+        id: &RequestId,
+        params: &Map<String, Value>,
+        era: Era,
+    ) -> Result<(), BridgeError> {
+        let Some(name) = params.get("name").and_then(Value::as_str) else {
+            return Err(BridgeError::InvalidParams {
+                reason: "tools/call needs a \"name\" string".to_owned(),
+            });
+        };
+        let arguments = match params.get("arguments") {
+            None | Some(Value::Null) => Value::Object(Map::new()),
+            Some(arguments @ Value::Object(_)) => arguments.clone(),
+            Some(_) => {
+                return Err(BridgeError::InvalidParams {
+                    reason: "tools/call \"arguments\" must be an object".to_owned(),
+                });
+            }
+        };
+        let Some(tool) = self.server.registry.get(name) else {
+            return Err(BridgeError::UnknownTool {
+                name: name.to_owned(),
+            });
+        };
+        let progress_token = params
+            .get("_meta")
+            .and_then(|meta| meta.get("progressToken"))
+            .filter(|token| token.is_string() || token.is_i64() || token.is_u64())
+            .cloned();
+        // Backpressure: at the in-flight bound this blocks, and so nothing more is read.
+        if self.call_credits.send(()).is_err() {
+            return Ok(()); // the writer is gone; the loop ends at the next check
+        }
+        let key = CallKey(self.next_key);
+        self.next_key += 1;
+        let cancel = CancelToken::new();
+        let timeout = tool.timeout().unwrap_or(self.server.config.tool_timeout);
+        let progress_events = progress_token
+            .is_some()
+            .then(|| (self.events.clone(), self.progress_credits.clone()));
+        let started = Started {
+            key,
+            id: id.clone(),
+            tool: name.to_owned(),
+            era,
+            progress_token,
+            cancel: cancel.clone(),
+            deadline: deadline_after(timeout),
+        };
+        let _ = self.events.send(Event::Started(Box::new(started)));
+        let context = CallContext::new(ProgressReporter::new(key, progress_events), cancel);
+        tool.dispatch(
+            arguments,
+            context,
+            RawResponder::new(key, self.events.clone()),
+        );
+        Ok(())
+    }
+}
+
+/// `now + timeout`, or a century from now for a timeout too large to add.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_hours(100 * 365 * 24)))
+        .unwrap_or(now)
+}
