@@ -20,11 +20,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use courier_alloc::NodeId;
 use courier_sched::{
-    Actor, ActorRef, Bind, Binder, Context, Placement, Runtime, RuntimeSettings, Topology,
-    WorkerCount, WorkerId, WorkerSettings,
+    Actor, ActorRef, Bind, Binder, Context, Placement, Runtime, RuntimeSettings, SendError,
+    Topology, WorkerCount, WorkerId, WorkerSettings,
 };
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_channel::{Receiver, Sender};
 use mimalloc::MiMalloc;
 
@@ -47,6 +49,27 @@ const HANG: Duration = Duration::from_mins(1);
 fn wait(done: &Receiver<u64>, what: &str) -> u64 {
     done.recv_timeout(HANG)
         .unwrap_or_else(|error| panic!("{what}: no completion within {HANG:?} ({error})"))
+}
+
+/// The process's peak resident set so far (`VmHWM`), as Linux reports it.
+fn peak_rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM"))
+                .map(|line| {
+                    line.split_whitespace()
+                        .skip(1)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+        })
+        .map_or_else(
+            || "peak RSS unknown".to_owned(),
+            |rss| format!("peak RSS {rss}"),
+        )
 }
 
 /// Prints the machine the numbers come from (STYLE §6: cores and NUMA nodes).
@@ -90,10 +113,18 @@ impl Actor for Counter {
 }
 
 /// Sends `THROUGHPUT_COUNT` messages from this thread and waits until all are handled.
-fn counter_run(counter: &ActorRef<u64>, done: &Receiver<u64>) -> Duration {
+/// `send` is `try_send` plus a backoff when the mailbox is full; the first try is made here
+/// to count how often the sender found it full (`full`).
+fn counter_run(counter: &ActorRef<u64>, done: &Receiver<u64>, full: &mut u64) -> Duration {
     let start = Instant::now();
     for n in 0..THROUGHPUT_COUNT {
-        counter.send(n).expect("the counter is alive");
+        if let Err(error) = counter.try_send(n) {
+            assert!(matches!(error, SendError::Full(_)), "send failed: {error}");
+            *full += 1;
+            counter
+                .send(error.into_inner())
+                .expect("the counter is alive");
+        }
     }
     let sum = wait(done, "single_actor_throughput");
     let elapsed = start.elapsed();
@@ -137,10 +168,23 @@ fn single_actor_throughput(c: &mut Criterion) {
             sum: 0,
             done,
         });
+        let (mut runs, mut full) = (0_u64, 0_u64);
         group.bench_function(format!("courier_{workers}_workers"), |b| {
-            b.iter_custom(|iters| (0..iters).map(|_| counter_run(&counter, &finished)).sum());
+            b.iter_custom(|iters| {
+                runs += iters;
+                (0..iters)
+                    .map(|_| counter_run(&counter, &finished, &mut full))
+                    .sum()
+            });
         });
-        eprintln!("courier_{workers}_workers metrics: {:?}", runtime.metrics());
+        if runs > 0 {
+            eprintln!(
+                "courier_{workers}_workers: the mailbox was full at {:.1} sends per run of \
+                 {THROUGHPUT_COUNT}; {:?}",
+                ratio(full, runs),
+                runtime.metrics().workers
+            );
+        }
         drop(counter);
         runtime.shutdown();
     }
@@ -155,14 +199,40 @@ fn single_actor_throughput(c: &mut Criterion) {
 
 enum Ball {
     Meet(ActorRef<Ball>),
-    Hit(u64),
+    /// `left` hits to go; `from` is the worker that sent it.
+    Hit {
+        left: u64,
+        from: WorkerId,
+    },
 }
 
-/// Returns the ball until it counts down to zero; counts the turns it ran on each worker.
+/// What one player saw: turns with the ball, and how many of them came from the other worker.
+#[derive(Default)]
+struct Hops {
+    hits: AtomicU64,
+    cross_worker: AtomicU64,
+}
+
+impl Hops {
+    /// ORDERING: Relaxed; statistics written only by one actor's turns (which the runtime
+    /// orders among themselves) and read after the run.
+    fn add(counter: &AtomicU64) {
+        counter.store(counter.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
+    }
+
+    fn take(&self) -> (u64, u64) {
+        (
+            self.hits.swap(0, Ordering::Relaxed),
+            self.cross_worker.swap(0, Ordering::Relaxed),
+        )
+    }
+}
+
+/// Returns the ball until it counts down to zero.
 struct Player {
     peer: Option<ActorRef<Ball>>,
     done: Sender<u64>,
-    on_worker: Arc<[AtomicU64; 2]>,
+    hops: Arc<Hops>,
 }
 
 impl Actor for Player {
@@ -172,16 +242,21 @@ impl Actor for Player {
     fn handle(&mut self, ctx: &mut Context<'_, Self>, msg: Ball) -> Result<(), Infallible> {
         match msg {
             Ball::Meet(peer) => self.peer = Some(peer),
-            Ball::Hit(n) => {
-                let slot = &self.on_worker[ctx.worker().index().min(1)];
-                // ORDERING: Relaxed; a statistic written only by this actor's turns, which
-                // the runtime orders, and read after the run.
-                slot.store(slot.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-                if n == 0 {
+            Ball::Hit { left, from } => {
+                let here = ctx.worker();
+                Hops::add(&self.hops.hits);
+                if here != from {
+                    Hops::add(&self.hops.cross_worker);
+                }
+                if left == 0 {
                     self.done.send(0).expect("the bench waits");
                 } else {
                     let peer = self.peer.as_ref().expect("met before the first hit");
-                    peer.try_send(Ball::Hit(n - 1)).expect("the peer is alive");
+                    let ball = Ball::Hit {
+                        left: left - 1,
+                        from: here,
+                    };
+                    peer.try_send(ball).expect("the peer is alive");
                 }
             }
         }
@@ -191,7 +266,7 @@ impl Actor for Player {
 
 /// A 2-worker runtime, pinned with both workers spinning when the plan and the binding allow
 /// it here, else unpinned; the placement (for binding the bare threads) when pinned.
-fn ping_pong_runtime() -> (Runtime, Option<Placement>) {
+fn pinned_runtime() -> (Runtime, Option<Placement>) {
     let pinned = Topology::this_system()
         .map_err(|e| e.to_string())
         .and_then(|topology| {
@@ -224,6 +299,107 @@ fn ping_pong_runtime() -> (Runtime, Option<Placement>) {
             (Runtime::with_workers(2).expect("the runtime starts"), None)
         }
     }
+}
+
+/// A 2-worker runtime on a synthetic topology of two NUMA nodes of one PU each (mapped onto
+/// this machine's CPUs, not pinned; one spinner per node): an actor homed on the other node is
+/// woken through that node's injector, which is the only way the public API offers to keep two
+/// actors off one worker.
+fn two_node_runtime() -> Option<Runtime> {
+    let topology = Topology::synthetic("pack:1 numa:2 core:1 pu:1")
+        .map_err(|e| eprintln!("ping_pong: no synthetic 2-node topology: {e}"))
+        .ok()?;
+    let settings = WorkerSettings {
+        count: WorkerCount::Total(2),
+        pin: false,
+        spinners_per_node: 1,
+        ..WorkerSettings::default()
+    };
+    let placement = Placement::plan(&topology, &settings)
+        .map_err(|e| eprintln!("ping_pong: no 2-node plan: {e}"))
+        .ok()?;
+    Runtime::start(placement, RuntimeSettings::default())
+        .map_err(|e| eprintln!("ping_pong: the 2-node runtime did not start: {e}"))
+        .ok()
+}
+
+/// Benchmarks the round trip between two players of `runtime` (homed on `homes`, when given);
+/// returns the median time per round trip over all its samples, in ns. Shuts the runtime down.
+fn courier_round_trip(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    runtime: Runtime,
+    homes: Option<[NodeId; 2]>,
+) -> f64 {
+    let (done, finished) = crossbeam_channel::unbounded();
+    let hops = [Arc::new(Hops::default()), Arc::new(Hops::default())];
+    let players: Vec<ActorRef<Ball>> = (0..2)
+        .map(|index| {
+            let player = Player {
+                peer: None,
+                done: done.clone(),
+                hops: Arc::clone(&hops[index]),
+            };
+            match homes {
+                Some(homes) => runtime.spawn_on(player, homes[index]),
+                None => runtime.spawn(player),
+            }
+        })
+        .collect();
+    players[0]
+        .send(Ball::Meet(players[1].clone()))
+        .expect("alive");
+    players[1]
+        .send(Ball::Meet(players[0].clone()))
+        .expect("alive");
+    let mut samples = Vec::new();
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            // A round trip is two hits; the count reaches zero back at the first player.
+            let ball = Ball::Hit {
+                left: 2 * iters,
+                from: WorkerId(u16::MAX),
+            };
+            players[0].send(ball).expect("alive");
+            assert_eq!(wait(&finished, "ping_pong"), 0);
+            let elapsed = start.elapsed();
+            samples.push(ns_per(elapsed, iters));
+            elapsed
+        });
+    });
+    let (hits, cross): (Vec<u64>, Vec<u64>) = hops.iter().map(|h| h.take()).unzip();
+    let (hits, cross) = (hits.iter().sum::<u64>(), cross.iter().sum::<u64>());
+    if hits > 0 {
+        eprintln!(
+            "ping_pong/{name}: {cross} of {hits} hits crossed workers ({:.1}%); {:?}",
+            ratio(cross, hits) * 100.0,
+            runtime.metrics().workers
+        );
+    }
+    // The players hold each other's refs: stopping them drops their state and the cycle.
+    for player in &players {
+        let _stopped = player.stop();
+    }
+    drop(players);
+    runtime.shutdown();
+    median(&mut samples)
+}
+
+/// The median of the per-iteration times of every call (warm-up included), in ns.
+fn median(samples: &mut [f64]) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples.get(samples.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+#[expect(clippy::cast_precision_loss, reason = "rough figures for stderr")]
+fn ns_per(elapsed: Duration, iters: u64) -> f64 {
+    elapsed.as_nanos() as f64 / iters as f64
+}
+
+#[expect(clippy::cast_precision_loss, reason = "rough figures for stderr")]
+fn ratio(part: u64, whole: u64) -> f64 {
+    part as f64 / whole as f64
 }
 
 /// Two threads (bound to the placement's two CPUs when given) bounce a counter through two
@@ -272,73 +448,28 @@ fn bare_run(iters: u64, placement: Option<&Placement>) -> Duration {
 fn ping_pong(c: &mut Criterion) {
     let mut group = c.benchmark_group("ping_pong");
     group.throughput(Throughput::Elements(1));
-    let (runtime, placement) = ping_pong_runtime();
-    let on_worker = [
-        Arc::new([AtomicU64::new(0), AtomicU64::new(0)]),
-        Arc::new([AtomicU64::new(0), AtomicU64::new(0)]),
-    ];
-    let (done, finished) = crossbeam_channel::unbounded();
-    let players: Vec<ActorRef<Ball>> = on_worker
-        .iter()
-        .map(|counts| {
-            runtime.spawn(Player {
-                peer: None,
-                done: done.clone(),
-                on_worker: Arc::clone(counts),
-            })
-        })
-        .collect();
-    players[0]
-        .send(Ball::Meet(players[1].clone()))
-        .expect("alive");
-    players[1]
-        .send(Ball::Meet(players[0].clone()))
-        .expect("alive");
-    let mut courier_ns = f64::NAN;
-    group.bench_function("courier_round_trip", |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            // A round trip is two hits; the count reaches zero back at the first player.
-            players[0].send(Ball::Hit(2 * iters)).expect("alive");
-            assert_eq!(wait(&finished, "ping_pong"), 0);
-            let elapsed = start.elapsed();
-            #[expect(clippy::cast_precision_loss, reason = "a rough figure for stderr")]
-            let per_trip = elapsed.as_nanos() as f64 / iters as f64;
-            courier_ns = courier_ns.min(per_trip);
-            elapsed
-        });
+    let (runtime, placement) = pinned_runtime();
+    let same_node = courier_round_trip(&mut group, "courier_pinned", runtime, None);
+    let two_nodes = two_node_runtime().map_or(f64::NAN, |runtime| {
+        let homes = [NodeId(0), NodeId(1)];
+        courier_round_trip(&mut group, "courier_2_nodes", runtime, Some(homes))
     });
-    let counts: Vec<[u64; 2]> = on_worker
-        .iter()
-        .map(|c| [c[0].load(Ordering::Relaxed), c[1].load(Ordering::Relaxed)])
-        .collect();
-    eprintln!(
-        "ping_pong: turns per worker [w0, w1]: player A {:?}, player B {:?}; metrics {:?}",
-        counts[0],
-        counts[1],
-        runtime.metrics()
-    );
-    // The players hold each other's refs: stopping them drops their state and the cycle.
-    for player in &players {
-        let _stopped = player.stop();
-    }
-    drop(players);
-    runtime.shutdown();
-    let mut bare_ns = f64::NAN;
-    group.bench_function("bare_atomic_round_trip", |b| {
+    let mut samples = Vec::new();
+    group.bench_function("bare_atomic", |b| {
         b.iter_custom(|iters| {
             let elapsed = bare_run(iters, placement.as_ref());
-            #[expect(clippy::cast_precision_loss, reason = "a rough figure for stderr")]
-            let per_trip = elapsed.as_nanos() as f64 / iters as f64;
-            bare_ns = bare_ns.min(per_trip);
+            samples.push(ns_per(elapsed, iters));
             elapsed
         });
     });
     group.finish();
+    let bare_ns = median(&mut samples);
     eprintln!(
-        "ping_pong: best sample courier {courier_ns:.1} ns / bare {bare_ns:.1} ns = {:.2}x \
+        "ping_pong: medians: courier_pinned {same_node:.1} ns = {:.2}x bare, \
+         courier_2_nodes {two_nodes:.1} ns = {:.2}x bare, bare_atomic {bare_ns:.1} ns \
          (target <= 2.5x)",
-        courier_ns / bare_ns
+        same_node / bare_ns,
+        two_nodes / bare_ns
     );
 }
 
@@ -404,6 +535,7 @@ impl Actor for Skynet {
 fn skynet(c: &mut Criterion) {
     let mut group = c.benchmark_group("skynet");
     group.sample_size(10);
+    let before = peak_rss();
     let runtime = Runtime::with_workers(2).expect("the runtime starts");
     let (done, finished) = crossbeam_channel::unbounded();
     group.bench_function("1M_leaves_2_workers", |b| {
@@ -427,10 +559,15 @@ fn skynet(c: &mut Criterion) {
     });
     group.finish();
     let metrics = runtime.metrics();
-    eprintln!(
-        "skynet: spawned {}, exited {}, dead letters {}",
-        metrics.actors_spawned, metrics.actors_exited, metrics.dead_letters
-    );
+    if metrics.actors_spawned > 0 {
+        eprintln!(
+            "skynet: spawned {}, exited {}, dead letters {}; process {} (before skynet: {before})",
+            metrics.actors_spawned,
+            metrics.actors_exited,
+            metrics.dead_letters,
+            peak_rss()
+        );
+    }
     runtime.shutdown();
 }
 
