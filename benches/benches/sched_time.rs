@@ -4,19 +4,25 @@
 //! - `single_actor_throughput`: one outside thread `send`s `THROUGHPUT_COUNT` `u64`s to one
 //!   counting actor, on a runtime of 1 and of 2 workers; crossbeam-channel `bounded(1024)`
 //!   between two threads is the floor.
-//! - `ping_pong`: round trip between two actors on a 2-worker runtime (pinned, both workers
-//!   spinners, when the plan allows it here); a bare atomic ping-pong between two spinning
-//!   threads bound to the same CPUs is the floor. The ratio courier / bare goes to stderr.
+//! - `ping_pong`: round trip between two actors on a 2-worker runtime. `courier_pinned`: this
+//!   machine's plan, pinned, both workers spinners (unpinned when no such plan is possible
+//!   here, which stderr says). A send from a worker puts an actor homed on its node into that
+//!   worker's LIFO slot, so there the two players end up taking turns on one worker; stderr
+//!   gives the share of hits that crossed workers. `courier_2_nodes`: a synthetic topology of
+//!   two one-PU NUMA nodes (unpinned, one spinner each) with one player homed on each node, so
+//!   each send goes through the other node's injector. A bare atomic ping-pong between two
+//!   spinning threads bound to the pinned plan's CPUs is the floor; the median ratios courier /
+//!   bare go to stderr.
 //! - `skynet`: 1 M leaf actors (fan-out 10, 6 levels), each spawned by its parent.
 //! - `fan_out_fan_in`: one coordinator, `FAN_OUT` actors, one message and one reply each.
 //!
 //! Every result is checked: a wrong sum or count panics, and a wait longer than `HANG` panics
 //! (a lost message or wake-up) instead of hanging the run. Each runtime is shut down at the end
-//! of its benchmark, so no worker thread outlives its group.
+//! of its benchmark, and each group ends by checking that no thread outlives it.
 
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -70,6 +76,25 @@ fn peak_rss() -> String {
             || "peak RSS unknown".to_owned(),
             |rss| format!("peak RSS {rss}"),
         )
+}
+
+/// Threads of this process now, when Linux says (`/proc/self/task`).
+fn thread_count() -> Option<usize> {
+    std::fs::read_dir("/proc/self/task")
+        .ok()
+        .map(Iterator::count)
+}
+
+/// Panics when a group leaves more threads running than the process had before the first one.
+fn assert_no_leaked_threads(group: &str) {
+    static BEFORE: OnceLock<Option<usize>> = OnceLock::new();
+    let before = *BEFORE.get_or_init(thread_count);
+    if let (Some(before), Some(now)) = (before, thread_count()) {
+        assert!(
+            now <= before,
+            "{group} left {now} threads running, {before} before"
+        );
+    }
 }
 
 /// Prints the machine the numbers come from (STYLE §6: cores and NUMA nodes).
@@ -156,6 +181,7 @@ fn crossbeam_run() -> Duration {
 
 fn single_actor_throughput(c: &mut Criterion) {
     print_machine();
+    assert_no_leaked_threads("the start");
     let mut group = c.benchmark_group("single_actor_throughput");
     group.throughput(Throughput::Elements(THROUGHPUT_COUNT));
     group.sample_size(10);
@@ -192,6 +218,7 @@ fn single_actor_throughput(c: &mut Criterion) {
         b.iter_custom(|iters| (0..iters).map(|_| crossbeam_run()).sum());
     });
     group.finish();
+    assert_no_leaked_threads("single_actor_throughput");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,6 +498,7 @@ fn ping_pong(c: &mut Criterion) {
         same_node / bare_ns,
         two_nodes / bare_ns
     );
+    assert_no_leaked_threads("ping_pong");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,6 +597,7 @@ fn skynet(c: &mut Criterion) {
         );
     }
     runtime.shutdown();
+    assert_no_leaked_threads("skynet");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,6 +713,7 @@ fn fan_out_fan_in(c: &mut Criterion) {
     }
     drop((coordinator, workers));
     runtime.shutdown();
+    assert_no_leaked_threads("fan_out_fan_in");
 }
 
 criterion_group!(
