@@ -2,8 +2,9 @@
 //! physical floor measured in the same run:
 //!
 //! - `single_actor_throughput`: one outside thread `send`s `THROUGHPUT_COUNT` `u64`s to one
-//!   counting actor, on a runtime of 1 and of 2 workers; crossbeam-channel `bounded(1024)`
-//!   between two threads is the floor.
+//!   counting actor, on a runtime of 1 and of 2 workers, with the default mailbox (1024) and
+//!   with one of `LARGE_MAILBOX`; crossbeam-channel `bounded(1024)` between two threads is the
+//!   floor.
 //! - `ping_pong`: round trip between two actors on a 2-worker runtime. `courier_pinned`: this
 //!   machine's plan, pinned, both workers spinners (unpinned when no such plan is possible
 //!   here, which stderr says). A send from a worker puts an actor homed on its node into that
@@ -27,6 +28,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use courier_alloc::NodeId;
+use courier_mailbox::Capacity;
 use courier_sched::{
     Actor, ActorRef, Bind, Binder, Context, Placement, Runtime, RuntimeSettings, SendError,
     Topology, WorkerCount, WorkerId, WorkerSettings,
@@ -41,6 +43,8 @@ static GLOBAL: MiMalloc = MiMalloc;
 
 /// Messages per iteration of `single_actor_throughput`.
 const THROUGHPUT_COUNT: u64 = 1_000_000;
+/// A mailbox that `THROUGHPUT_COUNT` sends from a faster sender never fill (in practice).
+const LARGE_MAILBOX: u32 = 65_536;
 /// Skynet: children per actor and levels below the root (10^6 leaves).
 const SKYNET_FAN_OUT: u64 = 10;
 const SKYNET_LEVELS: u32 = 6;
@@ -179,14 +183,48 @@ fn crossbeam_run() -> Duration {
     elapsed
 }
 
+/// `Runtime::with_workers(workers)` (unpinned, no spinners), with a mailbox of `mailbox`
+/// messages instead of the default when given.
+fn unpinned_runtime(workers: u16, mailbox: Option<u32>) -> Runtime {
+    let Some(capacity) = mailbox else {
+        return Runtime::with_workers(workers).expect("the runtime starts");
+    };
+    let topology = Topology::this_system().expect("hwloc loads this machine");
+    let settings = WorkerSettings {
+        count: WorkerCount::Total(workers),
+        oversubscribe: true,
+        pin: false,
+        spinners_per_node: 0,
+        ..WorkerSettings::default()
+    };
+    let placement = Placement::plan(&topology, &settings).expect("an unpinned plan");
+    let settings = RuntimeSettings {
+        mailbox_capacity: Capacity::new(capacity).expect("a valid capacity"),
+        ..RuntimeSettings::default()
+    };
+    Runtime::start(placement, settings).expect("the runtime starts")
+}
+
 fn single_actor_throughput(c: &mut Criterion) {
     print_machine();
     assert_no_leaked_threads("the start");
     let mut group = c.benchmark_group("single_actor_throughput");
     group.throughput(Throughput::Elements(THROUGHPUT_COUNT));
     group.sample_size(10);
-    for workers in [1_u16, 2] {
-        let runtime = Runtime::with_workers(workers).expect("the runtime starts");
+    // The default mailbox (1024) makes the sender wait in `send` when it is full; the large
+    // one (never full here) shows the runtime without that backoff.
+    let cases = [
+        (1_u16, None),
+        (2, None),
+        (1, Some(LARGE_MAILBOX)),
+        (2, Some(LARGE_MAILBOX)),
+    ];
+    for (workers, mailbox) in cases {
+        let name = match mailbox {
+            None => format!("courier_{workers}_workers"),
+            Some(capacity) => format!("courier_{workers}_workers_mailbox_{capacity}"),
+        };
+        let runtime = unpinned_runtime(workers, mailbox);
         let (done, finished) = crossbeam_channel::unbounded();
         let counter = runtime.spawn(Counter {
             expected: THROUGHPUT_COUNT,
@@ -195,7 +233,7 @@ fn single_actor_throughput(c: &mut Criterion) {
             done,
         });
         let (mut runs, mut full) = (0_u64, 0_u64);
-        group.bench_function(format!("courier_{workers}_workers"), |b| {
+        group.bench_function(&name, |b| {
             b.iter_custom(|iters| {
                 runs += iters;
                 (0..iters)
@@ -205,8 +243,7 @@ fn single_actor_throughput(c: &mut Criterion) {
         });
         if runs > 0 {
             eprintln!(
-                "courier_{workers}_workers: the mailbox was full at {:.1} sends per run of \
-                 {THROUGHPUT_COUNT}; {:?}",
+                "{name}: the mailbox was full at {:.1} sends per run of {THROUGHPUT_COUNT}; {:?}",
                 ratio(full, runs),
                 runtime.metrics().workers
             );
