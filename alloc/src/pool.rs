@@ -10,7 +10,11 @@
 //! - **P1** The owner (whoever holds `&mut SlabPool`) alone touches the local free list, the
 //!   carving state, `in_use` and the chunk list.
 //! - **P2** Every block handed out counts in `in_use` until it is back: pushed on the local free
-//!   list, or taken from the remote-free list. Blocks waiting on the remote list still count.
+//!   list, or taken from the remote-free list by `drain_remote`. Blocks waiting on the remote
+//!   list still count, and so do the blocks of `remote_batch`: a list taken from the remote list
+//!   by the allocation slow path *without walking it* (a walk costs a cache miss per block, each
+//!   freed on another core). A block popped from the batch is handed out again, so `in_use` does
+//!   not change; the batch is walked and counted only by cold paths (stats, drain, drop).
 //! - **P3** A slab header is written before any block of its slab is handed out and does not
 //!   change while the chunk lives; the chunk lives as long as the pool's shared part.
 //! - **P4** The shared part (remote list, chunk memory) is freed by whoever brings the remote
@@ -94,6 +98,8 @@ impl Drop for PoolShared {
 pub struct SlabPool {
     shared: NonNull<PoolShared>,
     local_free: *mut FreeLink,
+    /// Blocks taken from the remote list and not yet counted back (P2).
+    remote_batch: *mut FreeLink,
     in_use: usize,
     /// Next block to carve, and the end of the current slab's blocks.
     bump: *mut u8,
@@ -141,6 +147,7 @@ impl SlabPool {
         SlabPool {
             shared: NonNull::from(Box::leak(shared)),
             local_free: ptr::null_mut(),
+            remote_batch: ptr::null_mut(),
             in_use: 0,
             bump: ptr::null_mut(),
             slab_end: ptr::null_mut(),
@@ -231,6 +238,7 @@ impl SlabPool {
     /// Takes the blocks freed on other threads back now, instead of when the local list runs
     /// out. Returns how many came back.
     pub fn drain_remote(&mut self) -> usize {
+        self.fold_remote_batch();
         let Some(first) = self.shared().remote.take_all() else {
             return 0;
         };
@@ -240,6 +248,24 @@ impl SlabPool {
         self.local_free = first.as_ptr();
         self.in_use -= taken;
         taken
+    }
+
+    /// Counts the remote batch back and joins it to the local free list (a cold path).
+    fn fold_remote_batch(&mut self) {
+        let Some(first) = NonNull::new(std::mem::replace(&mut self.remote_batch, ptr::null_mut()))
+        else {
+            return;
+        };
+        let (tail, taken) = walk(first);
+        // SAFETY: the batch's links are ours (M1); the tail's link joins the local list.
+        unsafe { tail.write(FreeLink::with_next(self.local_free)) };
+        self.local_free = first.as_ptr();
+        self.in_use -= taken;
+    }
+
+    /// The length of the remote batch (a cold path: it walks).
+    fn remote_batch_len(&self) -> usize {
+        NonNull::new(self.remote_batch).map_or(0, |first| walk(first).1)
     }
 
     /// A snapshot of the pool.
@@ -254,8 +280,10 @@ impl SlabPool {
         PoolStats {
             node: self.node,
             class: self.class,
-            blocks_in_use: self.in_use - pending,
-            blocks_free: (self.blocks_carved - self.in_use) + self.carvable_blocks(),
+            blocks_in_use: self.in_use - pending - self.remote_batch_len(),
+            blocks_free: (self.blocks_carved - self.in_use)
+                + self.remote_batch_len()
+                + self.carvable_blocks(),
             remote_frees_pending: pending,
             chunks_mapped,
             bytes_mapped: chunks_mapped * self.config.chunk_size_bytes,
@@ -265,20 +293,31 @@ impl SlabPool {
     #[cold]
     #[inline(never)]
     fn alloc_slow(&mut self) -> Result<Block, AllocError> {
-        if self.drain_remote() == 0 {
-            if let Some(block) = self.carve() {
-                return Ok(block);
-            }
-            let start = match self.spare_chunks.pop() {
-                Some(start) => start,
-                None => self.map_chunk()?,
-            };
-            self.start_chunk(start);
-            return Ok(self
-                .carve()
-                .expect("P3: a fresh chunk has room for a block"));
+        if self.remote_batch.is_null()
+            && let Some(first) = self.shared().remote.take_all()
+        {
+            self.remote_batch = first.as_ptr();
         }
-        self.try_alloc()
+        if let Some(link) = NonNull::new(self.remote_batch) {
+            // SAFETY: the batch's links are free blocks of this pool, taken from the remote
+            // list (M1, M2); the block stays counted in `in_use` (P2).
+            self.remote_batch = unsafe { link.as_ref() }
+                .next()
+                .map_or(ptr::null_mut(), NonNull::as_ptr);
+            // SAFETY: the block just left the batch; nobody else holds it.
+            return Ok(unsafe { Block::new(link.cast()) });
+        }
+        if let Some(block) = self.carve() {
+            return Ok(block);
+        }
+        let start = match self.spare_chunks.pop() {
+            Some(start) => start,
+            None => self.map_chunk()?,
+        };
+        self.start_chunk(start);
+        Ok(self
+            .carve()
+            .expect("P3: a fresh chunk has room for a block"))
     }
 
     fn carve(&mut self) -> Option<Block> {
@@ -383,7 +422,7 @@ impl SlabPool {
 
 impl Drop for SlabPool {
     fn drop(&mut self) {
-        self.drain_remote();
+        self.drain_remote(); // folds the remote batch too
         let shared = self.shared;
         if self.in_use > 0 {
             // Blocks are still out: hand the memory to whoever returns the last of them (P4).
