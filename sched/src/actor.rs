@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::Context;
+use crate::{Context, Down, ExitSignal};
 
 /// An actor's identity, unique within its runtime.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +33,13 @@ pub enum Exit {
     },
     /// It was killed: its queued messages were not handled but dead-lettered.
     Killed,
+    /// A linked actor exited abnormally, and this one did not trap exits.
+    Linked {
+        /// The linked actor.
+        from: ActorId,
+        /// Why that actor exited.
+        reason: Box<Exit>,
+    },
 }
 
 impl Exit {
@@ -50,6 +57,7 @@ impl fmt::Display for Exit {
             Exit::Error { message } => write!(f, "error: {message}"),
             Exit::Panicked { message } => write!(f, "panicked: {message}"),
             Exit::Killed => f.write_str("killed"),
+            Exit::Linked { from, reason } => write!(f, "linked {from} exited ({reason})"),
         }
     }
 }
@@ -96,6 +104,29 @@ pub trait Actor: Send + Sized + 'static {
     /// An error stops the actor with [`Exit::Error`] before it handles anything.
     fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), Self::Error> {
         let _ = ctx;
+        Ok(())
+    }
+
+    /// A monitored actor exited ([`Context::monitor`]).
+    ///
+    /// # Errors
+    /// An error stops this actor with [`Exit::Error`].
+    fn on_down(&mut self, ctx: &mut Context<'_, Self>, down: Down) -> Result<(), Self::Error> {
+        let _ = (ctx, down);
+        Ok(())
+    }
+
+    /// A linked actor exited, and this actor traps exits ([`Context::trap_exit`]). Without
+    /// trapping, an abnormal exit of a linked actor stops this one with [`Exit::Linked`].
+    ///
+    /// # Errors
+    /// An error stops this actor with [`Exit::Error`].
+    fn on_exit_signal(
+        &mut self,
+        ctx: &mut Context<'_, Self>,
+        signal: ExitSignal,
+    ) -> Result<(), Self::Error> {
+        let _ = (ctx, signal);
         Ok(())
     }
 

@@ -65,6 +65,13 @@ pub struct ActorRef<M> {
     _message: PhantomData<fn(M)>,
 }
 
+impl<M> ActorRef<M> {
+    /// The cell behind the reference (for links and monitors).
+    pub(crate) fn ptr(&self) -> ActorPtr {
+        self.ptr
+    }
+}
+
 impl<M: Send + 'static> ActorRef<M> {
     /// Wraps a reference the caller owns (one count of `refs`, C1 of `cell.rs`).
     pub(crate) fn from_owned(ptr: ActorPtr) -> ActorRef<M> {
@@ -214,7 +221,7 @@ impl<M: Send + 'static> ActorRef<M> {
         reason = "stopping is the point; the bool is a detail"
     )]
     pub fn stop(&self) -> bool {
-        self.send_system(SystemMessage::Stop, Priority::Normal)
+        self.ptr.send_system(SystemMessage::Stop, Priority::Normal)
     }
 
     /// Kills the actor: it stops before handling anything else ([`Exit::Killed`](crate::Exit));
@@ -224,7 +231,7 @@ impl<M: Send + 'static> ActorRef<M> {
         reason = "killing is the point; the bool is a detail"
     )]
     pub fn kill(&self) -> bool {
-        self.send_system(SystemMessage::Kill, Priority::High)
+        self.ptr.send_system(SystemMessage::Kill, Priority::High)
     }
 
     /// Messages waiting in the mailbox now (may lag by a few pops; see courier-mailbox).
@@ -237,38 +244,6 @@ impl<M: Send + 'static> ActorRef<M> {
     #[must_use]
     pub fn is_stopped(&self) -> bool {
         self.ptr.header().mailbox.is_closed()
-    }
-
-    fn send_system(&self, message: SystemMessage, priority: Priority) -> bool {
-        let mut message = message;
-        loop {
-            let packed =
-                with_pools(|pools| envelope::pack(pools, message, TypeTag::System, priority, 0));
-            let Ok(envelope) = packed else { return false };
-            // SAFETY: as in `try_send_with_priority`.
-            match unsafe { self.ptr.header().mailbox.try_push(envelope, priority) } {
-                Ok(Pushed::WasEmpty) => {
-                    self.ptr.notify();
-                    return true;
-                }
-                Ok(Pushed::NonEmpty) => return true,
-                Err(PushError::Closed(envelope)) => {
-                    // SAFETY: a refused envelope is ours again, packed with a `SystemMessage`.
-                    let _refused = unsafe { envelope::take::<SystemMessage>(envelope) };
-                    return false;
-                }
-                // A stop must not be lost to a full mailbox: wait for room (not on a worker:
-                // there it would block the actor that has to make room, so it gives up).
-                Err(PushError::Full(envelope)) => {
-                    // SAFETY: as above.
-                    message = unsafe { envelope::take::<SystemMessage>(envelope) };
-                    if crate::worker::on_worker_thread() {
-                        return false;
-                    }
-                    std::thread::park_timeout(Duration::from_micros(50));
-                }
-            }
-        }
     }
 }
 

@@ -17,14 +17,16 @@
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::Arc;
+use std::time::Duration;
 
-use courier_mailbox::{Capacity, Mailbox, Pop};
+use courier_mailbox::{Capacity, Mailbox, Pop, Priority, PushError, Pushed};
 
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::panic::{HandlerOutcome, run_handler, run_quietly};
 use crate::runtime::Shared;
-use crate::sync::{StdAtomicUsize, StdOrdering, UnsafeCell, std_fence};
-use crate::worker::Worker;
+use crate::sync::{Cell as StdCell, StdAtomicUsize, StdOrdering, UnsafeCell, std_fence};
+use crate::watch::{Down, ExitSignal, WatchList};
+use crate::worker::{Worker, with_pools};
 use crate::{Actor, ActorId, ActorState, Context, EndTurn, Exit, Notify};
 
 /// Messages of the runtime itself, in the same mailbox as the actor's own.
@@ -34,6 +36,10 @@ pub(crate) enum SystemMessage {
     Stop,
     /// Stop now; queued messages are dead-lettered: `Exit::Killed`.
     Kill,
+    /// A monitored actor exited.
+    Down(Down),
+    /// A linked actor exited.
+    ExitSignal(ExitSignal),
 }
 
 /// How a turn ended, for the worker.
@@ -55,6 +61,11 @@ pub(crate) struct Header {
     /// The node whose injector the actor is queued on when woken from outside.
     pub(crate) home: u16,
     pub(crate) runtime: Arc<Shared>,
+    /// Monitors of this actor and its links (L1).
+    pub(crate) watchers: WatchList,
+    /// Whether link exits arrive as `ExitSignal`s instead of stopping the actor; touched only by
+    /// the worker running the actor (C2).
+    pub(crate) trap_exit: StdCell<bool>,
 }
 
 struct Vtable {
@@ -110,6 +121,8 @@ impl ActorPtr {
                 id,
                 home,
                 runtime,
+                watchers: WatchList::default(),
+                trap_exit: StdCell::new(false),
             },
             slot: UnsafeCell::new(Slot {
                 actor: Some(actor),
@@ -160,6 +173,41 @@ impl ActorPtr {
         if self.header().state.notify() == Notify::Schedule {
             self.retain();
             self.header().runtime.schedule(self);
+        }
+    }
+
+    /// Sends a runtime message to this actor; `false` when it was refused (the actor stopped,
+    /// or its mailbox is full on a worker thread, where waiting is not allowed).
+    pub(crate) fn send_system(self, message: SystemMessage, priority: Priority) -> bool {
+        let mut message = message;
+        loop {
+            let packed =
+                with_pools(|pools| envelope::pack(pools, message, TypeTag::System, priority, 0));
+            let Ok(envelope) = packed else { return false };
+            // SAFETY: the envelope is ours, live until it comes back out of the mailbox, and
+            // in no other mailbox.
+            match unsafe { self.header().mailbox.try_push(envelope, priority) } {
+                Ok(Pushed::WasEmpty) => {
+                    self.notify();
+                    return true;
+                }
+                Ok(Pushed::NonEmpty) => return true,
+                Err(PushError::Closed(envelope)) => {
+                    // SAFETY: a refused envelope is ours again, packed with a `SystemMessage`.
+                    let _refused = unsafe { envelope::take::<SystemMessage>(envelope) };
+                    return false;
+                }
+                // A stop must not be lost to a full mailbox: wait for room (not on a worker:
+                // there it would block the actor that has to make room, so it gives up).
+                Err(PushError::Full(envelope)) => {
+                    // SAFETY: as above.
+                    message = unsafe { envelope::take::<SystemMessage>(envelope) };
+                    if crate::worker::on_worker_thread() {
+                        return false;
+                    }
+                    std::thread::park_timeout(Duration::from_micros(50));
+                }
+            }
         }
     }
 
@@ -262,14 +310,7 @@ impl Turn<'_> {
             // SAFETY: system envelopes carry a `SystemMessage`.
             let (system, block) = unsafe { envelope::unpack::<SystemMessage>(envelope) };
             self.worker.free_block(block);
-            let reason = match system {
-                SystemMessage::Stop => Exit::Normal,
-                SystemMessage::Kill => Exit::Killed,
-            };
-            if slot.exit.is_none() {
-                let ctx = Context::new(self.ptr, self.worker);
-                self.exit(slot, reason, ctx);
-            }
+            self.deliver_system(slot, system);
             return;
         }
         if slot.exit.is_some() {
@@ -286,6 +327,35 @@ impl Turn<'_> {
             return;
         };
         let outcome = run_handler(|| actor.handle(&mut ctx, message));
+        self.settle(slot, outcome, ctx);
+    }
+
+    /// Handles a runtime message: stop, kill, or a notice from a link or monitor.
+    fn deliver_system<A: Actor>(&mut self, slot: &mut Slot<A>, system: SystemMessage) {
+        if slot.exit.is_some() {
+            return;
+        }
+        let mut ctx = Context::new(self.ptr, self.worker);
+        let Some(actor) = slot.actor.as_mut() else {
+            return;
+        };
+        let outcome = match system {
+            SystemMessage::Stop => return self.exit(slot, Exit::Normal, ctx),
+            SystemMessage::Kill => return self.exit(slot, Exit::Killed, ctx),
+            SystemMessage::Down(down) => run_handler(|| actor.on_down(&mut ctx, down)),
+            SystemMessage::ExitSignal(signal) if self.ptr.header().trap_exit.get() => {
+                run_handler(|| actor.on_exit_signal(&mut ctx, signal))
+            }
+            SystemMessage::ExitSignal(signal) if signal.reason.is_abnormal() => {
+                let reason = Exit::Linked {
+                    from: signal.from,
+                    reason: Box::new(signal.reason),
+                };
+                return self.exit(slot, reason, ctx);
+            }
+            // A linked actor exited normally, and we do not trap exits: nothing to do.
+            SystemMessage::ExitSignal(_) => return,
+        };
         self.settle(slot, outcome, ctx);
     }
 
@@ -321,10 +391,10 @@ impl Turn<'_> {
         }
         // Closed now or already: either way later pushes are refused (C4).
         let _closed = self.ptr.header().mailbox.close();
-        self.ptr
-            .header()
-            .runtime
-            .record_exit(self.ptr.header().id, &reason);
+        let header = self.ptr.header();
+        header.runtime.record_exit(header.id, &reason);
+        // Links and monitors are told after the mailbox closed (L1).
+        header.watchers.exit(header.id, &reason);
         slot.exit = Some(reason);
     }
 }
@@ -356,6 +426,9 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
         runtime.count_dead_letter();
     }
     drop(consumer);
+    // Never exited but unreachable: its watchers hear of a normal exit (L1; a no-op when it
+    // exited before).
+    cell.header.watchers.exit(cell.header.id, &Exit::Normal);
     let slot = cell.slot.get_mut();
     if let Some(actor) = slot.actor.take()
         && let Some(message) = run_quietly(move || drop(actor))
@@ -394,7 +467,7 @@ mod tests {
         }
     }
 
-    /// A regression gate on the memory of an idle actor: today 768 B for the cell (512 B of it
+    /// A regression gate on the memory of an idle actor: today 512 B for the cell (256 B of it
     /// the mailbox's cache-padded lines) plus 24 B of stub links. DESIGN.md's target is 384 B;
     /// TODO(#4): pad the mailbox to 64-byte lines, not crossbeam's 128, and share the stubs.
     #[test]

@@ -7,7 +7,7 @@ use crate::cell::ActorPtr;
 use crate::worker::Worker;
 use courier_alloc::NodeId;
 
-use crate::{Actor, ActorId, ActorRef, Exit, WorkerId};
+use crate::{Actor, ActorId, ActorRef, Exit, MonitorId, WorkerId};
 
 /// The handle a handler gets with each message: its own address, spawning, stopping.
 pub struct Context<'a, A: Actor> {
@@ -63,6 +63,52 @@ impl<'a, A: Actor> Context<'a, A> {
         self.worker
             .runtime()
             .spawn_on_node(actor, self.worker.node())
+    }
+
+    /// Monitors `other`: when it exits, this actor's [`Actor::on_down`] gets a [`Down`](crate::Down) with
+    /// the returned id and the reason (at once if it has exited already).
+    #[must_use = "the id tells this monitor's Down apart and removes it"]
+    pub fn monitor<M>(&self, other: &ActorRef<M>) -> MonitorId {
+        let id = self.worker.runtime().next_monitor_id();
+        let target = other.ptr();
+        target
+            .header()
+            .watchers
+            .monitor(target.header().id, self.ptr, id);
+        id
+    }
+
+    /// Stops a monitor; no `Down` for it will come (unless already on its way).
+    pub fn demonitor<M>(&self, other: &ActorRef<M>, monitor: MonitorId) {
+        other
+            .ptr()
+            .header()
+            .watchers
+            .remove(self.ptr, Some(monitor));
+    }
+
+    /// Links this actor and `other`: when either exits abnormally, the other exits too
+    /// ([`Exit::Linked`]), unless it traps exits.
+    pub fn link<M>(&self, other: &ActorRef<M>) {
+        let target = other.ptr();
+        target.header().watchers.link(target.header().id, self.ptr);
+        self.ptr
+            .header()
+            .watchers
+            .link(self.ptr.header().id, target);
+    }
+
+    /// Removes a link, both ways.
+    pub fn unlink<M>(&self, other: &ActorRef<M>) {
+        let target = other.ptr();
+        target.header().watchers.remove(self.ptr, None);
+        self.ptr.header().watchers.remove(target, None);
+    }
+
+    /// Whether exits of linked actors arrive as [`ExitSignal`](crate::ExitSignal)s ([`Actor::on_exit_signal`])
+    /// instead of stopping this actor (Erlang's `trap_exit`).
+    pub fn trap_exit(&self, trap: bool) {
+        self.ptr.header().trap_exit.set(trap);
     }
 
     pub(crate) fn stop_requested(&self) -> Option<Exit> {

@@ -31,6 +31,7 @@ mod reply;
 mod runtime;
 mod sync;
 mod topology;
+mod watch;
 mod worker;
 
 pub use actor::{Actor, ActorId, Exit};
@@ -55,3 +56,4 @@ pub use runtime::{Runtime, RuntimeError, RuntimeSettings};
 pub use topology::{
     DistanceMatrix, DistanceSource, Node, Pu, Topology, TopologyError, TopologySource,
 };
+pub use watch::{Down, ExitSignal, MonitorId};

@@ -80,6 +80,7 @@ pub(crate) struct Shared {
     shutdown: StdAtomicBool,
     next_actor_id: StdAtomicU64,
     next_spawn_node: StdAtomicU64,
+    next_monitor_id: StdAtomicU64,
     actors_exited: StdAtomicU64,
     actors_panicked: StdAtomicU64,
     dead_letters: StdAtomicU64,
@@ -112,6 +113,7 @@ impl Shared {
             shutdown: StdAtomicBool::new(false),
             next_actor_id: StdAtomicU64::new(1),
             next_spawn_node: StdAtomicU64::new(0),
+            next_monitor_id: StdAtomicU64::new(1),
             actors_exited: StdAtomicU64::new(0),
             actors_panicked: StdAtomicU64::new(0),
             dead_letters: StdAtomicU64::new(0),
@@ -229,6 +231,11 @@ impl Shared {
             actors_panicked: self.actors_panicked.load(StdOrdering::Relaxed),
             dead_letters: self.dead_letters.load(StdOrdering::Relaxed),
         }
+    }
+
+    pub(crate) fn next_monitor_id(&self) -> crate::MonitorId {
+        // ORDERING: Relaxed; ids only need to be unique.
+        crate::MonitorId(self.next_monitor_id.fetch_add(1, StdOrdering::Relaxed))
     }
 
     pub(crate) fn count_dead_letter(&self) {

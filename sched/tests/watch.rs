@@ -1,0 +1,223 @@
+//! Links and monitors: exit reasons reach watchers, links propagate abnormal exits, trapping
+//! turns them into signals.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use courier_sched::{Actor, ActorRef, Context, Down, Exit, ExitSignal, Runtime};
+
+const HANG: Duration = Duration::from_mins(1);
+
+/// Obeys its orders; reports its own exit.
+struct Target {
+    exits: mpsc::Sender<(&'static str, Exit)>,
+    name: &'static str,
+}
+
+enum Order {
+    Panic,
+    Fail,
+    Stop,
+}
+
+impl Actor for Target {
+    type Msg = Order;
+    type Error = String;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, order: Order) -> Result<(), String> {
+        match order {
+            Order::Panic => panic!("{} was told to panic", self.name),
+            Order::Fail => Err(format!("{} was told to fail", self.name)),
+            Order::Stop => {
+                ctx.stop();
+                Ok(())
+            }
+        }
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<'_, Self>, reason: &Exit) {
+        self.exits
+            .send((self.name, reason.clone()))
+            .expect("the test listens");
+    }
+}
+
+enum Watch {
+    Monitor(ActorRef<Order>),
+    Link(ActorRef<Order>),
+    Trap,
+    Ping,
+}
+
+/// Watches others as told; reports what it hears.
+struct Watcher {
+    heard: mpsc::Sender<String>,
+    exits: mpsc::Sender<(&'static str, Exit)>,
+}
+
+impl Actor for Watcher {
+    type Msg = Watch;
+    type Error = String;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, msg: Watch) -> Result<(), String> {
+        match msg {
+            Watch::Monitor(target) => {
+                let _monitor = ctx.monitor(&target);
+            }
+            Watch::Link(target) => ctx.link(&target),
+            Watch::Trap => ctx.trap_exit(true),
+            Watch::Ping => self
+                .heard
+                .send("pong".to_owned())
+                .expect("the test listens"),
+        }
+        Ok(())
+    }
+
+    fn on_down(&mut self, _ctx: &mut Context<'_, Self>, down: Down) -> Result<(), String> {
+        self.heard
+            .send(format!("down: {}", down.reason))
+            .expect("the test listens");
+        Ok(())
+    }
+
+    fn on_exit_signal(
+        &mut self,
+        _ctx: &mut Context<'_, Self>,
+        signal: ExitSignal,
+    ) -> Result<(), String> {
+        self.heard
+            .send(format!("signal: {}", signal.reason))
+            .expect("the test listens");
+        Ok(())
+    }
+
+    fn stopped(&mut self, _ctx: &mut Context<'_, Self>, reason: &Exit) {
+        self.exits
+            .send(("watcher", reason.clone()))
+            .expect("the test listens");
+    }
+}
+
+struct Scene {
+    runtime: Runtime,
+    target: ActorRef<Order>,
+    watcher: ActorRef<Watch>,
+    heard: mpsc::Receiver<String>,
+    exits: mpsc::Receiver<(&'static str, Exit)>,
+}
+
+fn scene() -> Scene {
+    let runtime = Runtime::with_workers(2).expect("a runtime starts");
+    let (exits_tx, exits) = mpsc::channel();
+    let (heard_tx, heard) = mpsc::channel();
+    let target = runtime.spawn(Target {
+        exits: exits_tx.clone(),
+        name: "target",
+    });
+    let watcher = runtime.spawn(Watcher {
+        heard: heard_tx,
+        exits: exits_tx,
+    });
+    Scene {
+        runtime,
+        target,
+        watcher,
+        heard,
+        exits,
+    }
+}
+
+/// Sends `msg` and waits until the watcher has handled it (its ping answer comes after).
+fn settle(scene: &Scene, msg: Watch) {
+    scene.watcher.send(msg).expect("the watcher is alive");
+    scene
+        .watcher
+        .send(Watch::Ping)
+        .expect("the watcher is alive");
+    assert_eq!(
+        scene.heard.recv_timeout(HANG).expect("the watcher answers"),
+        "pong"
+    );
+}
+
+#[test]
+fn a_monitor_hears_the_panic_that_ended_the_target() {
+    let scene = scene();
+    settle(&scene, Watch::Monitor(scene.target.clone()));
+    scene.target.send(Order::Panic).unwrap();
+    assert_eq!(
+        scene.heard.recv_timeout(HANG).unwrap(),
+        "down: panicked: target was told to panic"
+    );
+    scene.runtime.shutdown();
+}
+
+#[test]
+fn monitoring_an_actor_that_already_exited_hears_at_once() {
+    let scene = scene();
+    scene.target.send(Order::Fail).unwrap();
+    assert_eq!(scene.exits.recv_timeout(HANG).unwrap().0, "target");
+    scene
+        .watcher
+        .send(Watch::Monitor(scene.target.clone()))
+        .unwrap();
+    assert_eq!(
+        scene.heard.recv_timeout(HANG).unwrap(),
+        "down: error: target was told to fail"
+    );
+    scene.runtime.shutdown();
+}
+
+#[test]
+fn a_link_takes_the_partner_down_on_an_abnormal_exit() {
+    let scene = scene();
+    settle(&scene, Watch::Link(scene.target.clone()));
+    scene.target.send(Order::Panic).unwrap();
+    let mut exits = [
+        scene.exits.recv_timeout(HANG).unwrap(),
+        scene.exits.recv_timeout(HANG).unwrap(),
+    ];
+    exits.sort_by_key(|(name, _)| *name);
+    assert_eq!(exits[0].0, "target");
+    assert_eq!(exits[1].0, "watcher");
+    assert_eq!(
+        exits[1].1,
+        Exit::Linked {
+            from: scene.target.id(),
+            reason: Box::new(Exit::Panicked {
+                message: "target was told to panic".to_owned()
+            }),
+        }
+    );
+    scene.runtime.shutdown();
+}
+
+#[test]
+fn a_normal_exit_of_a_linked_actor_leaves_the_partner_running() {
+    let scene = scene();
+    settle(&scene, Watch::Link(scene.target.clone()));
+    scene.target.send(Order::Stop).unwrap();
+    assert_eq!(
+        scene.exits.recv_timeout(HANG).unwrap(),
+        ("target", Exit::Normal)
+    );
+    settle(&scene, Watch::Ping);
+    assert!(!scene.watcher.is_stopped());
+    scene.runtime.shutdown();
+}
+
+#[test]
+fn trapping_exits_turns_a_linked_crash_into_a_signal() {
+    let scene = scene();
+    settle(&scene, Watch::Trap);
+    settle(&scene, Watch::Link(scene.target.clone()));
+    scene.target.send(Order::Fail).unwrap();
+    assert_eq!(
+        scene.heard.recv_timeout(HANG).unwrap(),
+        "signal: error: target was told to fail"
+    );
+    settle(&scene, Watch::Ping);
+    assert!(!scene.watcher.is_stopped());
+    scene.runtime.shutdown();
+}
