@@ -7,7 +7,8 @@
 //! - [`alloc`]: per-NUMA-node slab pools where every message lives (courier-alloc).
 //! - [`mailbox`]: lock-free intrusive mailboxes with priority lanes, capacity, close/drain and
 //!   selective receive (courier-mailbox).
-//! - [`sched`]: topology, the NUMA config file, the placement plan and binding (courier-sched).
+//! - [`sched`]: the actor runtime (actors, refs, send and ask, workers, links and monitors),
+//!   topology, the NUMA config file, the placement plan and binding (courier-sched).
 
 pub use courier_alloc as alloc;
 pub use courier_mailbox as mailbox;
