@@ -1,12 +1,15 @@
-//! The tools `courier mcp` serves: `echo` and `topology`.
+//! The tools `courier mcp` serves: `echo`, `topology` and `runtime_stats`.
 
 use std::sync::Arc;
 
-use courier_sched::{Config, DistanceSource, Placement, StealTier};
+use courier_sched::{
+    Actor, ActorRef, Config, Context, DistanceSource, Placement, RuntimeMetrics, StealTier,
+};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::call::ToolError;
+use crate::ActorTool;
+use crate::call::{ToolCall, ToolError};
 use crate::error::BridgeError;
 use crate::pool::WorkerPool;
 use crate::tool::{Tool, blocking, inline};
@@ -184,4 +187,96 @@ pub fn topology_tool(config: Arc<Config>, pool: &WorkerPool) -> Result<Tool, Bri
         }),
     )?;
     Ok(tool.with_title("Placement plan").read_only())
+}
+
+/// `runtime_stats` takes no arguments.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuntimeStatsArgs {}
+
+/// The runtime's counters, as `runtime_stats` returns them.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RuntimeStats {
+    /// Per worker, by id.
+    pub workers: Vec<WorkerStats>,
+    /// Actors spawned so far.
+    pub actors_spawned: u64,
+    /// Actors that exited so far.
+    pub actors_exited: u64,
+    /// Of those, the ones whose handler panicked.
+    pub actors_panicked: u64,
+    /// Messages never handled (queued to an actor that exited).
+    pub dead_letters: u64,
+}
+
+/// One worker of [`RuntimeStats`].
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct WorkerStats {
+    /// The worker's id.
+    pub worker: u16,
+    /// Actor turns run.
+    pub runs: u64,
+    /// Messages handled.
+    pub messages: u64,
+    /// Successful steals.
+    pub steals: u64,
+    /// Times parked.
+    pub parks: u64,
+    /// Spin rounds before parking.
+    pub spins: u64,
+}
+
+impl From<RuntimeMetrics> for RuntimeStats {
+    fn from(metrics: RuntimeMetrics) -> Self {
+        RuntimeStats {
+            workers: metrics
+                .workers
+                .iter()
+                .map(|w| WorkerStats {
+                    worker: w.worker.0,
+                    runs: w.runs,
+                    messages: w.messages,
+                    steals: w.steals,
+                    parks: w.parks,
+                    spins: w.spins,
+                })
+                .collect(),
+            actors_spawned: metrics.actors_spawned,
+            actors_exited: metrics.actors_exited,
+            actors_panicked: metrics.actors_panicked,
+            dead_letters: metrics.dead_letters,
+        }
+    }
+}
+
+/// The actor behind `runtime_stats`: it reads the counters of the runtime it runs on.
+#[derive(Debug, Default)]
+pub struct RuntimeStatsActor;
+
+impl Actor for RuntimeStatsActor {
+    type Msg = ToolCall<RuntimeStatsArgs, RuntimeStats>;
+    type Error = std::convert::Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, call: Self::Msg) -> Result<(), Self::Error> {
+        call.responder.ok(RuntimeStats::from(ctx.runtime_metrics()));
+        Ok(())
+    }
+}
+
+/// `runtime_stats`: the counters of the runtime that serves it, answered by an actor of that
+/// runtime (`tools/call` becomes a message to `actor`).
+///
+/// # Errors
+/// Never in practice (the definition is valid); the `Result` is [`Tool::new`]'s.
+pub fn runtime_stats_tool(
+    actor: ActorRef<<RuntimeStatsActor as Actor>::Msg>,
+) -> Result<Tool, BridgeError> {
+    let tool = Tool::new(
+        "runtime_stats",
+        "Counters of the Courier runtime serving this server: per worker the turns run, \
+         messages handled, steals, parks and spins; actors spawned, exited and panicked; dead \
+         letters.",
+        ActorTool::new(actor),
+    )?;
+    Ok(tool.with_title("Runtime statistics").read_only())
 }

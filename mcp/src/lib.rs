@@ -68,6 +68,7 @@
 
 #![forbid(unsafe_code)]
 
+mod actor_tool;
 pub mod builtin;
 mod call;
 mod error;
@@ -81,6 +82,7 @@ mod server;
 mod sync;
 mod tool;
 
+pub use actor_tool::ActorTool;
 pub use call::{
     CallContext, CancelToken, ProgressReporter, Responder, ToolCall, ToolError, ToolResult,
 };

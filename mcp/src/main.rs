@@ -19,9 +19,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use courier_mcp::builtin::{echo_tool, topology_tool};
+use courier_mcp::builtin::{RuntimeStatsActor, echo_tool, runtime_stats_tool, topology_tool};
 use courier_mcp::{Registry, Server, ServerConfig, WorkerPool};
-use courier_sched::{Config, Placement};
+use courier_sched::{Config, Placement, Runtime};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -121,19 +121,24 @@ fn serve_mcp(config: Option<PathBuf>) -> anyhow::Result<()> {
         Some(file) => Config::load(file)?,
         None => Config::default(),
     };
+    // The actor runtime the tools run on, placed as the config says.
+    let runtime = Runtime::from_config(&config)?;
     let pool = WorkerPool::new(2);
     let registry = Registry::new();
     registry.add(echo_tool()?)?;
+    registry.add(runtime_stats_tool(runtime.spawn(RuntimeStatsActor))?)?;
     registry.add(topology_tool(Arc::new(config), &pool)?)?;
     let server = Server::with_config(
         registry,
         ServerConfig::default().with_instructions(
             "Courier runtime tools: `topology` shows the placement plan of workers on this \
-             machine's cores and NUMA nodes; `echo` returns its input.",
+             machine's cores and NUMA nodes; `runtime_stats` the counters of the runtime serving \
+             these tools; `echo` returns its input.",
         ),
     );
     server.serve_stdio()?;
     tracing::debug!("stdin closed; exiting");
+    runtime.shutdown();
     Ok(())
 }
 

@@ -153,3 +153,33 @@ fn stdin_eof_without_any_input_exits_with_status_0() {
     assert!(status.success(), "{status}");
     assert_eq!(rest, "");
 }
+
+#[test]
+fn runtime_stats_is_answered_by_an_actor_of_the_serving_runtime() {
+    let mut courier = Courier::start();
+    courier.send(&modern(
+        1,
+        "tools/call",
+        json!({"name": "runtime_stats", "arguments": {}}),
+    ));
+    let response = courier.recv();
+    assert_eq!(response["id"], 1, "{response}");
+    let result = &response["result"];
+    assert_eq!(result["isError"], false, "{response}");
+    let stats = &result["structuredContent"];
+    let workers = stats["workers"].as_array().expect("a list of workers");
+    assert!(!workers.is_empty(), "{stats}");
+    // The stats actor itself was spawned, and a worker is running its turn right now (a turn
+    // is counted when it starts; its messages when it ends).
+    assert!(
+        stats["actors_spawned"].as_u64().expect("a count") >= 1,
+        "{stats}"
+    );
+    let runs: u64 = workers
+        .iter()
+        .map(|w| w["runs"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(runs >= 1, "{stats}");
+    let (exit, _rest) = courier.close_and_wait();
+    assert!(exit.success());
+}

@@ -45,6 +45,12 @@ impl<'a, A: Actor> Context<'a, A> {
         NodeId(self.worker.node())
     }
 
+    /// A snapshot of the runtime's counters (workers, actors, dead letters).
+    #[must_use]
+    pub fn runtime_metrics(&self) -> crate::RuntimeMetrics {
+        self.worker.runtime().metrics_snapshot()
+    }
+
     /// This actor's own address.
     #[must_use]
     pub fn myself(&self) -> ActorRef<A::Msg> {

@@ -53,7 +53,7 @@ async def main() -> int:
                 break
         names = [t.name for t in tools]
         print(f"tools ({len(tools)} in {pages} page(s)):", ", ".join(names))
-        check("echo" in names and "topology" in names, "echo and topology are listed")
+        check("echo" in names and "topology" in names and "runtime_stats" in names, "echo, topology and runtime_stats are listed")
         for t in tools:
             check(t.input_schema.get("type") == "object", f"{t.name} input schema is an object")
             check(t.output_schema is not None, f"{t.name} has an output schema")
@@ -71,6 +71,11 @@ async def main() -> int:
         check(isinstance(sc.get("workers"), list) and len(sc["workers"]) >= 1, "topology lists workers")
         check(isinstance(sc.get("nodes"), list) and len(sc["nodes"]) >= 1, "topology lists nodes")
         check(sc.get("this_machine") is True, "topology is of this machine")
+
+        stats = await client.call_tool("runtime_stats", {})
+        print("call runtime_stats:", json.dumps(dump(stats))[:300], "...")
+        check(not stats.is_error, "runtime_stats succeeds")
+        check(len(stats.structured_content.get("workers", [])) >= 1, "runtime_stats lists workers")
 
         bad = await client.call_tool("echo", {"wrong": 1})
         print("call echo (bad arguments):", json.dumps(dump(bad)))
