@@ -130,6 +130,16 @@ pub trait Actor: Send + Sized + 'static {
         Ok(())
     }
 
+    /// Periodic maintenance: runs every period set with [`Context::after`] (the spec's
+    /// `after(duration)` hook), between messages, until cancelled or the actor stops.
+    ///
+    /// # Errors
+    /// An error stops the actor with [`Exit::Error`].
+    fn after(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), Self::Error> {
+        let _ = ctx;
+        Ok(())
+    }
+
     /// Runs once, when the actor stops, with the reason.
     fn stopped(&mut self, ctx: &mut Context<'_, Self>, reason: &Exit) {
         let _ = (ctx, reason);

@@ -66,6 +66,11 @@ pub struct ActorRef<M> {
 }
 
 impl<M> ActorRef<M> {
+    /// Counts a message meant for this actor that could not be delivered (timers).
+    pub(crate) fn count_dead_letter(&self) {
+        self.ptr.header().runtime.count_dead_letter();
+    }
+
     /// The cell behind the reference (for links and monitors).
     pub(crate) fn ptr(&self) -> ActorPtr {
         self.ptr

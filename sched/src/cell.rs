@@ -40,6 +40,8 @@ pub(crate) enum SystemMessage {
     Down(Down),
     /// A linked actor exited.
     ExitSignal(ExitSignal),
+    /// The period of [`Context::after`] came round: run `Actor::after`.
+    After,
 }
 
 /// How a turn ended, for the worker.
@@ -343,6 +345,7 @@ impl Turn<'_> {
             SystemMessage::Stop => return self.exit(slot, Exit::Normal, ctx),
             SystemMessage::Kill => return self.exit(slot, Exit::Killed, ctx),
             SystemMessage::Down(down) => run_handler(|| actor.on_down(&mut ctx, down)),
+            SystemMessage::After => run_handler(|| actor.after(&mut ctx)),
             SystemMessage::ExitSignal(signal) if self.ptr.header().trap_exit.get() => {
                 run_handler(|| actor.on_exit_signal(&mut ctx, signal))
             }

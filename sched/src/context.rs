@@ -5,9 +5,15 @@ use std::marker::PhantomData;
 
 use crate::cell::ActorPtr;
 use crate::worker::Worker;
-use courier_alloc::NodeId;
+use std::time::Duration;
 
-use crate::{Actor, ActorId, ActorRef, Exit, MonitorId, WorkerId};
+use courier_alloc::NodeId;
+use courier_mailbox::Priority;
+
+use crate::cell::SystemMessage;
+use crate::timer::TimerHandle;
+
+use crate::{Actor, ActorId, ActorRef, Exit, MonitorId, SendError, WorkerId};
 
 /// The handle a handler gets with each message: its own address, spawning, stopping.
 pub struct Context<'a, A: Actor> {
@@ -43,6 +49,69 @@ impl<'a, A: Actor> Context<'a, A> {
     #[must_use]
     pub fn node(&self) -> NodeId {
         NodeId(self.worker.node())
+    }
+
+    /// Sends `message` to `target` after `delay`, from a timer on this worker. A message the
+    /// target cannot take then (it stopped, or its mailbox is full) is counted as a dead letter.
+    pub fn send_after<M: Send + 'static>(
+        &self,
+        delay: Duration,
+        target: &ActorRef<M>,
+        message: M,
+    ) -> TimerHandle {
+        let target = target.clone();
+        let mut message = Some(message);
+        self.worker.set_timer(
+            delay,
+            None,
+            Box::new(move || {
+                if let Some(message) = message.take()
+                    && target.try_send(message).is_err()
+                {
+                    target.count_dead_letter();
+                }
+                false
+            }),
+        )
+    }
+
+    /// Sends `make()` to `target` every `every`, until cancelled or the target stops.
+    pub fn send_interval<M: Send + 'static>(
+        &self,
+        every: Duration,
+        target: &ActorRef<M>,
+        mut make: impl FnMut() -> M + Send + 'static,
+    ) -> TimerHandle {
+        let target = target.clone();
+        self.worker.set_timer(
+            every,
+            Some(every),
+            Box::new(move || match target.try_send(make()) {
+                Ok(()) => true,
+                Err(SendError::Closed(_)) => false,
+                Err(_) => {
+                    target.count_dead_letter();
+                    true
+                }
+            }),
+        )
+    }
+
+    /// Runs this actor's [`Actor::after`] hook every `every` (periodic maintenance), until
+    /// cancelled or the actor stops.
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "dropping the handle keeps the timer running; the handle only cancels"
+    )]
+    pub fn after(&self, every: Duration) -> TimerHandle {
+        let ptr = self.ptr;
+        ptr.retain();
+        let me = ActorRef::<A::Msg>::from_owned(ptr);
+        self.worker.set_timer(
+            every,
+            Some(every),
+            Box::new(move || me.ptr().send_system(SystemMessage::After, Priority::Normal)),
+        )
     }
 
     /// A snapshot of the runtime's counters (workers, actors, dead letters).

@@ -175,6 +175,22 @@ impl IdleWorkers {
         sleepers[usize::from(self.node_of[worker.index()])].contains(&worker)
     }
 
+    /// A parked worker woke by itself (its park timed out for a timer): takes it off the
+    /// sleeper list and counts it unparked, not searching. `false` when a notifier took it off
+    /// first; it is then counted as a searcher already (I4).
+    #[must_use]
+    pub fn transition_worker_from_parked(&self, worker: WorkerId) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let list = &mut sleepers[usize::from(self.node_of[worker.index()])];
+        let Some(position) = list.iter().position(|w| *w == worker) else {
+            return false;
+        };
+        list.swap_remove(position);
+        // ORDERING: SeqCst, as in `worker_to_notify`: counted before it runs.
+        self.state.fetch_add(UNPARKED_ONE, Ordering::SeqCst);
+        true
+    }
+
     /// Takes every sleeper off the list (for shutdown), counting them unparked again.
     #[must_use]
     pub fn wake_all(&self) -> Vec<WorkerId> {

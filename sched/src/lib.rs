@@ -30,6 +30,7 @@ mod placement;
 mod reply;
 mod runtime;
 mod sync;
+mod timer;
 mod topology;
 mod watch;
 mod worker;
@@ -53,6 +54,7 @@ pub use placement::{
 };
 pub use reply::{AskError, Reply, ReplyTo};
 pub use runtime::{Runtime, RuntimeError, RuntimeSettings};
+pub use timer::TimerHandle;
 pub use topology::{
     DistanceMatrix, DistanceSource, Node, Pu, Topology, TopologyError, TopologySource,
 };

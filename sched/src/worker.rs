@@ -16,10 +16,13 @@ use crossbeam_utils::Backoff;
 
 use courier_alloc::{Block, PoolSet};
 
+use std::time::{Duration, Instant};
+
 use crate::cell::{ActorPtr, TurnEnd};
 use crate::panic::AbortOnUnwind;
 use crate::runtime::Shared;
 use crate::sync::{Cell, RefCell, StdOrdering, UnsafeCell, std_fence};
+use crate::timer::{Fire, TimerHandle, TimerWheel};
 use crate::{StealTier, WorkerId};
 
 /// Turns in a row an actor may take through the LIFO slot before it goes to the queue's back.
@@ -59,6 +62,8 @@ pub(crate) struct Worker {
     rng: Cell<u32>,
     tiers: Vec<Tier>,
     is_spinner: bool,
+    /// Timers set by handlers on this worker (`timer.rs`).
+    timers: RefCell<TimerWheel>,
 }
 
 impl Worker {
@@ -98,6 +103,7 @@ impl Worker {
             rng: Cell::new(u32::from(id.0).wrapping_mul(0x9e37_79b9) | 1),
             tiers,
             is_spinner,
+            timers: RefCell::new(TimerWheel::new(Instant::now())),
         }
     }
 
@@ -134,6 +140,7 @@ impl Worker {
         CURRENT.with(|current| current.set(Some(NonNull::from(self))));
         let mut searching = false;
         while !self.shared.is_shut_down() {
+            self.fire_timers();
             if let Some(actor) = self.next_local() {
                 self.run_actor(actor, &mut searching);
                 continue;
@@ -155,15 +162,38 @@ impl Worker {
     }
 
     /// Runs actors on the calling thread until none is runnable (a [`LocalRuntime`] turn).
+    /// Due timers fire; timers not due yet wait for a later call.
     ///
     /// [`LocalRuntime`]: crate::LocalRuntime
     pub(crate) fn run_until_idle(&self) {
         let previous = CURRENT.with(|current| current.replace(Some(NonNull::from(self))));
         let mut searching = false;
+        self.fire_timers();
         while let Some(actor) = self.next_local().or_else(|| self.steal()) {
             self.run_actor(actor, &mut searching);
+            self.fire_timers();
         }
         CURRENT.with(|current| current.set(previous));
+    }
+
+    /// Sets a timer on this worker.
+    pub(crate) fn set_timer(
+        &self,
+        delay: Duration,
+        every: Option<Duration>,
+        fire: Fire,
+    ) -> TimerHandle {
+        let deadline = Instant::now() + delay;
+        self.timers.borrow_mut().insert(deadline, every, fire)
+    }
+
+    /// Fires the timers that are due (an `Instant::now()` only when there are timers).
+    fn fire_timers(&self) {
+        let mut timers = self.timers.borrow_mut();
+        if !timers.is_empty() {
+            // Firing only sends (`try_send`), never sets timers: no re-entrant borrow.
+            timers.fire_due(Instant::now());
+        }
     }
 
     fn run_actor(&self, actor: ActorPtr, searching: &mut bool) {
@@ -303,7 +333,18 @@ impl Worker {
         }
         while idle.is_parked(self.id) && !self.shared.is_shut_down() {
             self.shared.metrics(self.id).add_park();
-            std::thread::park();
+            let next_timer = self.timers.borrow().next_deadline();
+            match next_timer {
+                None => std::thread::park(),
+                Some(deadline) => {
+                    std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
+                    if Instant::now() >= deadline && idle.transition_worker_from_parked(self.id) {
+                        // Woke for a timer, not for work: counted unparked, not searching.
+                        *searching = false;
+                        return;
+                    }
+                }
+            }
         }
         // A notifier counted us as a searcher when it took us off the list (I4).
         *searching = !self.shared.is_shut_down();

@@ -1,0 +1,191 @@
+//! Timers on real workers: `send_after` in deadline order and never early, cancellation,
+//! `send_interval`, and the periodic `after` hook.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use courier_sched::{Actor, Context, Runtime, TimerHandle};
+
+const HANG: Duration = Duration::from_mins(1);
+
+enum Tick {
+    Start,
+    Fired(u32, Instant),
+    Interval,
+}
+
+/// Sets its timers on `Start`; reports every firing.
+struct Clock {
+    report: mpsc::Sender<(u32, Duration)>,
+    started: Option<Instant>,
+    interval: Option<TimerHandle>,
+    interval_fired: u32,
+    mode: Mode,
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Ordered,
+    Cancelled,
+    Interval,
+}
+
+impl Actor for Clock {
+    type Msg = Tick;
+    type Error = std::convert::Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, tick: Tick) -> Result<(), Self::Error> {
+        let me = ctx.myself();
+        match tick {
+            Tick::Start => {
+                let now = Instant::now();
+                self.started = Some(now);
+                match self.mode {
+                    Mode::Ordered => {
+                        for ms in [30_u32, 10, 20] {
+                            let _ = ctx.send_after(
+                                Duration::from_millis(ms.into()),
+                                &me,
+                                Tick::Fired(ms, now),
+                            );
+                        }
+                    }
+                    Mode::Cancelled => {
+                        let early =
+                            ctx.send_after(Duration::from_millis(20), &me, Tick::Fired(20, now));
+                        early.cancel();
+                        let _ =
+                            ctx.send_after(Duration::from_millis(40), &me, Tick::Fired(40, now));
+                    }
+                    Mode::Interval => {
+                        self.interval = Some(ctx.send_interval(
+                            Duration::from_millis(20),
+                            &me,
+                            || Tick::Interval,
+                        ));
+                    }
+                }
+            }
+            Tick::Fired(ms, set_at) => {
+                self.report
+                    .send((ms, set_at.elapsed()))
+                    .expect("the test listens");
+            }
+            Tick::Interval => {
+                self.interval_fired += 1;
+                if self.interval_fired == 3 {
+                    self.interval.as_ref().expect("set on start").cancel();
+                    let started = self.started.expect("set on start");
+                    let _ =
+                        ctx.send_after(Duration::from_millis(100), &me, Tick::Fired(0, started));
+                }
+                let elapsed = self.started.expect("set on start").elapsed();
+                self.report
+                    .send((self.interval_fired, elapsed))
+                    .expect("the test listens");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn clock(runtime: &Runtime, mode: Mode) -> mpsc::Receiver<(u32, Duration)> {
+    let (report, reports) = mpsc::channel();
+    let clock = runtime.spawn(Clock {
+        report,
+        started: None,
+        interval: None,
+        interval_fired: 0,
+        mode,
+    });
+    clock.send(Tick::Start).expect("the clock is alive");
+    reports
+}
+
+#[test]
+fn timers_fire_in_deadline_order_and_never_early() {
+    let runtime = Runtime::with_workers(1).expect("a runtime starts");
+    let reports = clock(&runtime, Mode::Ordered);
+    for expected in [10, 20, 30] {
+        let (ms, elapsed) = reports.recv_timeout(HANG).expect("the timer fires");
+        assert_eq!(ms, expected);
+        assert!(
+            elapsed >= Duration::from_millis(ms.into()),
+            "{ms} ms timer fired after {elapsed:?}"
+        );
+    }
+    runtime.shutdown();
+}
+
+#[test]
+fn a_cancelled_timer_never_fires() {
+    let runtime = Runtime::with_workers(1).expect("a runtime starts");
+    let reports = clock(&runtime, Mode::Cancelled);
+    // The first report is the 40 ms timer: the cancelled 20 ms one never came before it.
+    assert_eq!(reports.recv_timeout(HANG).expect("the timer fires").0, 40);
+    runtime.shutdown();
+}
+
+#[test]
+fn an_interval_repeats_until_cancelled() {
+    let runtime = Runtime::with_workers(1).expect("a runtime starts");
+    let reports = clock(&runtime, Mode::Interval);
+    let mut fired = Vec::new();
+    loop {
+        let (count, elapsed) = reports.recv_timeout(HANG).expect("the interval fires");
+        if count == 0 {
+            break; // the check 100 ms after the cancel
+        }
+        assert!(
+            elapsed >= Duration::from_millis(20) * count,
+            "firing {count} after {elapsed:?}"
+        );
+        fired.push(count);
+    }
+    // Cancelled at the third firing; at most one more was already on its way.
+    assert!(fired == [1, 2, 3] || fired == [1, 2, 3, 4], "{fired:?}");
+    runtime.shutdown();
+}
+
+/// Counts its `after` hooks and stops at the third.
+struct Janitor {
+    sweeps: u32,
+    done: mpsc::Sender<u32>,
+}
+
+impl Actor for Janitor {
+    type Msg = ();
+    type Error = std::convert::Infallible;
+
+    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), Self::Error> {
+        let _periodic = ctx.after(Duration::from_millis(10));
+        Ok(())
+    }
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Self::Error> {
+        Ok(())
+    }
+
+    fn after(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), Self::Error> {
+        self.sweeps += 1;
+        if self.sweeps == 3 {
+            self.done.send(self.sweeps).expect("the test listens");
+            ctx.stop();
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_after_hook_runs_periodically_until_the_actor_stops() {
+    let runtime = Runtime::with_workers(1).expect("a runtime starts");
+    let (done, finished) = mpsc::channel();
+    let janitor = runtime.spawn(Janitor { sweeps: 0, done });
+    assert_eq!(finished.recv_timeout(HANG).expect("three sweeps"), 3);
+    let deadline = Instant::now() + HANG;
+    while !janitor.is_stopped() {
+        assert!(Instant::now() < deadline);
+        std::thread::yield_now();
+    }
+    runtime.shutdown();
+}
