@@ -82,10 +82,22 @@ struct Cell<A: Actor> {
     slot: UnsafeCell<Slot<A>>,
 }
 
-struct Slot<A> {
+struct Slot<A: Actor> {
     actor: Option<A>,
     started: bool,
     exit: Option<Exit>,
+    /// Selective receive: only messages it accepts are handled; the others wait in the
+    /// mailbox's stash, in order, until the filter changes or is cleared.
+    filter: Option<Filter<A::Msg>>,
+}
+
+/// A selective-receive filter (see [`Context::set_filter`]).
+pub(crate) type Filter<M> = Box<dyn FnMut(&M) -> bool + Send>;
+
+/// What a handler did to the filter.
+pub(crate) enum FilterChange<M> {
+    Set(Filter<M>),
+    Clear,
 }
 
 /// A pointer to a live cell (C1 keeps it live while held).
@@ -127,6 +139,7 @@ impl ActorPtr {
                 trap_exit: StdCell::new(false),
             },
             slot: UnsafeCell::new(Slot {
+                filter: None,
                 actor: Some(actor),
                 started: false,
                 exit: None,
@@ -248,6 +261,7 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         ptr,
         worker,
         handled: 0,
+        filter_changed: false,
     };
     if !slot.started {
         slot.started = true;
@@ -264,8 +278,25 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         if turn.handled >= budget {
             break None;
         }
+        if std::mem::take(&mut turn.filter_changed) {
+            consumer.reoffer_stash();
+        }
         let popped = if slot.exit.is_some() {
             consumer.drain_next()
+        } else if let Some(mut filter) = slot.filter.take() {
+            let (popped, panicked) = pop_filtered::<A>(&mut consumer, &mut filter);
+            slot.filter = Some(filter);
+            if let Some(message) = panicked {
+                let ctx = Context::new(ptr, worker);
+                turn.exit(slot, Exit::Panicked { message }, ctx);
+                // Go on to drain (the stash included, C4): an `Empty` here is not the end.
+                if let Pop::Node(envelope) = popped {
+                    turn.handled += 1;
+                    turn.deliver(slot, envelope);
+                }
+                continue;
+            }
+            popped
         } else {
             consumer.pop()
         };
@@ -296,11 +327,39 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
     }
 }
 
+/// Pops the next message the filter accepts (system messages always pass). A panicking filter
+/// rejects its message (it stays stashed) and is reported, to end the actor.
+fn pop_filtered<A: Actor>(
+    consumer: &mut courier_mailbox::Consumer<'_, Envelope>,
+    filter: &mut Filter<A::Msg>,
+) -> (Pop<NonNull<Envelope>>, Option<String>) {
+    let mut panicked = None;
+    let popped = consumer.pop_matching(|envelope| {
+        if envelope.type_tag == TypeTag::System {
+            return true;
+        }
+        // SAFETY: a user envelope in this actor's mailbox carries an `A::Msg`, alive while
+        // it is in the mailbox.
+        let message = unsafe { envelope::peek::<A::Msg>(envelope) };
+        let mut accepted = false;
+        if let HandlerOutcome::Panicked(text) = run_handler::<()>(|| {
+            accepted = filter(message);
+            Ok(())
+        }) {
+            panicked = Some(text);
+        }
+        accepted && panicked.is_none()
+    });
+    (popped, panicked)
+}
+
 /// The state of one turn.
 struct Turn<'w> {
     ptr: ActorPtr,
     worker: &'w Worker,
     handled: u32,
+    /// A handler set or cleared the filter: the stash is offered again.
+    filter_changed: bool,
 }
 
 impl Turn<'_> {
@@ -367,8 +426,15 @@ impl Turn<'_> {
         &mut self,
         slot: &mut Slot<A>,
         outcome: HandlerOutcome<A::Error>,
-        ctx: Context<'_, A>,
+        mut ctx: Context<'_, A>,
     ) {
+        if let Some(change) = ctx.take_filter_change() {
+            slot.filter = match change {
+                FilterChange::Set(filter) => Some(filter),
+                FilterChange::Clear => None,
+            };
+            self.filter_changed = true;
+        }
         let reason = match outcome {
             HandlerOutcome::Ok => match ctx.stop_requested() {
                 Some(reason) => reason,

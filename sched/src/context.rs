@@ -10,7 +10,7 @@ use std::time::Duration;
 use courier_alloc::NodeId;
 use courier_mailbox::Priority;
 
-use crate::cell::SystemMessage;
+use crate::cell::{FilterChange, SystemMessage};
 use crate::timer::TimerHandle;
 
 use crate::{Actor, ActorId, ActorRef, Exit, MonitorId, SendError, WorkerId};
@@ -20,6 +20,8 @@ pub struct Context<'a, A: Actor> {
     ptr: ActorPtr,
     worker: &'a Worker,
     stop: Option<Exit>,
+    /// A filter set or cleared by this handler.
+    filter: Option<FilterChange<A::Msg>>,
     _actor: PhantomData<fn(A)>,
 }
 
@@ -29,6 +31,7 @@ impl<'a, A: Actor> Context<'a, A> {
             ptr,
             worker,
             stop: None,
+            filter: None,
             _actor: PhantomData,
         }
     }
@@ -184,6 +187,23 @@ impl<'a, A: Actor> Context<'a, A> {
     /// instead of stopping this actor (Erlang's `trap_exit`).
     pub fn trap_exit(&self, trap: bool) {
         self.ptr.header().trap_exit.set(trap);
+    }
+
+    /// Selective receive: from the next message on, only messages `filter` accepts are
+    /// handled; the others wait, in order, and are offered again (first) when the filter
+    /// changes or is cleared. Runtime messages (stop, links, monitors, timers' `after`) are
+    /// never held back. A panicking filter stops the actor with [`Exit::Panicked`].
+    pub fn set_filter(&mut self, filter: impl FnMut(&A::Msg) -> bool + Send + 'static) {
+        self.filter = Some(FilterChange::Set(Box::new(filter)));
+    }
+
+    /// Clears the selective-receive filter: held-back messages come first, in order.
+    pub fn clear_filter(&mut self) {
+        self.filter = Some(FilterChange::Clear);
+    }
+
+    pub(crate) fn take_filter_change(&mut self) -> Option<FilterChange<A::Msg>> {
+        self.filter.take()
     }
 
     pub(crate) fn stop_requested(&self) -> Option<Exit> {

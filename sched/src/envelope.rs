@@ -137,6 +137,23 @@ pub(crate) unsafe fn unpack<M>(envelope: NonNull<Envelope>) -> (M, Block) {
     (message, unsafe { Block::from_raw(base) })
 }
 
+/// The message of an envelope made by [`pack::<M>`], in place (for selective receive).
+///
+/// # Safety
+/// - `envelope` came from [`pack::<M>`] (same `M`), was not unpacked, and outlives the borrow.
+pub(crate) unsafe fn peek<M>(envelope: &Envelope) -> &M {
+    let payload = payload_ptr(NonNull::from(envelope).cast::<u8>());
+    if envelope.flags & BOXED_BIT != 0 {
+        // SAFETY: `pack` wrote a live `Box<M>` pointer here.
+        let boxed = unsafe { payload.cast::<*const M>().read() };
+        // SAFETY: the box lives until the envelope is unpacked.
+        unsafe { &*boxed }
+    } else {
+        // SAFETY: `pack` wrote an `M` here, which lives until the envelope is unpacked.
+        unsafe { payload.cast::<M>().as_ref() }
+    }
+}
+
 /// Drops the message of an envelope made by [`pack::<M>`] and frees its block.
 ///
 /// # Safety
