@@ -24,7 +24,9 @@ use courier_mailbox::{Capacity, Mailbox, Pop, Priority, PushError, Pushed};
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::panic::{HandlerOutcome, run_handler, run_quietly};
 use crate::runtime::Shared;
-use crate::sync::{Cell as StdCell, StdAtomicUsize, StdOrdering, UnsafeCell, std_fence};
+use crate::sync::{
+    Cell as StdCell, StdAtomicBool, StdAtomicUsize, StdOrdering, UnsafeCell, std_fence,
+};
 use crate::watch::{Down, ExitSignal, WatchList};
 use crate::worker::{Worker, with_pools};
 use crate::{Actor, ActorId, ActorState, Context, EndTurn, Exit, Notify};
@@ -68,6 +70,16 @@ pub(crate) struct Header {
     /// Whether link exits arrive as `ExitSignal`s instead of stopping the actor; touched only by
     /// the worker running the actor (C2).
     pub(crate) trap_exit: StdCell<bool>,
+    /// Whether the actor ever took a name in the registry (so most exits skip the registry).
+    named: StdAtomicBool,
+}
+
+impl Header {
+    pub(crate) fn mark_named(&self) {
+        // ORDERING: Relaxed; set under the registry lock, read by the exit, which then takes
+        // that lock: the lock orders them.
+        self.named.store(true, StdOrdering::Relaxed);
+    }
 }
 
 struct Vtable {
@@ -137,6 +149,7 @@ impl ActorPtr {
                 runtime,
                 watchers: WatchList::default(),
                 trap_exit: StdCell::new(false),
+                named: StdAtomicBool::new(false),
             },
             slot: UnsafeCell::new(Slot {
                 filter: None,
@@ -464,6 +477,10 @@ impl Turn<'_> {
         header.runtime.record_exit(header.id, &reason);
         // Links and monitors are told after the mailbox closed (L1).
         header.watchers.exit(header.id, &reason);
+        // ORDERING: Relaxed; see `Header::mark_named`.
+        if header.named.load(StdOrdering::Relaxed) {
+            header.runtime.registry().unregister_actor(self.ptr);
+        }
         slot.exit = Some(reason);
     }
 }

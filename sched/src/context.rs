@@ -11,6 +11,7 @@ use courier_alloc::NodeId;
 use courier_mailbox::Priority;
 
 use crate::cell::{FilterChange, SystemMessage};
+use crate::registry::NameError;
 use crate::timer::TimerHandle;
 
 use crate::{Actor, ActorId, ActorRef, Exit, MonitorId, SendError, WorkerId};
@@ -115,6 +116,24 @@ impl<'a, A: Actor> Context<'a, A> {
             Some(every),
             Box::new(move || me.ptr().send_system(SystemMessage::After, Priority::Normal)),
         )
+    }
+
+    /// Gives an actor a name in this runtime's registry (see [`Runtime::register`]).
+    ///
+    /// # Errors
+    /// As [`Runtime::register`].
+    ///
+    /// [`Runtime::register`]: crate::Runtime::register
+    pub fn register<M: 'static>(&self, name: &str, actor: &ActorRef<M>) -> Result<(), NameError> {
+        self.worker.runtime().registry().register(name, actor)
+    }
+
+    /// The actor named `name` in this runtime's registry, if it handles `M`.
+    ///
+    /// # Errors
+    /// As [`Runtime::whereis`](crate::Runtime::whereis).
+    pub fn whereis<M: Send + 'static>(&self, name: &str) -> Result<ActorRef<M>, NameError> {
+        self.worker.runtime().registry().whereis(name)
     }
 
     /// A snapshot of the runtime's counters (workers, actors, dead letters).

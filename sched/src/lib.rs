@@ -27,6 +27,7 @@ mod local;
 mod metrics;
 mod panic;
 mod placement;
+mod registry;
 mod reply;
 mod runtime;
 mod sync;
@@ -52,6 +53,7 @@ pub use placement::{
     CpuMapping, NodePlan, Placement, PlanError, StealOrder, StealTier, Victim, WorkerCount,
     WorkerPlan, WorkerSettings,
 };
+pub use registry::NameError;
 pub use reply::{AskError, Reply, ReplyTo};
 pub use runtime::{Runtime, RuntimeError, RuntimeSettings};
 pub use timer::TimerHandle;

@@ -10,8 +10,8 @@ use courier_alloc::PoolSet;
 use crate::runtime::Shared;
 use crate::worker::Worker;
 use crate::{
-    Actor, ActorRef, Placement, RuntimeError, RuntimeSettings, Topology, WorkerCount, WorkerId,
-    WorkerSettings,
+    Actor, ActorRef, NameError, Placement, RuntimeError, RuntimeSettings, Topology, WorkerCount,
+    WorkerId, WorkerSettings,
 };
 
 /// A runtime of one worker that runs on the calling thread whenever [`LocalRuntime::run`] is
@@ -78,6 +78,27 @@ impl LocalRuntime {
         self.worker
             .runtime()
             .spawn_on_node(actor, self.worker.node())
+    }
+
+    /// Gives `actor` a name (see [`Runtime::register`](crate::Runtime::register)).
+    ///
+    /// # Errors
+    /// As [`Runtime::register`](crate::Runtime::register).
+    pub fn register<M: 'static>(&self, name: &str, actor: &ActorRef<M>) -> Result<(), NameError> {
+        self.worker.runtime().registry().register(name, actor)
+    }
+
+    /// The actor named `name`, if it handles `M`.
+    ///
+    /// # Errors
+    /// As [`Runtime::whereis`](crate::Runtime::whereis).
+    pub fn whereis<M: Send + 'static>(&self, name: &str) -> Result<ActorRef<M>, NameError> {
+        self.worker.runtime().registry().whereis(name)
+    }
+
+    /// Removes a name; `false` when nobody held it.
+    pub fn unregister(&self, name: &str) -> bool {
+        self.worker.runtime().registry().unregister(name)
     }
 
     /// Runs actors on this thread until none is runnable.

@@ -12,6 +12,7 @@ use courier_mailbox::Capacity;
 
 use crate::cell::ActorPtr;
 use crate::metrics::WorkerCounters;
+use crate::registry::{NameError, Registry};
 use crate::sync::{Mutex, StdAtomicBool, StdAtomicU64, StdOrdering, std_fence};
 use crate::worker::{ActorStealer, Worker, current_worker_of};
 use crate::{
@@ -85,6 +86,7 @@ pub(crate) struct Shared {
     actors_panicked: StdAtomicU64,
     dead_letters: StdAtomicU64,
     binds: Mutex<Vec<(WorkerId, Bind)>>,
+    registry: Registry,
 }
 
 impl Shared {
@@ -118,6 +120,7 @@ impl Shared {
             actors_panicked: StdAtomicU64::new(0),
             dead_letters: StdAtomicU64::new(0),
             binds: Mutex::new(Vec::new()),
+            registry: Registry::default(),
             placement,
         }
     }
@@ -128,6 +131,10 @@ impl Shared {
 
     pub(crate) fn settings(&self) -> &RuntimeSettings {
         &self.settings
+    }
+
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     pub(crate) fn idle(&self) -> &IdleWorkers {
@@ -203,8 +210,9 @@ impl Shared {
         ActorRef::from_owned(ptr)
     }
 
-    /// Marks the runtime shut down and releases the actors still in the injectors (C1).
+    /// Marks the runtime shut down, releases the names and the actors still in the injectors.
     pub(crate) fn shut_down_queues(&self) {
+        self.registry.clear();
         // ORDERING: Release; pairs with the workers' Acquire loads of the flag.
         self.shutdown.store(true, StdOrdering::Release);
         for injector in &self.injectors {
@@ -362,6 +370,33 @@ impl Runtime {
     /// Spawns an actor homed on `node` (queued on that node's injector).
     pub fn spawn_on<A: Actor>(&self, actor: A, node: courier_alloc::NodeId) -> ActorRef<A::Msg> {
         self.shared.spawn_on_node(actor, node.0)
+    }
+
+    /// Gives `actor` a name others can look it up by ([`Runtime::whereis`]); the name goes when
+    /// the actor exits or is unregistered.
+    ///
+    /// # Errors
+    /// [`NameError::Taken`] when another actor holds the name, [`NameError::Stopped`] when the
+    /// actor has stopped.
+    pub fn register<M: 'static>(&self, name: &str, actor: &ActorRef<M>) -> Result<(), NameError> {
+        self.shared.registry.register(name, actor)
+    }
+
+    /// The actor named `name`, if it handles `M`.
+    ///
+    /// # Errors
+    /// [`NameError::NotFound`] or [`NameError::WrongType`].
+    pub fn whereis<M: Send + 'static>(&self, name: &str) -> Result<ActorRef<M>, NameError> {
+        self.shared.registry.whereis(name)
+    }
+
+    /// Removes a name; `false` when nobody held it.
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "removing is the point; the bool is a detail"
+    )]
+    pub fn unregister(&self, name: &str) -> bool {
+        self.shared.registry.unregister(name)
     }
 
     /// The placement the workers run on.
