@@ -214,3 +214,6 @@ fn ids_where(children: &[ChildView], keep: impl Fn(&ChildView) -> bool) -> Vec<C
         .map(|c| c.id.clone())
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -241,3 +241,6 @@ impl<F> fmt::Debug for ChildSpec<F> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;
