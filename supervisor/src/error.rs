@@ -19,6 +19,16 @@ pub enum SuperviseError {
         /// The sliding window (Erlang's `MaxT`).
         window: Duration,
     },
+    /// A child's start factory failed: during the supervisor's ordered start this fails the
+    /// supervisor's start (for the supervisor actor, which comes with courier-sched's
+    /// restart-in-place support).
+    #[error("child {child} failed to start: {reason}")]
+    StartFailed {
+        /// The child whose factory failed.
+        child: ChildId,
+        /// The factory's error, formatted.
+        reason: String,
+    },
     /// The child is not one of this supervisor's children.
     #[error("no child {child} in this supervisor")]
     UnknownChild {

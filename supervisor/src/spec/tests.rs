@@ -51,3 +51,16 @@ fn strategies_and_restart_types_print_as_erlang_names() {
     assert_eq!(Strategy::RestForOne.to_string(), "rest_for_one");
     assert_eq!(Restart::Transient.to_string(), "transient");
 }
+
+#[test]
+fn a_failed_start_is_reported_with_the_child_id() {
+    let mut spec = ChildSpec::worker("db", || Err::<(), _>("no connection"));
+    let error = spec
+        .start()
+        .map_err(|reason| crate::SuperviseError::StartFailed {
+            child: spec.id.clone(),
+            reason: reason.to_string(),
+        })
+        .unwrap_err();
+    assert_eq!(error.to_string(), "child db failed to start: no connection");
+}
