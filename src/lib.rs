@@ -9,7 +9,11 @@
 //!   selective receive (courier-mailbox).
 //! - [`sched`]: the actor runtime (actors, refs, send and ask, workers, links and monitors),
 //!   topology, the NUMA config file, the placement plan and binding (courier-sched).
+//! - [`supervisor`]: the policy of supervision trees: child specs, strategies, restart
+//!   intensity, the restart decision, a circuit breaker, tree introspection
+//!   (courier-supervisor).
 
 pub use courier_alloc as alloc;
 pub use courier_mailbox as mailbox;
 pub use courier_sched as sched;
+pub use courier_supervisor as supervisor;
