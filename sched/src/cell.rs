@@ -291,12 +291,16 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         if turn.handled >= budget {
             break None;
         }
-        if std::mem::take(&mut turn.filter_changed) {
-            consumer.reoffer_stash();
-        }
-        let popped = if slot.exit.is_some() {
+        let popped = if slot.filter.is_none() && slot.exit.is_none() {
+            // The hot path: no filter (a plain pop also re-offers a stash left by an old one).
+            consumer.pop()
+        } else if slot.exit.is_some() {
             consumer.drain_next()
-        } else if let Some(mut filter) = slot.filter.take() {
+        } else {
+            let mut filter = slot.filter.take().expect("a filter is set: checked above");
+            if std::mem::take(&mut turn.filter_changed) {
+                consumer.reoffer_stash();
+            }
             let (popped, panicked) = pop_filtered::<A>(&mut consumer, &mut filter);
             slot.filter = Some(filter);
             if let Some(message) = panicked {
@@ -310,8 +314,6 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
                 continue;
             }
             popped
-        } else {
-            consumer.pop()
         };
         match popped {
             Pop::Node(envelope) => {
@@ -401,10 +403,16 @@ impl Turn<'_> {
             return;
         };
         let outcome = run_handler(|| actor.handle(&mut ctx, message));
+        // The hot path: the handler returned Ok and asked for nothing.
+        if matches!(outcome, HandlerOutcome::Ok) && !ctx.has_requests() {
+            return;
+        }
         self.settle(slot, outcome, ctx);
     }
 
     /// Handles a runtime message: stop, kill, or a notice from a link or monitor.
+    #[cold]
+    #[inline(never)]
     fn deliver_system<A: Actor>(&mut self, slot: &mut Slot<A>, system: SystemMessage) {
         if slot.exit.is_some() {
             return;
@@ -435,12 +443,17 @@ impl Turn<'_> {
     }
 
     /// Applies a handler's outcome: an error, a panic or a stop request ends the actor.
+    #[cold]
+    #[inline(never)]
     fn settle<A: Actor>(
         &mut self,
         slot: &mut Slot<A>,
         outcome: HandlerOutcome<A::Error>,
         mut ctx: Context<'_, A>,
     ) {
+        if matches!(outcome, HandlerOutcome::Ok) && !ctx.has_requests() {
+            return;
+        }
         if let Some(change) = ctx.take_filter_change() {
             slot.filter = match change {
                 FilterChange::Set(filter) => Some(filter),
@@ -462,6 +475,8 @@ impl Turn<'_> {
     }
 
     /// Ends the actor: `stopped`, drop its state, close the mailbox (C4).
+    #[cold]
+    #[inline(never)]
     fn exit<A: Actor>(&mut self, slot: &mut Slot<A>, reason: Exit, mut ctx: Context<'_, A>) {
         if let Some(mut actor) = slot.actor.take() {
             if let Some(message) = run_quietly(|| actor.stopped(&mut ctx, &reason)) {

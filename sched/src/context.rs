@@ -20,7 +20,8 @@ use crate::{Actor, ActorId, ActorRef, Exit, MonitorId, SendError, WorkerId};
 pub struct Context<'a, A: Actor> {
     ptr: ActorPtr,
     worker: &'a Worker,
-    stop: Option<Exit>,
+    /// The handler asked to stop ([`Context::stop`]): `Exit::Normal` after it returns.
+    stop: bool,
     /// A filter set or cleared by this handler.
     filter: Option<FilterChange<A::Msg>>,
     _actor: PhantomData<fn(A)>,
@@ -31,7 +32,7 @@ impl<'a, A: Actor> Context<'a, A> {
         Context {
             ptr,
             worker,
-            stop: None,
+            stop: false,
             filter: None,
             _actor: PhantomData,
         }
@@ -152,7 +153,7 @@ impl<'a, A: Actor> Context<'a, A> {
     /// Stops this actor once the current handler returns: `stopped` runs with
     /// [`Exit::Normal`] and the messages still queued go to dead letters.
     pub fn stop(&mut self) {
-        self.stop = Some(Exit::Normal);
+        self.stop = true;
     }
 
     /// Spawns an actor on this worker's node; it starts on this worker unless another steals it.
@@ -225,8 +226,15 @@ impl<'a, A: Actor> Context<'a, A> {
         self.filter.take()
     }
 
+    /// Whether the handler asked for anything the turn must act on (stop, a filter change):
+    /// the common case is no, and costs one check.
+    #[inline]
+    pub(crate) fn has_requests(&self) -> bool {
+        self.stop || self.filter.is_some()
+    }
+
     pub(crate) fn stop_requested(&self) -> Option<Exit> {
-        self.stop.clone()
+        self.stop.then_some(Exit::Normal)
     }
 }
 
