@@ -374,8 +374,11 @@ impl Worker {
 }
 
 /// The worker running on this thread, if any (for any runtime).
+#[inline]
 fn current() -> Option<NonNull<Worker>> {
-    CURRENT.try_with(Cell::get).ok().flatten()
+    // `CURRENT` has a const initialiser and no destructor, so it is never torn down: `with`
+    // cannot fail, and skips `try_with`'s state check on the send path.
+    CURRENT.with(Cell::get)
 }
 
 /// Whether this thread is a worker thread (where sends must never block).
