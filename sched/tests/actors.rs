@@ -326,7 +326,13 @@ fn a_runtime_on_a_synthetic_four_node_topology_delivers_everything() {
     };
     let placement = Placement::plan(&topology, &workers).unwrap();
     assert_eq!(placement.workers().len(), 8);
-    let runtime = Runtime::start(placement, RuntimeSettings::default()).unwrap();
+    // Mailboxes that hold a whole run: a forwarding stage runs on a worker, where a full
+    // mailbox cannot be waited for, and the first stages may run well ahead of the last.
+    let settings = RuntimeSettings {
+        mailbox_capacity: Capacity::new(1 << 16).unwrap(),
+        ..RuntimeSettings::default()
+    };
+    let runtime = Runtime::start(placement, settings).unwrap();
     // Binding against a synthetic topology is skipped, never reported as done.
     assert!(
         runtime
