@@ -43,9 +43,10 @@
 //! flight, enforces per-tool timeouts (an `isError` result) and drops the results of cancelled
 //! calls.
 //!
-//! Today, tools that do real work run on a small [`WorkerPool`] of plain threads ([`blocking`]).
-//! When courier-sched's actors arrive, an actor-backed tool is a `ToolHandler` whose `call`
-//! does `actor_ref.send(call)`; the actor answers through the `Responder` from its own worker.
+//! A tool backed by an actor is an [`ActorTool`]: its `call` sends the call to the actor, which
+//! answers through the `Responder` from its own worker (`runtime_stats` works this way). Tools
+//! that only block on I/O or the OS, such as `topology` loading hwloc, may instead run on a
+//! small [`WorkerPool`] of plain threads ([`blocking`]).
 //! The protocol engine does not change, and the pool goes away.
 //!
 //! # Limits

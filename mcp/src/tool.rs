@@ -265,8 +265,8 @@ impl<I, O, F> fmt::Debug for Inline<I, O, F> {
 }
 
 /// A handler that runs `handler` on a [`WorkerPool`] thread, off the reader thread: for work
-/// that takes time or blocks. (When actors arrive, a tool becomes an actor and its handler
-/// sends the call to it instead.)
+/// that takes time or blocks. A tool served by an actor uses [`ActorTool`](crate::ActorTool)
+/// instead.
 pub fn blocking<I, O, F>(pool: &WorkerPool, handler: F) -> Blocking<I, O, F>
 where
     F: Fn(I, &CallContext) -> Result<O, ToolError> + Send + Sync + 'static,
