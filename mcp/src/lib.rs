@@ -47,7 +47,6 @@
 //! answers through the `Responder` from its own worker (`runtime_stats` works this way). Tools
 //! that only block on I/O or the OS, such as `topology` loading hwloc, may instead run on a
 //! small [`WorkerPool`] of plain threads ([`blocking`]).
-//! The protocol engine does not change, and the pool goes away.
 //!
 //! # Limits
 //!
