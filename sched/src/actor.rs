@@ -33,6 +33,10 @@ pub enum Exit {
     },
     /// It was killed: its queued messages were not handled but dead-lettered.
     Killed,
+    /// Its supervisor ended it ([`ChildHandle::shut_down`](crate::ChildHandle::shut_down) or
+    /// [`suspend`](crate::ChildHandle::suspend), gracefully). Like Erlang's `shutdown`, it is
+    /// not abnormal: a `Transient` child is not restarted for it.
+    Shutdown,
     /// A linked actor exited abnormally, and this one did not trap exits.
     Linked {
         /// The linked actor.
@@ -46,7 +50,13 @@ impl Exit {
     /// Whether this is an abnormal exit (what `Transient` restarts react to).
     #[must_use]
     pub fn is_abnormal(&self) -> bool {
-        !matches!(self, Exit::Normal)
+        !matches!(self, Exit::Normal | Exit::Shutdown)
+    }
+
+    /// Whether the actor's own code failed: a panic or an error.
+    #[must_use]
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Exit::Panicked { .. } | Exit::Error { .. })
     }
 }
 
@@ -57,6 +67,7 @@ impl fmt::Display for Exit {
             Exit::Error { message } => write!(f, "error: {message}"),
             Exit::Panicked { message } => write!(f, "panicked: {message}"),
             Exit::Killed => f.write_str("killed"),
+            Exit::Shutdown => f.write_str("shut down by its supervisor"),
             Exit::Linked { from, reason } => write!(f, "linked {from} exited ({reason})"),
         }
     }

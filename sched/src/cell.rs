@@ -24,6 +24,7 @@ use courier_mailbox::{Capacity, Mailbox, Pop, Priority, PushError, Pushed};
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::panic::{HandlerOutcome, run_handler, run_quietly};
 use crate::runtime::Shared;
+use crate::supervision::{ChildEvent, Factory, Guardian, Supervision, Termination};
 use crate::sync::{
     Cell as StdCell, StdAtomicBool, StdAtomicUsize, StdOrdering, UnsafeCell, std_fence,
 };
@@ -44,6 +45,15 @@ pub(crate) enum SystemMessage {
     ExitSignal(ExitSignal),
     /// The period of [`Context::after`] came round: run `Actor::after`.
     After,
+    /// A supervisor: build a fresh instance in the suspended cell (R2 of `supervision.rs`).
+    Restart {
+        /// Keep the queued messages for the new instance, or dead-letter them.
+        keep_mailbox: bool,
+    },
+    /// A supervisor: end the current instance and suspend the cell (R1).
+    Suspend(Termination),
+    /// A supervisor: end the cell for good (R2).
+    ShutDown(Termination),
 }
 
 /// How a turn ended, for the worker.
@@ -101,6 +111,8 @@ struct Slot<A: Actor> {
     /// Selective receive: only messages it accepts are handled; the others wait in the
     /// mailbox's stash, in order, until the filter changes or is cleared.
     filter: Option<Filter<A::Msg>>,
+    /// Present for a supervised actor: its factory, its guardian, whether it is suspended.
+    supervision: Option<Box<Supervision<A>>>,
 }
 
 /// A selective-receive filter (see [`Context::set_filter`]).
@@ -138,6 +150,39 @@ impl ActorPtr {
         capacity: Capacity,
         runtime: Arc<Shared>,
     ) -> ActorPtr {
+        Self::with_supervision(actor, None, id, home, capacity, runtime)
+    }
+
+    /// A new cell for a supervised actor: `actor` is its first instance, `factory` builds the
+    /// next ones, `guardian` hears of each one's end (`supervision.rs`). Counted as `new`, plus
+    /// one reference for the caller's `ChildHandle`.
+    pub(crate) fn new_supervised<A: Actor>(
+        actor: A,
+        factory: Factory<A>,
+        guardian: Guardian,
+        id: ActorId,
+        home: u16,
+        capacity: Capacity,
+        runtime: Arc<Shared>,
+    ) -> ActorPtr {
+        let supervision = Box::new(Supervision {
+            factory,
+            guardian,
+            suspended: false,
+        });
+        let ptr = Self::with_supervision(actor, Some(supervision), id, home, capacity, runtime);
+        ptr.retain();
+        ptr
+    }
+
+    fn with_supervision<A: Actor>(
+        actor: A,
+        supervision: Option<Box<Supervision<A>>>,
+        id: ActorId,
+        home: u16,
+        capacity: Capacity,
+        runtime: Arc<Shared>,
+    ) -> ActorPtr {
         let cell = Box::new(Cell {
             header: Header {
                 state: ActorState::scheduled(),
@@ -156,6 +201,7 @@ impl ActorPtr {
                 actor: Some(actor),
                 started: false,
                 exit: None,
+                supervision,
             }),
         });
         ActorPtr(NonNull::from(Box::leak(cell)).cast())
@@ -275,14 +321,11 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         worker,
         handled: 0,
         filter_changed: false,
+        in_handle: false,
+        discard_queued: false,
     };
     if !slot.started {
-        slot.started = true;
-        let mut ctx = Context::new(ptr, worker);
-        if let Some(actor) = slot.actor.as_mut() {
-            let outcome = run_handler(|| actor.started(&mut ctx));
-            turn.settle(slot, outcome, ctx);
-        }
+        turn.start(slot);
     }
     // SAFETY: the one consumer is the worker running the actor (C2, M8).
     let mut consumer = unsafe { header.mailbox.consumer_unchecked() };
@@ -319,6 +362,7 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
             Pop::Node(envelope) => {
                 turn.handled += 1;
                 turn.deliver(slot, envelope);
+                turn.discard_queued_if_asked(&mut consumer);
             }
             Pop::Empty => break Some(()),
             Pop::Busy => break None,
@@ -375,6 +419,10 @@ struct Turn<'w> {
     handled: u32,
     /// A handler set or cleared the filter: the stash is offered again.
     filter_changed: bool,
+    /// The outcome being settled came from `handle` (a failure there consumed its message).
+    in_handle: bool,
+    /// A restart asked for the queued user messages to be dead-lettered (R2).
+    discard_queued: bool,
 }
 
 impl Turn<'_> {
@@ -407,7 +455,37 @@ impl Turn<'_> {
         if matches!(outcome, HandlerOutcome::Ok) && !ctx.has_requests() {
             return;
         }
+        self.in_handle = true;
         self.settle(slot, outcome, ctx);
+        self.in_handle = false;
+    }
+
+    /// Dead-letters the user messages queued for a restarted instance that asked not to keep
+    /// them (R2); runtime messages among them stay, in order.
+    #[inline]
+    fn discard_queued_if_asked(&mut self, consumer: &mut courier_mailbox::Consumer<'_, Envelope>) {
+        if !std::mem::take(&mut self.discard_queued) {
+            return;
+        }
+        consumer.reoffer_stash();
+        while let Pop::Node(envelope) =
+            consumer.pop_matching(|envelope| envelope.type_tag != TypeTag::System)
+        {
+            // SAFETY: a user envelope of this actor, out of the mailbox.
+            unsafe { self.ptr.discard_user(envelope) };
+            self.ptr.header().runtime.count_dead_letter();
+        }
+        consumer.reoffer_stash();
+    }
+
+    /// Runs `started` on a new instance.
+    fn start<A: Actor>(&mut self, slot: &mut Slot<A>) {
+        slot.started = true;
+        let mut ctx = Context::new(self.ptr, self.worker);
+        if let Some(actor) = slot.actor.as_mut() {
+            let outcome = run_handler(|| actor.started(&mut ctx));
+            self.settle(slot, outcome, ctx);
+        }
     }
 
     /// Handles a runtime message: stop, kill, or a notice from a link or monitor.
@@ -418,12 +496,29 @@ impl Turn<'_> {
             return;
         }
         let mut ctx = Context::new(self.ptr, self.worker);
+        let system = match system {
+            SystemMessage::Restart { keep_mailbox } => return self.restart(slot, keep_mailbox),
+            SystemMessage::ShutDown(how) => return self.shut_down(slot, how, ctx),
+            SystemMessage::Suspend(how) if slot.actor.is_some() => {
+                let reason = match how {
+                    Termination::Graceful => Exit::Shutdown,
+                    Termination::Brutal => Exit::Killed,
+                };
+                return self.end_instance(slot, reason, how, ctx);
+            }
+            // R5: the instance it was meant for is gone already.
+            SystemMessage::Suspend(_) => return,
+            other => other,
+        };
         let Some(actor) = slot.actor.as_mut() else {
             return;
         };
         let outcome = match system {
             SystemMessage::Stop => return self.exit(slot, Exit::Normal, ctx),
             SystemMessage::Kill => return self.exit(slot, Exit::Killed, ctx),
+            SystemMessage::Restart { .. }
+            | SystemMessage::Suspend(_)
+            | SystemMessage::ShutDown(_) => unreachable!("handled above"),
             SystemMessage::Down(down) => run_handler(|| actor.on_down(&mut ctx, down)),
             SystemMessage::After => run_handler(|| actor.after(&mut ctx)),
             SystemMessage::ExitSignal(signal) if self.ptr.header().trap_exit.get() => {
@@ -474,18 +569,114 @@ impl Turn<'_> {
         self.exit(slot, reason, ctx);
     }
 
-    /// Ends the actor: `stopped`, drop its state, close the mailbox (C4).
+    /// Ends the actor's instance: for a plain actor that is its exit; a supervised one is
+    /// suspended and its guardian decides (R1).
     #[cold]
     #[inline(never)]
-    fn exit<A: Actor>(&mut self, slot: &mut Slot<A>, reason: Exit, mut ctx: Context<'_, A>) {
-        if let Some(mut actor) = slot.actor.take() {
-            if let Some(message) = run_quietly(|| actor.stopped(&mut ctx, &reason)) {
-                report_late_panic(self.ptr, "stopped", &message);
+    fn exit<A: Actor>(&mut self, slot: &mut Slot<A>, reason: Exit, ctx: Context<'_, A>) {
+        self.end_instance(slot, reason, Termination::Graceful, ctx);
+    }
+
+    /// Ends the current instance (`stopped` unless brutal, then drop its state); then suspends
+    /// a supervised cell (R1), or finishes the cell.
+    #[cold]
+    #[inline(never)]
+    fn end_instance<A: Actor>(
+        &mut self,
+        slot: &mut Slot<A>,
+        reason: Exit,
+        how: Termination,
+        mut ctx: Context<'_, A>,
+    ) {
+        let lost_message = self.in_handle && reason.is_failure();
+        drop_instance(self.ptr, slot, &reason, how, &mut ctx);
+        if let Some(supervision) = slot.supervision.as_mut() {
+            supervision.suspended = true;
+            // R1: user messages wait in the stash until the supervisor answers.
+            slot.filter = Some(Box::new(|_| false));
+            self.filter_changed = true;
+            let event = ChildEvent {
+                child: self.ptr.header().id,
+                reason: reason.clone(),
+                finished: false,
+                lost_message,
+            };
+            if (supervision.guardian)(event) {
+                return;
             }
-            if let Some(message) = run_quietly(move || drop(actor)) {
-                report_late_panic(self.ptr, "drop", &message);
-            }
+            // R4: nobody is left to decide.
         }
+        self.finish(slot, reason, lost_message);
+    }
+
+    /// A supervisor ends the cell for good (R2).
+    #[cold]
+    #[inline(never)]
+    fn shut_down<A: Actor>(
+        &mut self,
+        slot: &mut Slot<A>,
+        how: Termination,
+        mut ctx: Context<'_, A>,
+    ) {
+        let reason = match how {
+            Termination::Graceful => Exit::Shutdown,
+            Termination::Brutal => Exit::Killed,
+        };
+        drop_instance(self.ptr, slot, &reason, how, &mut ctx);
+        self.finish(slot, reason, false);
+    }
+
+    /// A supervisor builds a fresh instance in the suspended cell (R2, R5).
+    #[cold]
+    #[inline(never)]
+    fn restart<A: Actor>(&mut self, slot: &mut Slot<A>, keep_mailbox: bool) {
+        let Some(supervision) = slot.supervision.as_mut() else {
+            return;
+        };
+        if !supervision.suspended {
+            return;
+        }
+        let mut built = None;
+        let outcome = run_handler::<String>(|| {
+            built = Some((supervision.factory)()?);
+            Ok(())
+        });
+        let Some(actor) = built else {
+            let message = match outcome {
+                HandlerOutcome::Err(error) => format!("restart failed: {error}"),
+                HandlerOutcome::Panicked(panic) => format!("restart panicked: {panic}"),
+                HandlerOutcome::Ok => unreachable!("an Ok build sets the instance"),
+            };
+            // Still suspended: the supervisor counts it as another exit and decides again.
+            let event = ChildEvent {
+                child: self.ptr.header().id,
+                reason: Exit::Error { message },
+                finished: false,
+                lost_message: false,
+            };
+            if !(supervision.guardian)(event) {
+                self.finish(
+                    slot,
+                    Exit::Error {
+                        message: "restart failed".to_owned(),
+                    },
+                    false,
+                );
+            }
+            return;
+        };
+        supervision.suspended = false;
+        slot.filter = None;
+        self.filter_changed = true;
+        self.discard_queued = !keep_mailbox;
+        slot.actor = Some(actor);
+        self.start(slot);
+    }
+
+    /// Ends the cell for good: close the mailbox (C4), tell links, monitors and the guardian.
+    #[cold]
+    #[inline(never)]
+    fn finish<A: Actor>(&mut self, slot: &mut Slot<A>, reason: Exit, lost_message: bool) {
         // Closed now or already: either way later pushes are refused (C4).
         let _closed = self.ptr.header().mailbox.close();
         let header = self.ptr.header();
@@ -496,7 +687,37 @@ impl Turn<'_> {
         if header.named.load(StdOrdering::Relaxed) {
             header.runtime.registry().unregister_actor(self.ptr);
         }
+        // R4; dropping the supervision also breaks the cycle child -> guardian -> supervisor.
+        if let Some(supervision) = slot.supervision.take() {
+            let _told = (supervision.guardian)(ChildEvent {
+                child: header.id,
+                reason: reason.clone(),
+                finished: true,
+                lost_message,
+            });
+        }
+        slot.filter = None;
         slot.exit = Some(reason);
+    }
+}
+
+/// Runs the instance's `stopped` hook (unless brutal) and drops its state.
+fn drop_instance<A: Actor>(
+    ptr: ActorPtr,
+    slot: &mut Slot<A>,
+    reason: &Exit,
+    how: Termination,
+    ctx: &mut Context<'_, A>,
+) {
+    if let Some(mut actor) = slot.actor.take() {
+        if how == Termination::Graceful
+            && let Some(message) = run_quietly(|| actor.stopped(ctx, reason))
+        {
+            report_late_panic(ptr, "stopped", &message);
+        }
+        if let Some(message) = run_quietly(move || drop(actor)) {
+            report_late_panic(ptr, "drop", &message);
+        }
     }
 }
 

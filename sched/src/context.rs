@@ -163,6 +163,29 @@ impl<'a, A: Actor> Context<'a, A> {
             .spawn_on_node(actor, self.worker.node())
     }
 
+    /// Spawns a *supervised* actor on this worker's node: the first instance is built now by
+    /// `factory` (its error is returned, nothing is spawned), later ones by the same factory
+    /// when a restart is asked for. When an instance ends, `guardian` is told and the cell
+    /// waits, with its mailbox kept, for [`ChildHandle::restart`](crate::ChildHandle::restart)
+    /// or [`ChildHandle::shut_down`](crate::ChildHandle::shut_down). The returned `ActorRef`
+    /// stays valid across restarts. This is the primitive courier-supervisor builds on.
+    ///
+    /// # Errors
+    /// The factory's error, when the first instance could not be built.
+    pub fn spawn_supervised<B: Actor>(
+        &self,
+        mut factory: crate::Factory<B>,
+        guardian: crate::Guardian,
+    ) -> Result<(ActorRef<B::Msg>, crate::ChildHandle), String> {
+        let first = factory()?;
+        Ok(self.worker.runtime().spawn_supervised_on_node(
+            first,
+            factory,
+            guardian,
+            self.worker.node(),
+        ))
+    }
+
     /// Monitors `other`: when it exits, this actor's [`Actor::on_down`] gets a [`Down`](crate::Down) with
     /// the returned id and the reason (at once if it has exited already).
     #[must_use = "the id tells this monitor's Down apart and removes it"]

@@ -30,6 +30,7 @@ mod placement;
 mod registry;
 mod reply;
 mod runtime;
+mod supervision;
 mod sync;
 mod timer;
 mod topology;
@@ -56,6 +57,7 @@ pub use placement::{
 pub use registry::NameError;
 pub use reply::{AskError, Reply, ReplyTo};
 pub use runtime::{Runtime, RuntimeError, RuntimeSettings};
+pub use supervision::{ChildEvent, ChildHandle, Factory, Guardian, Termination};
 pub use timer::TimerHandle;
 pub use topology::{
     DistanceMatrix, DistanceSource, Node, Pu, Topology, TopologyError, TopologySource,

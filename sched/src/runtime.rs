@@ -210,6 +210,34 @@ impl Shared {
         ActorRef::from_owned(ptr)
     }
 
+    pub(crate) fn spawn_supervised_on_node<A: Actor>(
+        self: &Arc<Self>,
+        actor: A,
+        factory: crate::Factory<A>,
+        guardian: crate::Guardian,
+        node: u16,
+    ) -> (ActorRef<A::Msg>, crate::ChildHandle) {
+        // ORDERING: Relaxed; ids only need to be unique.
+        let id = ActorId(self.next_actor_id.fetch_add(1, StdOrdering::Relaxed));
+        let capacity = self.settings.mailbox_capacity;
+        let ptr = ActorPtr::new_supervised(
+            actor,
+            factory,
+            guardian,
+            id,
+            node,
+            capacity,
+            Arc::clone(self),
+        );
+        // The new cell holds its schedule token already (C1), and a reference for each of the
+        // two handles returned.
+        self.schedule(ptr);
+        (
+            ActorRef::from_owned(ptr),
+            crate::ChildHandle::from_owned(ptr),
+        )
+    }
+
     /// Marks the runtime shut down, releases the names and the actors still in the injectors.
     pub(crate) fn shut_down_queues(&self) {
         self.registry.clear();
