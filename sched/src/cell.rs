@@ -168,7 +168,8 @@ impl ActorPtr {
         let supervision = Box::new(Supervision {
             factory,
             guardian,
-            suspended: false,
+            suspended: None,
+            instance: 0,
         });
         let ptr = Self::with_supervision(actor, Some(supervision), id, home, capacity, runtime);
         ptr.retain();
@@ -591,12 +592,13 @@ impl Turn<'_> {
         let lost_message = self.in_handle && reason.is_failure();
         drop_instance(self.ptr, slot, &reason, how, &mut ctx);
         if let Some(supervision) = slot.supervision.as_mut() {
-            supervision.suspended = true;
+            supervision.suspended = Some(reason.clone());
             // R1: user messages wait in the stash until the supervisor answers.
             slot.filter = Some(Box::new(|_| false));
             self.filter_changed = true;
             let event = ChildEvent {
                 child: self.ptr.header().id,
+                instance: supervision.instance,
                 reason: reason.clone(),
                 finished: false,
                 lost_message,
@@ -618,9 +620,11 @@ impl Turn<'_> {
         how: Termination,
         mut ctx: Context<'_, A>,
     ) {
-        let reason = match how {
-            Termination::Graceful => Exit::Shutdown,
-            Termination::Brutal => Exit::Killed,
+        let suspended = slot.supervision.as_mut().and_then(|s| s.suspended.take());
+        let reason = match (suspended, how) {
+            (Some(last), _) => last,
+            (None, Termination::Graceful) => Exit::Shutdown,
+            (None, Termination::Brutal) => Exit::Killed,
         };
         drop_instance(self.ptr, slot, &reason, how, &mut ctx);
         self.finish(slot, reason, false);
@@ -633,9 +637,10 @@ impl Turn<'_> {
         let Some(supervision) = slot.supervision.as_mut() else {
             return;
         };
-        if !supervision.suspended {
+        if supervision.suspended.is_none() {
             return;
         }
+        supervision.instance += 1;
         let mut built = None;
         let outcome = run_handler::<String>(|| {
             built = Some((supervision.factory)()?);
@@ -648,24 +653,21 @@ impl Turn<'_> {
                 HandlerOutcome::Ok => unreachable!("an Ok build sets the instance"),
             };
             // Still suspended: the supervisor counts it as another exit and decides again.
+            let reason = Exit::Error { message };
+            supervision.suspended = Some(reason.clone());
             let event = ChildEvent {
                 child: self.ptr.header().id,
-                reason: Exit::Error { message },
+                instance: supervision.instance,
+                reason: reason.clone(),
                 finished: false,
                 lost_message: false,
             };
             if !(supervision.guardian)(event) {
-                self.finish(
-                    slot,
-                    Exit::Error {
-                        message: "restart failed".to_owned(),
-                    },
-                    false,
-                );
+                self.finish(slot, reason, false);
             }
             return;
         };
-        supervision.suspended = false;
+        supervision.suspended = None;
         slot.filter = None;
         self.filter_changed = true;
         self.discard_queued = !keep_mailbox;
@@ -691,6 +693,7 @@ impl Turn<'_> {
         if let Some(supervision) = slot.supervision.take() {
             let _told = (supervision.guardian)(ChildEvent {
                 child: header.id,
+                instance: supervision.instance,
                 reason: reason.clone(),
                 finished: true,
                 lost_message,

@@ -44,6 +44,10 @@ pub type Guardian = Arc<dyn Fn(ChildEvent) -> bool + Send + Sync>;
 pub struct ChildEvent {
     /// The supervised actor (stable across restarts).
     pub child: ActorId,
+    /// Which instance ended: 0 for the first, then one more for each restart attempt (a
+    /// factory that fails counts as an instance that ended at once). A supervisor that already
+    /// moved past an instance recognises its late events by this number.
+    pub instance: u64,
     /// Why the instance ended.
     pub reason: Exit,
     /// Whether the cell is closed for good (R2); otherwise it is suspended and waits for
@@ -107,7 +111,8 @@ impl ChildHandle {
 
     /// Ends the cell for good (R2): gracefully after the messages queued before this request
     /// ([`Exit::Shutdown`]), or brutally before any of them ([`Exit::Killed`], the rest
-    /// dead-lettered). The guardian hears of it with `finished: true`.
+    /// dead-lettered). A suspended cell ends at once, and its links and monitors hear the reason
+    /// its last instance ended with. The guardian hears of it with `finished: true`.
     #[expect(
         clippy::must_use_candidate,
         reason = "the request is the point; a closed cell reports its exit to the guardian"
@@ -157,6 +162,8 @@ impl fmt::Debug for ChildHandle {
 pub(crate) struct Supervision<A: Actor> {
     pub(crate) factory: Factory<A>,
     pub(crate) guardian: Guardian,
-    /// The instance ended and the supervisor has not answered yet (R1).
-    pub(crate) suspended: bool,
+    /// The instance ended and the supervisor has not answered yet (R1): why.
+    pub(crate) suspended: Option<Exit>,
+    /// The number of the current (or last) instance.
+    pub(crate) instance: u64,
 }

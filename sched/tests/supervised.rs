@@ -167,6 +167,7 @@ fn a_restart_keeps_the_address_and_the_queued_messages_in_order() {
     );
     assert!(!event.finished);
     assert!(event.lost_message, "the panicking message was consumed");
+    assert_eq!(event.instance, 0);
     // Suspended: sends still succeed, and nothing is handled until the restart.
     for n in 1..=100 {
         assert!(f.child.send(Work::Item(n)).is_ok());
