@@ -29,6 +29,18 @@ pub enum SuperviseError {
         /// The factory's error, formatted.
         reason: String,
     },
+    /// A child with this id is already supervised here.
+    #[error("a child {child} is already supervised here")]
+    DuplicateChild {
+        /// The id asked for.
+        child: ChildId,
+    },
+    /// The supervisor did not answer in time, or has stopped.
+    #[error("the supervisor did not answer: {reason}")]
+    NoAnswer {
+        /// What happened to the request.
+        reason: String,
+    },
     /// The child is not one of this supervisor's children.
     #[error("no child {child} in this supervisor")]
     UnknownChild {

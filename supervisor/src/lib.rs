@@ -13,24 +13,37 @@
 //! - [`CircuitBreaker`]: closed, open, half-open, usable around any ask.
 //! - [`SupervisionTree`]: the tree as a value, printed as an indented tree and serialized.
 //!
-//! The supervisor actor that applies these decisions to running actors (restart in place with
-//! the mailbox kept, stable addresses) comes with the runtime support for it in courier-sched.
+//! On top of that policy sits the [`Supervisor`] actor, which applies it to running actors
+//! through courier-sched's restart in place (`Context::spawn_supervised`): a restarted child
+//! keeps its address and its queued messages. [`SupervisorRef`] starts a root supervisor and
+//! reads its children's refs and its tree; [`Child`] turns a [`ChildSpec`] of any actor type
+//! into a child; [`PoolRef`] puts a supervised pool of identical workers behind one address.
 
 #![forbid(unsafe_code)]
 
 mod breaker;
+mod child;
 mod error;
+mod handle;
 mod intensity;
 mod plan;
+mod pool;
+mod published;
 mod spec;
+mod supervisor;
+mod sync;
 mod tree;
 
 pub use breaker::{
     Admission, BreakerConfig, BreakerCounts, BreakerSnapshot, BreakerState, CallOutcome,
     CircuitBreaker, Permit, Record,
 };
+pub use child::Child;
 pub use error::SuperviseError;
+pub use handle::{START_TIMEOUT, SupervisorRef};
 pub use intensity::Intensity;
 pub use plan::{ChildExit, ChildStatus, ChildView, Decision, Plan, decide};
+pub use pool::{PoolRef, pool_children};
 pub use spec::{BoxedStart, ChildId, ChildKind, ChildSpec, Restart, Shutdown, Strategy};
+pub use supervisor::{Supervisor, SupervisorMsg, SupervisorSpec};
 pub use tree::{ChildNode, SupervisionTree, TreeStatus};

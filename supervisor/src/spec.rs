@@ -42,6 +42,12 @@ impl Borrow<str> for ChildId {
     }
 }
 
+impl From<String> for ChildId {
+    fn from(id: String) -> ChildId {
+        ChildId(id)
+    }
+}
+
 impl From<&str> for ChildId {
     fn from(id: &str) -> ChildId {
         ChildId::new(id)
