@@ -9,9 +9,10 @@
 //!   selective receive (courier-mailbox).
 //! - [`sched`]: the actor runtime (actors, refs, send and ask, workers, links and monitors),
 //!   topology, the NUMA config file, the placement plan and binding (courier-sched).
-//! - [`supervisor`]: the policy of supervision trees: child specs, strategies, restart
-//!   intensity, the restart decision, a circuit breaker, tree introspection
-//!   (courier-supervisor).
+//! - [`supervisor`]: supervision trees: the `Supervisor` actor restarting children in place
+//!   (same address, queued messages kept), strategies, restart intensity and escalation,
+//!   ordered start and shutdown, dynamic children, pools, a circuit breaker, the tree as a
+//!   value (courier-supervisor).
 
 pub use courier_alloc as alloc;
 pub use courier_mailbox as mailbox;

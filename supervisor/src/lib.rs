@@ -19,6 +19,37 @@
 //! reads its children's refs and its tree; [`Child`] turns a [`ChildSpec`] of any actor type
 //! into a child; [`PoolRef`] puts a supervised pool of identical workers behind one address.
 
+//!
+//! ```
+//! use std::time::Duration;
+//! use courier_sched::{Actor, Context, Runtime};
+//! use courier_supervisor::{Child, Strategy, SupervisorRef, SupervisorSpec};
+//!
+//! struct Cache { entries: u64 }
+//!
+//! impl Actor for Cache {
+//!     type Msg = u64;
+//!     type Error = String;
+//!     fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u64) -> Result<(), String> {
+//!         if n == 0 { return Err("zero is not a key".into()); } // crashes this instance
+//!         self.entries += 1;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let runtime = Runtime::with_workers(2).unwrap();
+//! let spec = SupervisorSpec::new(Strategy::OneForOne)
+//!     .with_intensity(3, Duration::from_secs(5))
+//!     .child(Child::worker("cache", || Cache { entries: 0 }));
+//! let root = SupervisorRef::start(&runtime, "root", spec).unwrap();
+//! let cache = root.child::<u64>("cache").unwrap();
+//! cache.send(0).unwrap(); // the instance fails; a new one takes its place
+//! cache.send(7).unwrap(); // same address: handled by the restarted instance
+//! println!("{}", root.tree());
+//! root.shutdown(Duration::from_secs(5)).unwrap();
+//! runtime.shutdown();
+//! ```
+
 #![forbid(unsafe_code)]
 
 mod breaker;
