@@ -113,6 +113,10 @@ struct Slot<A: Actor> {
     filter: Option<Filter<A::Msg>>,
     /// Present for a supervised actor: its factory, its guardian, whether it is suspended.
     supervision: Option<Box<Supervision<A>>>,
+    /// A restart asked for the queued user messages to be dead-lettered (R2).
+    discard_queued: bool,
+    /// `filter` is only the trigger that takes the turn loop to `discard_queued`.
+    trigger_filter: bool,
 }
 
 /// A selective-receive filter (see [`Context::set_filter`]).
@@ -203,6 +207,8 @@ impl ActorPtr {
                 started: false,
                 exit: None,
                 supervision,
+                discard_queued: false,
+                trigger_filter: false,
             }),
         });
         ActorPtr(NonNull::from(Box::leak(cell)).cast())
@@ -323,7 +329,6 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         handled: 0,
         filter_changed: false,
         in_handle: false,
-        discard_queued: false,
     };
     if !slot.started {
         turn.start(slot);
@@ -341,6 +346,9 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         } else if slot.exit.is_some() {
             consumer.drain_next()
         } else {
+            if turn.discard_queued(slot, &mut consumer) {
+                continue;
+            }
             let mut filter = slot.filter.take().expect("a filter is set: checked above");
             if std::mem::take(&mut turn.filter_changed) {
                 consumer.reoffer_stash();
@@ -363,7 +371,6 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
             Pop::Node(envelope) => {
                 turn.handled += 1;
                 turn.deliver(slot, envelope);
-                turn.discard_queued_if_asked(&mut consumer);
             }
             Pop::Empty => break Some(()),
             Pop::Busy => break None,
@@ -422,8 +429,6 @@ struct Turn<'w> {
     filter_changed: bool,
     /// The outcome being settled came from `handle` (a failure there consumed its message).
     in_handle: bool,
-    /// A restart asked for the queued user messages to be dead-lettered (R2).
-    discard_queued: bool,
 }
 
 impl Turn<'_> {
@@ -463,10 +468,18 @@ impl Turn<'_> {
 
     /// Dead-letters the user messages queued for a restarted instance that asked not to keep
     /// them (R2); runtime messages among them stay, in order.
-    #[inline]
-    fn discard_queued_if_asked(&mut self, consumer: &mut courier_mailbox::Consumer<'_, Envelope>) {
-        if !std::mem::take(&mut self.discard_queued) {
-            return;
+    /// Returns whether there was anything to do.
+    #[inline(never)]
+    fn discard_queued<A: Actor>(
+        &mut self,
+        slot: &mut Slot<A>,
+        consumer: &mut courier_mailbox::Consumer<'_, Envelope>,
+    ) -> bool {
+        if !std::mem::take(&mut slot.discard_queued) {
+            return false;
+        }
+        if std::mem::take(&mut slot.trigger_filter) {
+            slot.filter = None;
         }
         consumer.reoffer_stash();
         while let Pop::Node(envelope) =
@@ -477,6 +490,7 @@ impl Turn<'_> {
             self.ptr.header().runtime.count_dead_letter();
         }
         consumer.reoffer_stash();
+        true
     }
 
     /// Runs `started` on a new instance.
@@ -670,9 +684,17 @@ impl Turn<'_> {
         supervision.suspended = None;
         slot.filter = None;
         self.filter_changed = true;
-        self.discard_queued = !keep_mailbox;
         slot.actor = Some(actor);
         self.start(slot);
+        if !keep_mailbox {
+            // Done by the turn loop, which holds the consumer, on its slow path: the filtered
+            // branch, reached through the user's filter or a pass-all one set as a trigger.
+            slot.discard_queued = true;
+            if slot.filter.is_none() {
+                slot.filter = Some(Box::new(|_| true));
+                slot.trigger_filter = true;
+            }
+        }
     }
 
     /// Ends the cell for good: close the mailbox (C4), tell links, monitors and the guardian.

@@ -488,3 +488,40 @@ fn a_pool_spreads_round_robin_and_keeps_its_addresses_across_restarts() {
     }
     runtime.shutdown();
 }
+
+#[test]
+fn a_supervisor_can_drop_the_queued_messages_on_restart_counting_them() {
+    let runtime = Runtime::with_workers(2).expect("a runtime");
+    let journal = Journal::default();
+    let spec = abc(Strategy::OneForOne, &journal).dropping_mailbox_on_restart();
+    let sup = SupervisorRef::start(&runtime, "root", spec).expect("started");
+    let b = child(&sup, "b");
+    let dead_before = runtime.metrics().dead_letters;
+    // Everything below is queued while b is busy, so all of it is in the mailbox at the crash.
+    assert!(b.send(Cmd::Busy(Duration::from_millis(200))).is_ok());
+    assert!(b.send(Cmd::Panic).is_ok());
+    let (back, answers) = mpsc::channel();
+    for n in 0..50 {
+        assert!(b.send(Cmd::Echo(n, back.clone())).is_ok());
+    }
+    // The restart drops what is queued when it runs; wait for that before sending more.
+    let deadline = Instant::now() + HANG;
+    while runtime.metrics().dead_letters - dead_before < 50 {
+        assert!(
+            Instant::now() < deadline,
+            "the queued messages were never dropped"
+        );
+        std::thread::yield_now();
+    }
+    assert_eq!(
+        echo(&b, 99),
+        ("b".to_owned(), 99),
+        "the restarted instance answers"
+    );
+    assert!(
+        answers.try_recv().is_err(),
+        "nothing queued before the restart was handled"
+    );
+    assert_eq!(runtime.metrics().dead_letters - dead_before, 50);
+    runtime.shutdown();
+}
