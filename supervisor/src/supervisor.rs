@@ -24,7 +24,7 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use courier_sched::{
-    Actor, ActorId, ChildEvent, Context, Exit, Guardian, Priority, ReplyTo, Termination,
+    Actor, ActorId, ActorRef, ChildEvent, Context, Exit, Guardian, Priority, ReplyTo, Termination,
 };
 
 use crate::child::{Child, Start, Started};
@@ -137,6 +137,24 @@ struct Cell {
     actor: ActorId,
     instance: u64,
     life: Life,
+}
+
+impl Cell {
+    /// Asks a running child supervisor to shut its children down in order and stop; `false`
+    /// for a worker, or a supervisor that cannot take the request.
+    fn ask_supervisor_to_stop(&self) -> bool {
+        if self.started.published.is_none() {
+            return false;
+        }
+        self.started
+            .actor_ref
+            .downcast_ref::<ActorRef<SupervisorMsg>>()
+            .is_some_and(|supervisor| {
+                supervisor
+                    .try_send_with_priority(SupervisorMsg::Shutdown(None), Priority::High)
+                    .is_ok()
+            })
+    }
 }
 
 /// What the supervisor is in the middle of.
@@ -335,7 +353,11 @@ impl Supervisor {
         match cell.life {
             // It ended before our shutdown reached it; the shutdown finishes the suspended
             // cell at once, and its final event is the one waited for.
-            Life::Finishing => Ok(()),
+            // For a child supervisor asked to stop, this is its stop: finish the cell now.
+            Life::Finishing => {
+                let _sent = cell.started.handle.shut_down(Termination::Graceful);
+                Ok(())
+            }
             Life::Suspending | Life::Suspended => {
                 cell.life = Life::Suspended;
                 if waited {
@@ -467,8 +489,13 @@ impl Supervisor {
         if reply.is_some() {
             entry.on_finished = reply;
         }
-        // A closed cell refuses the request: its final event is on the way anyway.
-        let _sent = cell.started.handle.shut_down(termination(entry.shutdown));
+        // A child supervisor running: it shuts its own children down in order first, then
+        // stops, and the suspended cell is shut down when its event comes (`on_child_event`).
+        // Otherwise the cell ends by its shutdown spec (a closed cell refuses the request: its
+        // final event is on the way anyway).
+        if cell.life != Life::Up || !cell.ask_supervisor_to_stop() {
+            let _sent = cell.started.handle.shut_down(termination(entry.shutdown));
+        }
         cell.life = Life::Finishing;
         if let Shutdown::Timeout(after) = entry.shutdown {
             arm_timer(ctx, cell, after);
@@ -549,7 +576,9 @@ impl Supervisor {
         if cell.life != Life::Up {
             return;
         }
-        if cell.started.handle.suspend(termination(entry.shutdown)) {
+        // A child supervisor shuts its own children down in order before it ends.
+        if cell.ask_supervisor_to_stop() || cell.started.handle.suspend(termination(entry.shutdown))
+        {
             cell.life = Life::Suspending;
             self.waiting = Some((cell.actor, cell.instance));
             if let Shutdown::Timeout(after) = entry.shutdown {

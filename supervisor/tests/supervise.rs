@@ -525,3 +525,30 @@ fn a_supervisor_can_drop_the_queued_messages_on_restart_counting_them() {
     assert_eq!(runtime.metrics().dead_letters - dead_before, 50);
     runtime.shutdown();
 }
+
+#[test]
+fn a_child_supervisor_shuts_its_children_down_in_order_before_its_parent_goes_on() {
+    let runtime = Runtime::with_workers(2).expect("a runtime");
+    let journal = Journal::default();
+    let mid_journal = journal.clone();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(worker("w1", &journal))
+        .child(Child::supervisor("mid", move || {
+            SupervisorSpec::new(Strategy::OneForOne)
+                .child(worker("x", &mid_journal))
+                .child(worker("y", &mid_journal))
+        }))
+        .child(worker("w2", &journal));
+    let sup = SupervisorRef::start(&runtime, "root", spec).expect("started");
+    for name in ["w1", "x", "y", "w2"] {
+        journal.wait_for(&format!("start {name}"), 1);
+    }
+    sup.shutdown(HANG).expect("shut down");
+    let stops: Vec<String> = journal
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("stop"))
+        .collect();
+    assert_eq!(stops, ["stop w2", "stop y", "stop x", "stop w1"]);
+    runtime.shutdown();
+}
