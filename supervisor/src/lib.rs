@@ -17,7 +17,8 @@
 //! through courier-sched's restart in place (`Context::spawn_supervised`): a restarted child
 //! keeps its address and its queued messages. [`SupervisorRef`] starts a root supervisor and
 //! reads its children's refs and its tree; [`Child`] turns a [`ChildSpec`] of any actor type
-//! into a child; [`PoolRef`] puts a supervised pool of identical workers behind one address.
+//! into a child; [`PoolRef`] puts a supervised pool of identical workers behind one address;
+//! [`Breaker`] puts the circuit breaker around real asks.
 
 //!
 //! ```
@@ -55,6 +56,7 @@
 mod breaker;
 mod child;
 mod error;
+mod guarded;
 mod handle;
 mod intensity;
 mod plan;
@@ -71,6 +73,7 @@ pub use breaker::{
 };
 pub use child::Child;
 pub use error::SuperviseError;
+pub use guarded::{Breaker, GuardedError};
 pub use handle::{START_TIMEOUT, SupervisorRef};
 pub use intensity::Intensity;
 pub use plan::{ChildExit, ChildStatus, ChildView, Decision, Plan, decide};
