@@ -9,7 +9,9 @@
 //!   machine's plan, pinned, both workers spinners (unpinned when no such plan is possible
 //!   here, which stderr says). A send from a worker puts an actor homed on its node into that
 //!   worker's LIFO slot, so there the two players end up taking turns on one worker; stderr
-//!   gives the share of hits that crossed workers. `courier_2_nodes`: a synthetic topology of
+//!   gives the share of hits that crossed workers. `courier_2_workers`: the same runtime with
+//!   each player pinned to its own worker (`spawn_on_worker`), so every hit crosses workers
+//!   through the other worker's inbox: the true cross-core round trip. `courier_2_nodes`: a synthetic topology of
 //!   two one-PU NUMA nodes (unpinned, one spinner each) with one player homed on each node, so
 //!   each send goes through the other node's injector. A bare atomic ping-pong between two
 //!   spinning threads bound to the pinned plan's CPUs is the floor; the median ratios courier /
@@ -387,13 +389,24 @@ fn two_node_runtime() -> Option<Runtime> {
         .ok()
 }
 
-/// Benchmarks the round trip between two players of `runtime` (homed on `homes`, when given);
+/// Where the two players of a ping-pong go.
+#[derive(Clone, Copy)]
+enum Seats {
+    /// Wherever `spawn` puts them.
+    Anywhere,
+    /// Homed on these nodes.
+    Nodes([NodeId; 2]),
+    /// Pinned to these workers (`spawn_on_worker`).
+    Workers([WorkerId; 2]),
+}
+
+/// Benchmarks the round trip between two players of `runtime` (seated as `seats` says);
 /// returns the median time per round trip over all its samples, in ns. Shuts the runtime down.
 fn courier_round_trip(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
     runtime: Runtime,
-    homes: Option<[NodeId; 2]>,
+    seats: Seats,
 ) -> f64 {
     let (done, finished) = crossbeam_channel::unbounded();
     let hops = [Arc::new(Hops::default()), Arc::new(Hops::default())];
@@ -404,9 +417,12 @@ fn courier_round_trip(
                 done: done.clone(),
                 hops: Arc::clone(&hops[index]),
             };
-            match homes {
-                Some(homes) => runtime.spawn_on(player, homes[index]),
-                None => runtime.spawn(player),
+            match seats {
+                Seats::Nodes(homes) => runtime.spawn_on(player, homes[index]),
+                Seats::Workers(workers) => runtime
+                    .spawn_on_worker(player, workers[index])
+                    .expect("a 2-worker runtime"),
+                Seats::Anywhere => runtime.spawn(player),
             }
         })
         .collect();
@@ -513,10 +529,13 @@ fn ping_pong(c: &mut Criterion) {
     let mut group = c.benchmark_group("ping_pong");
     group.throughput(Throughput::Elements(1));
     let (runtime, placement) = pinned_runtime();
-    let same_node = courier_round_trip(&mut group, "courier_pinned", runtime, None);
+    let same_node = courier_round_trip(&mut group, "courier_pinned", runtime, Seats::Anywhere);
+    let (runtime, _) = pinned_runtime();
+    let seats = Seats::Workers([WorkerId(0), WorkerId(1)]);
+    let two_workers = courier_round_trip(&mut group, "courier_2_workers", runtime, seats);
     let two_nodes = two_node_runtime().map_or(f64::NAN, |runtime| {
         let homes = [NodeId(0), NodeId(1)];
-        courier_round_trip(&mut group, "courier_2_nodes", runtime, Some(homes))
+        courier_round_trip(&mut group, "courier_2_nodes", runtime, Seats::Nodes(homes))
     });
     let mut samples = Vec::new();
     group.bench_function("bare_atomic", |b| {
@@ -530,9 +549,11 @@ fn ping_pong(c: &mut Criterion) {
     let bare_ns = median(&mut samples);
     eprintln!(
         "ping_pong: medians: courier_pinned {same_node:.1} ns = {:.2}x bare, \
+         courier_2_workers {two_workers:.1} ns = {:.2}x bare, \
          courier_2_nodes {two_nodes:.1} ns = {:.2}x bare, bare_atomic {bare_ns:.1} ns \
          (target <= 2.5x)",
         same_node / bare_ns,
+        two_workers / bare_ns,
         two_nodes / bare_ns
     );
     assert_no_leaked_threads("ping_pong");

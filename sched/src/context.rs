@@ -163,6 +163,20 @@ impl<'a, A: Actor> Context<'a, A> {
             .spawn_on_node(actor, self.worker.node())
     }
 
+    /// Spawns an actor pinned to `worker` (see
+    /// [`Runtime::spawn_on_worker`](crate::Runtime::spawn_on_worker)).
+    ///
+    /// # Errors
+    /// [`SpawnError::NoSuchWorker`](crate::SpawnError::NoSuchWorker) when the runtime has no
+    /// such worker.
+    pub fn spawn_on_worker<B: Actor>(
+        &self,
+        actor: B,
+        worker: WorkerId,
+    ) -> Result<ActorRef<B::Msg>, crate::SpawnError> {
+        self.worker.runtime().spawn_on_worker(actor, worker)
+    }
+
     /// Spawns a *supervised* actor on this worker's node: the first instance is built now by
     /// `factory` (its error is returned, nothing is spawned), later ones by the same factory
     /// when a restart is asked for. When an instance ends, `guardian` is told and the cell

@@ -191,6 +191,23 @@ impl IdleWorkers {
         true
     }
 
+    /// Takes `worker` off the sleeper list, counted as a searcher (as a notifier's wake, I4),
+    /// for work queued on that worker alone (a pinned actor's inbox, P1). Returns whether it
+    /// was listed, i.e. whether the caller must unpark its thread.
+    #[must_use]
+    pub fn wake_worker(&self, worker: WorkerId) -> bool {
+        let mut sleepers = self.sleepers.lock();
+        let list = &mut sleepers[usize::from(self.node_of[worker.index()])];
+        let Some(position) = list.iter().position(|w| *w == worker) else {
+            return false;
+        };
+        list.swap_remove(position);
+        // ORDERING: SeqCst, as in `worker_to_notify`: counted before it runs (I4).
+        self.state
+            .fetch_add(SEARCHING_ONE + UNPARKED_ONE, Ordering::SeqCst);
+        true
+    }
+
     /// Takes every sleeper off the list (for shutdown), counting them unparked again.
     #[must_use]
     pub fn wake_all(&self) -> Vec<WorkerId> {

@@ -56,7 +56,7 @@ pub use placement::{
 };
 pub use registry::NameError;
 pub use reply::{AskError, Reply, ReplyTo};
-pub use runtime::{Runtime, RuntimeError, RuntimeSettings};
+pub use runtime::{Runtime, RuntimeError, RuntimeSettings, SpawnError};
 pub use supervision::{ChildEvent, ChildHandle, Factory, Guardian, Termination};
 pub use timer::TimerHandle;
 pub use topology::{

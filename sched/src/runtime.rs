@@ -75,6 +75,8 @@ pub(crate) struct Shared {
     stealers: Box<[ActorStealer]>,
     /// One injector per node, by node number (empty for numbers without workers).
     injectors: Box<[Injector<ActorPtr>]>,
+    /// One inbox per worker for the actors pinned to it (`spawn_on_worker`); never stolen.
+    inboxes: Box<[Injector<ActorPtr>]>,
     idle: IdleWorkers,
     threads: OnceLock<Box<[Thread]>>,
     counters: Box<[CachePadded<WorkerCounters>]>,
@@ -106,6 +108,7 @@ impl Shared {
             settings,
             stealers: deques.iter().map(Deque::stealer).collect(),
             injectors: (0..nodes_len).map(|_| Injector::new()).collect(),
+            inboxes: plans.iter().map(|_| Injector::new()).collect(),
             idle: IdleWorkers::new(&node_of),
             threads: OnceLock::new(),
             counters: plans
@@ -160,7 +163,7 @@ impl Shared {
 
     /// Queues an actor that just became runnable, with its schedule token (C1): into the LIFO
     /// slot of the current worker when that worker is on the actor's home node, else into the
-    /// home node's injector.
+    /// home node's injector; a pinned actor into its worker's inbox.
     pub(crate) fn schedule(&self, actor: ActorPtr) {
         let home = actor.header().home;
         if let Some(worker) = current_worker_of(self)
@@ -169,9 +172,29 @@ impl Shared {
             worker.schedule_local(actor);
             return;
         }
+        // A pinned actor's `home` never equals a node (its top bit is set), so the hot path
+        // above pays nothing for pinning.
+        if let Some(worker) = pinned_worker(home) {
+            self.schedule_pinned(actor, worker);
+            return;
+        }
         let injector = usize::from(home).min(self.injectors.len() - 1);
         self.injectors[injector].push(actor);
         self.notify_one(home);
+    }
+
+    /// Queues a pinned actor on its worker's inbox and wakes that worker if it sleeps (P1-P2 in
+    /// `PROTOCOL.md`: the sleeper list's lock orders the push against the worker's listing).
+    fn schedule_pinned(&self, actor: ActorPtr, worker: WorkerId) {
+        self.inboxes[worker.index()].push(actor);
+        let on_that_worker = current_worker_of(self).is_some_and(|w| w.id() == worker);
+        if !on_that_worker && self.idle.wake_worker(worker) {
+            self.unpark(worker);
+        }
+    }
+
+    pub(crate) fn inbox(&self, worker: WorkerId) -> &Injector<ActorPtr> {
+        &self.inboxes[worker.index()]
     }
 
     /// Wakes a parked worker for new work on `node`, if nobody searches (I2).
@@ -210,6 +233,25 @@ impl Shared {
         ActorRef::from_owned(ptr)
     }
 
+    /// Spawns an actor pinned to `worker`: it always runs there, is never stolen, and a send
+    /// from any worker queues it on that worker's inbox.
+    pub(crate) fn spawn_on_worker<A: Actor>(
+        self: &Arc<Self>,
+        actor: A,
+        worker: WorkerId,
+    ) -> Result<ActorRef<A::Msg>, SpawnError> {
+        let workers = self.inboxes.len();
+        if worker.index() >= workers {
+            return Err(SpawnError::NoSuchWorker { worker, workers });
+        }
+        // ORDERING: Relaxed; ids only need to be unique.
+        let id = ActorId(self.next_actor_id.fetch_add(1, StdOrdering::Relaxed));
+        let capacity = self.settings.mailbox_capacity;
+        let ptr = ActorPtr::new(actor, id, PINNED | worker.0, capacity, Arc::clone(self));
+        self.schedule(ptr);
+        Ok(ActorRef::from_owned(ptr))
+    }
+
     pub(crate) fn spawn_supervised_on_node<A: Actor>(
         self: &Arc<Self>,
         actor: A,
@@ -243,7 +285,7 @@ impl Shared {
         self.registry.clear();
         // ORDERING: Release; pairs with the workers' Acquire loads of the flag.
         self.shutdown.store(true, StdOrdering::Release);
-        for injector in &self.injectors {
+        for injector in self.injectors.iter().chain(self.inboxes.iter()) {
             while let Some(actor) = steal_one(injector) {
                 // SAFETY: a queued actor's token is ours now; no worker runs it any more.
                 unsafe { actor.release() };
@@ -288,6 +330,44 @@ impl Shared {
         }
     }
 }
+
+/// The top bit of a cell's `home`: the actor is pinned to the worker numbered by the rest.
+const PINNED: u16 = 1 << 15;
+
+/// The worker an actor is pinned to, from its cell's `home`.
+fn pinned_worker(home: u16) -> Option<WorkerId> {
+    (home & PINNED != 0).then_some(WorkerId(home & !PINNED))
+}
+
+/// Whether an actor (by its cell's `home`) is pinned to a worker.
+pub(crate) fn is_pinned(home: u16) -> bool {
+    home & PINNED != 0
+}
+
+/// Why a spawn was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpawnError {
+    /// There is no such worker in this runtime.
+    NoSuchWorker {
+        /// The worker asked for.
+        worker: WorkerId,
+        /// How many workers the runtime has.
+        workers: usize,
+    },
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnError::NoSuchWorker { worker, workers } => {
+                write!(f, "no worker {worker} in a runtime of {workers} workers")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
 
 /// A running scheduler: one pinned worker per planned PU.
 ///
@@ -395,6 +475,20 @@ impl Runtime {
         self.shared.spawn_on_node(actor, node)
     }
 
+    /// Spawns an actor pinned to `worker`: it runs only there, is never stolen, and sends
+    /// from anywhere queue it on that worker's own inbox (for a ping-pong across two chosen
+    /// cores, or an actor that owns a core-local resource).
+    ///
+    /// # Errors
+    /// [`SpawnError::NoSuchWorker`] when the runtime has no such worker.
+    pub fn spawn_on_worker<A: Actor>(
+        &self,
+        actor: A,
+        worker: WorkerId,
+    ) -> Result<ActorRef<A::Msg>, SpawnError> {
+        self.shared.spawn_on_worker(actor, worker)
+    }
+
     /// Spawns an actor homed on `node` (queued on that node's injector).
     pub fn spawn_on<A: Actor>(&self, actor: A, node: courier_alloc::NodeId) -> ActorRef<A::Msg> {
         self.shared.spawn_on_node(actor, node.0)
@@ -468,7 +562,7 @@ impl Runtime {
     }
 }
 
-fn steal_one(injector: &Injector<ActorPtr>) -> Option<ActorPtr> {
+pub(crate) fn steal_one(injector: &Injector<ActorPtr>) -> Option<ActorPtr> {
     loop {
         match injector.steal() {
             crossbeam_deque::Steal::Success(actor) => return Some(actor),

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::cell::{ActorPtr, TurnEnd};
 use crate::panic::AbortOnUnwind;
-use crate::runtime::Shared;
+use crate::runtime::{Shared, steal_one};
 use crate::sync::{Cell, RefCell, StdOrdering, UnsafeCell, std_fence};
 use crate::timer::{Fire, TimerHandle, TimerWheel};
 use crate::{StealTier, WorkerId};
@@ -213,6 +213,10 @@ impl Worker {
         match end {
             // SAFETY: the turn ended idle: the token is ours to give back (C1).
             TurnEnd::Idle => unsafe { actor.release() },
+            // A pinned actor goes back to its inbox: never to the stealable deque.
+            TurnEnd::Requeue if crate::runtime::is_pinned(actor.header().home) => {
+                self.shared.schedule(actor);
+            }
             TurnEnd::Requeue => {
                 self.local.push(actor);
                 self.shared.notify_one(self.node);
@@ -236,6 +240,10 @@ impl Worker {
         {
             return Some(actor);
         }
+        // Actors pinned here come first: they cannot run anywhere else.
+        if let Some(actor) = self.pop_inbox() {
+            return Some(actor);
+        }
         if let Some(actor) = self.lifo.take() {
             if self.lifo_streak.get() < LIFO_STREAK_MAX {
                 self.lifo_streak.set(self.lifo_streak.get() + 1);
@@ -247,6 +255,15 @@ impl Worker {
         self.local
             .pop()
             .or_else(|| self.steal_injector(usize::from(self.node)))
+    }
+
+    /// The next actor pinned to this worker (P1).
+    fn pop_inbox(&self) -> Option<ActorPtr> {
+        let inbox = self.shared.inbox(self.id);
+        if inbox.is_empty() {
+            return None;
+        }
+        steal_one(inbox)
     }
 
     fn steal(&self) -> Option<ActorPtr> {
@@ -331,6 +348,11 @@ impl Worker {
         if last_searcher && self.shared.has_queued_work() {
             self.shared.notify_one(self.node);
         }
+        // P2: a pinned actor queued before we listed ourselves is seen here (the sleeper
+        // list's lock orders its push before this check); one queued after finds us listed.
+        if !self.shared.inbox(self.id).is_empty() && idle.transition_worker_from_parked(self.id) {
+            return;
+        }
         while idle.is_parked(self.id) && !self.shared.is_shut_down() {
             self.shared.metrics(self.id).add_park();
             let next_timer = self.timers.borrow().next_deadline();
@@ -366,6 +388,7 @@ impl Worker {
         for actor in lifo
             .into_iter()
             .chain(std::iter::from_fn(|| self.local.pop()))
+            .chain(std::iter::from_fn(|| steal_one(self.shared.inbox(self.id))))
         {
             // SAFETY: a queued actor's token is ours; it will not run again.
             unsafe { actor.release() };

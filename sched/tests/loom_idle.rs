@@ -142,3 +142,74 @@ fn work_submitted_while_two_workers_go_idle_is_always_taken() {
 fn two_items_submitted_back_to_back_are_both_taken() {
     loom::model(|| run(2));
 }
+
+/// P1-P2: work for one worker alone (a pinned actor in its inbox) is never left with that
+/// worker asleep: the submitter pushes then wakes the worker if it is listed; the worker lists
+/// itself, then checks its inbox. The sleeper list's lock orders the two.
+fn run_pinned(items: usize) {
+    let pool = Arc::new(Pool {
+        idle: IdleWorkers::new(&[0, 0]),
+        queued: AtomicUsize::new(0),
+        taken: AtomicUsize::new(0),
+        shutdown: AtomicBool::new(false),
+        threads: Mutex::new(Vec::new()),
+    });
+    let worker = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || {
+            let me = WorkerId(0);
+            let mut searching = false;
+            loop {
+                if pool.try_take() {
+                    if std::mem::take(&mut searching) {
+                        // A direct wake counted us as a searcher (I4); leave that state.
+                        let _last = pool.idle.transition_worker_from_searching();
+                    }
+                    if pool.taken.load(Ordering::Relaxed) == items {
+                        return;
+                    }
+                    continue;
+                }
+                let _last = pool.idle.transition_worker_to_parked(me, searching);
+                searching = false;
+                // ORDERING: SeqCst fence, as the worker's park (I3), before the inbox check.
+                fence(Ordering::SeqCst);
+                // P2: work pushed before we listed ourselves is seen here.
+                if pool.queued.load(Ordering::Acquire) > 0
+                    && pool.idle.transition_worker_from_parked(me)
+                {
+                    continue;
+                }
+                while pool.idle.is_parked(me) {
+                    thread::park();
+                }
+                searching = true;
+            }
+        })
+    };
+    *pool.threads.lock().expect("no panics in the model") = vec![worker.thread().clone()];
+    for _ in 0..items {
+        // P1: push, then wake the one worker that can take it if it is listed.
+        pool.queued.fetch_add(1, Ordering::Release);
+        if pool.idle.wake_worker(WorkerId(0)) {
+            pool.unpark(WorkerId(0));
+        }
+    }
+    worker.join().expect("the worker panicked");
+    assert_eq!(pool.taken.load(Ordering::Relaxed), items);
+    assert_eq!(
+        pool.idle.searching_len(),
+        0,
+        "I1: the searcher count is back to zero"
+    );
+}
+
+#[test]
+fn pinned_work_always_wakes_its_worker() {
+    loom::model(|| run_pinned(1));
+}
+
+#[test]
+fn two_pinned_items_back_to_back_are_both_taken() {
+    loom::model(|| run_pinned(2));
+}
