@@ -194,8 +194,18 @@ impl IdleWorkers {
     /// Takes `worker` off the sleeper list, counted as a searcher (as a notifier's wake, I4),
     /// for work queued on that worker alone (a pinned actor's inbox, P1). Returns whether it
     /// was listed, i.e. whether the caller must unpark its thread.
+    ///
+    /// The caller publishes the work and issues `fence(SeqCst)` first (P1): then either this
+    /// load sees the parker's update of `state` (and the lock below orders the rest), or the
+    /// parker's re-check after its own fence sees the work (P2). So a submitter whose worker
+    /// is awake (the common case) takes no lock.
     #[must_use]
     pub fn wake_worker(&self, worker: WorkerId) -> bool {
+        // ORDERING: SeqCst, P1's load after the submitter's SeqCst fence, against the parker's
+        // SeqCst update of `state`; fence; re-check (P2).
+        if self.state.load(Ordering::SeqCst) >> UNPARKED_SHIFT == self.workers_len {
+            return false;
+        }
         let mut sleepers = self.sleepers.lock();
         let list = &mut sleepers[usize::from(self.node_of[worker.index()])];
         let Some(position) = list.iter().position(|w| *w == worker) else {

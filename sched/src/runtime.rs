@@ -187,6 +187,9 @@ impl Shared {
     /// `PROTOCOL.md`: the sleeper list's lock orders the push against the worker's listing).
     fn schedule_pinned(&self, actor: ActorPtr, worker: WorkerId) {
         self.inboxes[worker.index()].push(actor);
+        // ORDERING: SeqCst fence, P1: the push before the read of the idle state in
+        // `wake_worker`, against the parker's update; fence; inbox check (P2).
+        std_fence(StdOrdering::SeqCst);
         let on_that_worker = current_worker_of(self).is_some_and(|w| w.id() == worker);
         if !on_that_worker && self.idle.wake_worker(worker) {
             self.unpark(worker);

@@ -191,6 +191,8 @@ fn run_pinned(items: usize) {
     for _ in 0..items {
         // P1: push, then wake the one worker that can take it if it is listed.
         pool.queued.fetch_add(1, Ordering::Release);
+        // ORDERING: SeqCst fence, P1: the push before `wake_worker`'s read of the idle state.
+        fence(Ordering::SeqCst);
         if pool.idle.wake_worker(WorkerId(0)) {
             pool.unpark(WorkerId(0));
         }
