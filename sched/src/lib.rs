@@ -24,6 +24,7 @@ mod envelope;
 mod idle;
 mod ids;
 mod local;
+mod memory;
 mod metrics;
 mod panic;
 mod placement;
@@ -49,6 +50,7 @@ pub use courier_mailbox::Priority;
 pub use idle::IdleWorkers;
 pub use ids::{CoreId, CpuId, L3Id, PackageId, PuId, WorkerId};
 pub use local::LocalRuntime;
+pub use memory::{NodeMemoryMetrics, PoolMemory};
 pub use metrics::{RuntimeMetrics, WorkerMetrics};
 pub use placement::{
     CpuMapping, NodePlan, Placement, PlanError, StealOrder, StealTier, Victim, WorkerCount,

@@ -85,4 +85,6 @@ pub struct RuntimeMetrics {
     pub actors_panicked: u64,
     /// Messages never handled: queued to an actor that exited or was dropped.
     pub dead_letters: u64,
+    /// Message pool memory per node, by node number.
+    pub nodes: Vec<crate::NodeMemoryMetrics>,
 }

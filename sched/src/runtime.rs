@@ -11,6 +11,7 @@ use courier_alloc::PoolSet;
 use courier_mailbox::Capacity;
 
 use crate::cell::ActorPtr;
+use crate::memory::{NodePools, PoolMemory};
 use crate::metrics::WorkerCounters;
 use crate::registry::{NameError, Registry};
 use crate::sync::{Mutex, StdAtomicBool, StdAtomicU64, StdOrdering, std_fence};
@@ -21,7 +22,7 @@ use crate::{
 };
 
 /// What the workers need from the config, beyond the placement.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuntimeSettings {
     /// Messages an actor handles per turn before it goes to the back of the queue.
     pub activation_budget: u32,
@@ -29,6 +30,8 @@ pub struct RuntimeSettings {
     pub mailbox_capacity: Capacity,
     /// The most actors one steal takes.
     pub steal_batch_max: usize,
+    /// Where message pools get their memory, and each node's cap (`memory.rs`).
+    pub pool_memory: PoolMemory,
 }
 
 impl Default for RuntimeSettings {
@@ -37,6 +40,7 @@ impl Default for RuntimeSettings {
             activation_budget: 64,
             mailbox_capacity: Capacity::new(1024).expect("1024 is a valid capacity"),
             steal_batch_max: 32,
+            pool_memory: PoolMemory::default(),
         }
     }
 }
@@ -89,6 +93,7 @@ pub(crate) struct Shared {
     dead_letters: StdAtomicU64,
     binds: Mutex<Vec<(WorkerId, Bind)>>,
     registry: Registry,
+    pools: NodePools,
 }
 
 impl Shared {
@@ -104,6 +109,7 @@ impl Shared {
             .max()
             .unwrap_or(1);
         let node_of: Vec<u16> = plans.iter().map(|plan| plan.node.0).collect();
+        let settings_pool_memory = settings.pool_memory.clone();
         Shared {
             settings,
             stealers: deques.iter().map(Deque::stealer).collect(),
@@ -124,6 +130,7 @@ impl Shared {
             dead_letters: StdAtomicU64::new(0),
             binds: Mutex::new(Vec::new()),
             registry: Registry::default(),
+            pools: NodePools::new(&settings_pool_memory, nodes_len),
             placement,
         }
     }
@@ -311,7 +318,13 @@ impl Shared {
             actors_exited: self.actors_exited.load(StdOrdering::Relaxed),
             actors_panicked: self.actors_panicked.load(StdOrdering::Relaxed),
             dead_letters: self.dead_letters.load(StdOrdering::Relaxed),
+            nodes: self.pools.metrics(),
         }
+    }
+
+    /// A worker's message pools on `node`.
+    pub(crate) fn pool_set(&self, node: u16) -> PoolSet {
+        self.pools.pool_set(node)
     }
 
     pub(crate) fn next_monitor_id(&self) -> crate::MonitorId {
@@ -332,6 +345,11 @@ impl Shared {
             self.actors_panicked.fetch_add(1, StdOrdering::Relaxed);
         }
     }
+}
+
+/// A config's byte size as a cap (saturating on a 32-bit target).
+fn byte_count(size: crate::ByteSize) -> usize {
+    usize::try_from(size.0).unwrap_or(usize::MAX)
 }
 
 /// The top bit of a cell's `home`: the actor is pinned to the worker numbered by the rest.
@@ -390,10 +408,20 @@ impl Runtime {
         let placement = config.plan(&topology).map_err(RuntimeError::Config)?;
         let mailbox_capacity =
             Capacity::new(config.actors.mailbox_capacity).unwrap_or(Capacity::MAX);
+        let nodes = placement.nodes().iter().map(|plan| plan.node);
+        let pool_memory = PoolMemory {
+            // Bind only where the nodes are this machine's (and the plan pins workers to them).
+            bind: config.workers.pin && matches!(config.topology, crate::TopologySource::Hwloc),
+            cap_per_node: None,
+            cap_by_node: nodes
+                .map(|node| (node.0, byte_count(config.memory.pool_size(node))))
+                .collect(),
+        };
         let settings = RuntimeSettings {
             activation_budget: config.actors.activation_budget,
             mailbox_capacity,
             steal_batch_max: usize::from(config.workers.steal_batch_max),
+            pool_memory,
         };
         Runtime::start(placement, settings)
     }
@@ -624,12 +652,7 @@ fn worker_main(
     while shared.threads.get().is_none() && !shared.is_shut_down() {
         thread::park();
     }
-    let worker = Worker::new(
-        id,
-        Arc::clone(shared),
-        deque,
-        PoolSet::unbound(),
-        is_spinner,
-    );
+    let pools = shared.pool_set(shared.placement.worker(id).node.0);
+    let worker = Worker::new(id, Arc::clone(shared), deque, pools, is_spinner);
     worker.run();
 }
