@@ -3,8 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crossbeam_deque::Worker as Deque;
-
 use courier_alloc::PoolSet;
 
 use crate::runtime::Shared;
@@ -63,7 +61,7 @@ impl LocalRuntime {
             ..WorkerSettings::default()
         };
         let placement = Placement::plan(&topology, &workers).map_err(RuntimeError::Plan)?;
-        let deque = Deque::new_fifo();
+        let deque = crate::runtime::run_queues();
         let shared = Arc::new(Shared::new(
             placement,
             settings,

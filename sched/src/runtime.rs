@@ -76,7 +76,8 @@ impl std::error::Error for RuntimeError {}
 pub(crate) struct Shared {
     placement: Placement,
     settings: RuntimeSettings,
-    stealers: Box<[ActorStealer]>,
+    /// Per worker: the stealing sides of its FIFO queue and of its nursery.
+    stealers: Box<[(ActorStealer, ActorStealer)]>,
     /// One injector per node, by node number (empty for numbers without workers).
     injectors: Box<[Injector<ActorPtr>]>,
     /// One inbox per worker for the actors pinned to it (`spawn_on_worker`); never stolen.
@@ -100,7 +101,7 @@ impl Shared {
     pub(crate) fn new(
         placement: Placement,
         settings: RuntimeSettings,
-        deques: &[Deque<ActorPtr>],
+        deques: &[RunQueues],
     ) -> Shared {
         let plans = placement.workers();
         let nodes_len = plans
@@ -112,7 +113,10 @@ impl Shared {
         let settings_pool_memory = settings.pool_memory.clone();
         Shared {
             settings,
-            stealers: deques.iter().map(Deque::stealer).collect(),
+            stealers: deques
+                .iter()
+                .map(|(queue, nursery)| (queue.stealer(), nursery.stealer()))
+                .collect(),
             injectors: (0..nodes_len).map(|_| Injector::new()).collect(),
             inboxes: plans.iter().map(|_| Injector::new()).collect(),
             idle: IdleWorkers::new(&node_of),
@@ -151,8 +155,10 @@ impl Shared {
         &self.idle
     }
 
-    pub(crate) fn stealer(&self, worker: usize) -> &ActorStealer {
-        &self.stealers[worker]
+    /// The stealing sides of worker `worker`'s queue and nursery.
+    pub(crate) fn stealers(&self, worker: usize) -> (&ActorStealer, &ActorStealer) {
+        let (queue, nursery) = &self.stealers[worker];
+        (queue, nursery)
     }
 
     pub(crate) fn injector(&self, node: usize) -> Option<&Injector<ActorPtr>> {
@@ -179,8 +185,14 @@ impl Shared {
             worker.schedule_local(actor);
             return;
         }
+        self.schedule_away(actor, home);
+    }
+
+    /// Queues an actor that the current thread cannot queue locally: a pinned actor on its
+    /// worker's inbox, any other on its home node's injector.
+    fn schedule_away(&self, actor: ActorPtr, home: u16) {
         // A pinned actor's `home` never equals a node (its top bit is set), so the hot path
-        // above pays nothing for pinning.
+        // of `schedule` pays nothing for pinning.
         if let Some(worker) = pinned_worker(home) {
             self.schedule_pinned(actor, worker);
             return;
@@ -188,6 +200,20 @@ impl Shared {
         let injector = usize::from(home).min(self.injectors.len() - 1);
         self.injectors[injector].push(actor);
         self.notify_one(home);
+    }
+
+    /// Queues a newborn, with its schedule token (C1): into the nursery of the current worker
+    /// when that worker is on its home node (spawning trees run depth-first), else as
+    /// [`Shared::schedule`] does.
+    pub(crate) fn schedule_spawned(&self, actor: ActorPtr) {
+        let home = actor.header().home;
+        if let Some(worker) = current_worker_of(self)
+            && worker.node() == home
+        {
+            worker.schedule_spawned(actor);
+            return;
+        }
+        self.schedule_away(actor, home);
     }
 
     /// Queues a pinned actor on its worker's inbox and wakes that worker if it sleeps (P1-P2 in
@@ -226,7 +252,10 @@ impl Shared {
     /// Whether any run queue or injector holds an actor (a parker's last re-scan, I3).
     pub(crate) fn has_queued_work(&self) -> bool {
         self.injectors.iter().any(|injector| !injector.is_empty())
-            || self.stealers.iter().any(|stealer| !stealer.is_empty())
+            || self
+                .stealers
+                .iter()
+                .any(|(queue, nursery)| !queue.is_empty() || !nursery.is_empty())
     }
 
     pub(crate) fn spawn_on_node<A: Actor>(
@@ -239,7 +268,7 @@ impl Shared {
         let capacity = self.settings.mailbox_capacity;
         let ptr = ActorPtr::new(actor, id, node, capacity, Arc::clone(self));
         // The new cell holds its schedule token already (C1).
-        self.schedule(ptr);
+        self.schedule_spawned(ptr);
         ActorRef::from_owned(ptr)
     }
 
@@ -283,7 +312,7 @@ impl Shared {
         );
         // The new cell holds its schedule token already (C1), and a reference for each of the
         // two handles returned.
-        self.schedule(ptr);
+        self.schedule_spawned(ptr);
         (
             ActorRef::from_owned(ptr),
             crate::ChildHandle::from_owned(ptr),
@@ -345,6 +374,13 @@ impl Shared {
             self.actors_panicked.fetch_add(1, StdOrdering::Relaxed);
         }
     }
+}
+
+/// A worker's two run queues: the FIFO queue and the LIFO nursery of newborns.
+pub(crate) type RunQueues = (Deque<ActorPtr>, Deque<ActorPtr>);
+
+pub(crate) fn run_queues() -> RunQueues {
+    (Deque::new_fifo(), Deque::new_lifo())
 }
 
 /// A config's byte size as a cap (saturating on a 32-bit target).
@@ -453,11 +489,7 @@ impl Runtime {
     /// # Panics
     /// Never for a plan made by [`Placement::plan`] (at most 65,535 workers).
     pub fn start(placement: Placement, settings: RuntimeSettings) -> Result<Runtime, RuntimeError> {
-        let deques: Vec<Deque<ActorPtr>> = placement
-            .workers()
-            .iter()
-            .map(|_| Deque::new_fifo())
-            .collect();
+        let deques: Vec<RunQueues> = placement.workers().iter().map(|_| run_queues()).collect();
         let spinners = spinner_flags(&placement);
         let binder = if placement.pin() {
             Some(Arc::new(Binder::new().map_err(RuntimeError::Topology)?))
@@ -641,7 +673,7 @@ fn spinner_flags(placement: &Placement) -> Vec<bool> {
 fn worker_main(
     id: WorkerId,
     shared: &Arc<Shared>,
-    deque: Deque<ActorPtr>,
+    deque: RunQueues,
     is_spinner: bool,
     binder: Option<&Binder>,
 ) {

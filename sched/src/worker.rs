@@ -30,6 +30,8 @@ const LIFO_STREAK_MAX: u8 = 3;
 const INJECTOR_POLL_INTERVAL: u32 = 61;
 /// Rounds a spinner searches (with backoff) before it parks.
 const SPIN_ROUNDS_MAX: u32 = 200;
+/// Every this many picks the FIFO queue goes before the nursery.
+const FIFO_SHARE_INTERVAL: u32 = 8;
 /// Spin rounds that watch for work with `PAUSE` before the rest yield the CPU instead.
 const SPIN_WATCH_ROUNDS: u32 = 16;
 /// The longest watch of a round: 2^10 `PAUSE`s.
@@ -60,6 +62,9 @@ pub(crate) struct Worker {
     lifo: Cell<Option<ActorPtr>>,
     lifo_streak: Cell<u8>,
     local: Deque<ActorPtr>,
+    /// Actors spawned by handlers here, newest first (LIFO): a spawning tree runs depth-first,
+    /// so only a path of it is alive at once, while thieves take the oldest (largest subtrees).
+    nursery: Deque<ActorPtr>,
     pools: UnsafeCell<PoolSet>,
     tick: Cell<u32>,
     rng: Cell<u32>,
@@ -73,7 +78,7 @@ impl Worker {
     pub(crate) fn new(
         id: WorkerId,
         shared: Arc<Shared>,
-        local: Deque<ActorPtr>,
+        (local, nursery): crate::runtime::RunQueues,
         pools: PoolSet,
         is_spinner: bool,
     ) -> Worker {
@@ -101,6 +106,7 @@ impl Worker {
             lifo: Cell::new(None),
             lifo_streak: Cell::new(0),
             local,
+            nursery,
             pools: UnsafeCell::new(pools),
             tick: Cell::new(0),
             rng: Cell::new(u32::from(id.0).wrapping_mul(0x9e37_79b9) | 1),
@@ -227,6 +233,12 @@ impl Worker {
         }
     }
 
+    /// Queues an actor just spawned by a handler on this worker: newest first (`nursery`).
+    pub(crate) fn schedule_spawned(&self, actor: ActorPtr) {
+        self.nursery.push(actor);
+        self.shared.notify_one(self.node);
+    }
+
     /// Puts an actor woken by a handler on this worker into the LIFO slot.
     pub(crate) fn schedule_local(&self, actor: ActorPtr) {
         if let Some(previous) = self.lifo.replace(Some(actor)) {
@@ -255,8 +267,16 @@ impl Worker {
             self.local.push(actor);
         }
         self.lifo_streak.set(0);
+        // Newborns first (depth-first spawning), but the FIFO queue gets every
+        // `FIFO_SHARE_INTERVAL`th pick, so a spawning storm never starves woken actors.
+        if !tick.is_multiple_of(FIFO_SHARE_INTERVAL)
+            && let Some(actor) = self.nursery.pop()
+        {
+            return Some(actor);
+        }
         self.local
             .pop()
+            .or_else(|| self.nursery.pop())
             .or_else(|| self.steal_injector(usize::from(self.node)))
     }
 
@@ -298,14 +318,14 @@ impl Worker {
             if victim == self.id.index() {
                 continue;
             }
-            match self
-                .shared
-                .stealer(victim)
-                .steal_batch_with_limit_and_pop(&self.local, batch)
-            {
-                Steal::Success(actor) => return Some(actor),
-                Steal::Retry => *retry = true,
-                Steal::Empty => {}
+            // The victim's oldest newborns first: near a spawning tree's root, the most work.
+            let (queue, nursery) = self.shared.stealers(victim);
+            for stealer in [nursery, queue] {
+                match stealer.steal_batch_with_limit_and_pop(&self.local, batch) {
+                    Steal::Success(actor) => return Some(actor),
+                    Steal::Retry => *retry = true,
+                    Steal::Empty => {}
+                }
             }
         }
         None
@@ -412,6 +432,7 @@ impl Worker {
         for actor in lifo
             .into_iter()
             .chain(std::iter::from_fn(|| self.local.pop()))
+            .chain(std::iter::from_fn(|| self.nursery.pop()))
             .chain(std::iter::from_fn(|| steal_one(self.shared.inbox(self.id))))
         {
             // SAFETY: a queued actor's token is ours; it will not run again.

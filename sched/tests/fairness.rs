@@ -1,0 +1,152 @@
+//! Run-queue order: spawning trees run depth-first (the nursery), yet a spawning storm never
+//! starves an actor that is waiting in the FIFO queue.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use courier_sched::{Actor, ActorRef, Context, LocalRuntime};
+
+/// Each link spawns the next, up to `left`; counts how many have started. The first one also
+/// gives the witness its queue, so the witness waits in the FIFO queue during the storm.
+struct Chain {
+    left: u64,
+    started: Arc<AtomicU64>,
+    witness: Option<(ActorRef<()>, u64)>,
+}
+
+impl Actor for Chain {
+    type Msg = ();
+    type Error = String;
+
+    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), String> {
+        // ORDERING: Relaxed; one thread (a LocalRuntime), a plain counter.
+        self.started.fetch_add(1, Ordering::Relaxed);
+        if let Some((witness, messages)) = self.witness.take() {
+            for _ in 0..messages {
+                witness.try_send(()).map_err(|e| e.to_string())?;
+            }
+        }
+        if self.left > 0 {
+            let _next = ctx.spawn(Chain {
+                left: self.left - 1,
+                started: Arc::clone(&self.started),
+                witness: None,
+            });
+        }
+        ctx.stop();
+        Ok(())
+    }
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Handles its queue (longer than one turn's budget, so it goes back to the FIFO queue), and
+/// notes how far the storm had got when it finished.
+struct Witness {
+    left: u64,
+    storm: Arc<AtomicU64>,
+    seen_at: Arc<AtomicU64>,
+}
+
+impl Actor for Witness {
+    type Msg = ();
+    type Error = String;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+        self.left -= 1;
+        if self.left == 0 {
+            // ORDERING: Relaxed; one thread.
+            self.seen_at
+                .store(self.storm.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_spawning_storm_does_not_starve_a_queued_actor() {
+    const STORM: u64 = 20_000;
+    const QUEUED: u64 = 1_000;
+    let runtime = LocalRuntime::new().expect("a local runtime");
+    let storm = Arc::new(AtomicU64::new(0));
+    let seen_at = Arc::new(AtomicU64::new(u64::MAX));
+    let witness = runtime.spawn(Witness {
+        left: QUEUED,
+        storm: Arc::clone(&storm),
+        seen_at: Arc::clone(&seen_at),
+    });
+    let _chain = runtime.spawn(Chain {
+        left: STORM,
+        started: Arc::clone(&storm),
+        witness: Some((witness, QUEUED)),
+    });
+    runtime.run();
+    // ORDERING: Relaxed; `run` returned on this thread.
+    assert_eq!(
+        storm.load(Ordering::Relaxed),
+        STORM + 1,
+        "the whole chain ran"
+    );
+    let at = seen_at.load(Ordering::Relaxed);
+    // 16 turns of 64 messages, one every 8 picks: done within the first few hundred links.
+    assert!(
+        at < STORM / 10,
+        "the witness finished only when {at} of {STORM} links had started"
+    );
+}
+
+#[test]
+fn a_spawning_tree_runs_depth_first_so_few_actors_live_at_once() {
+    /// A binary tree of `depth` levels; counts live actors and the most at once.
+    struct Node {
+        depth: u32,
+        live: Arc<AtomicU64>,
+        peak: Arc<AtomicU64>,
+    }
+
+    impl Actor for Node {
+        type Msg = ();
+        type Error = String;
+
+        fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), String> {
+            // ORDERING: Relaxed; one thread.
+            let live = self.live.fetch_add(1, Ordering::Relaxed) + 1;
+            self.peak.fetch_max(live, Ordering::Relaxed);
+            if self.depth > 0 {
+                for _ in 0..2 {
+                    let _child = ctx.spawn(Node {
+                        depth: self.depth - 1,
+                        live: Arc::clone(&self.live),
+                        peak: Arc::clone(&self.peak),
+                    });
+                }
+            }
+            ctx.stop();
+            Ok(())
+        }
+
+        fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+            Ok(())
+        }
+
+        fn stopped(&mut self, _ctx: &mut Context<'_, Self>, _reason: &courier_sched::Exit) {
+            // ORDERING: Relaxed; one thread.
+            self.live.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    let runtime = LocalRuntime::new().expect("a local runtime");
+    let (live, peak) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let _root = runtime.spawn(Node {
+        depth: 14,
+        live: Arc::clone(&live),
+        peak: Arc::clone(&peak),
+    });
+    runtime.run();
+    // ORDERING: Relaxed; `run` returned on this thread.
+    let peak = peak.load(Ordering::Relaxed);
+    // 32,767 actors in all; breadth-first would hold the last level (16,384) at once.
+    assert!(peak < 100, "{peak} actors alive at once");
+}
