@@ -77,6 +77,7 @@
 #![forbid(unsafe_code)]
 
 mod actor_tool;
+pub mod analyze;
 pub mod builtin;
 mod call;
 mod error;

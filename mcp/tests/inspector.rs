@@ -71,7 +71,7 @@ fn the_inspector_lists_the_built_in_tools_with_their_schemas() {
         .iter()
         .filter_map(|tool| tool["name"].as_str())
         .collect();
-    for name in ["echo", "runtime_stats", "topology"] {
+    for name in ["analyze", "echo", "runtime_stats", "topology"] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
     let mut sorted = names.clone();
@@ -99,6 +99,24 @@ fn the_inspector_calls_echo_and_gets_structured_content_with_its_text_mirror() {
     let text = result["content"][0]["text"].as_str().expect("a text block");
     let mirrored: Value = serde_json::from_str(text).expect("the text mirrors the JSON");
     assert_eq!(mirrored, result["structuredContent"]);
+}
+
+#[test]
+fn the_inspector_calls_analyze_on_rust_code() {
+    let result = inspect_json(&[
+        "--method",
+        "tools/call",
+        "--tool-name",
+        "analyze",
+        "--tool-arg",
+        "language=rust",
+        "code=use std::fmt; fn f(a: bool, b: bool) -> bool { a && b }",
+    ]);
+    assert_eq!(result["isError"], false, "{result}");
+    let analysis = &result["structuredContent"];
+    assert_eq!(analysis["imports"][0], "std::fmt", "{analysis}");
+    assert_eq!(analysis["complexity"], 2, "{analysis}");
+    assert_eq!(analysis["functions"], 1, "{analysis}");
 }
 
 #[test]
