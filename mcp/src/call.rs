@@ -302,18 +302,44 @@ enum Target {
 /// The reader's one slot for the result of a call answered in place, before `dispatch` returns
 /// ([`ToolHandler::answers_in_place`](crate::ToolHandler::answers_in_place)). The reader owns one
 /// for its whole life and lends a clone to each such call, so answering in place allocates
-/// nothing; it takes the result out right after `dispatch`.
+/// nothing; it takes the result out right after `dispatch`. The slot takes a result only for the
+/// call the reader is running, so a handler that wrongly claims to answer in place and answers
+/// later cannot slip its late result into another call's response.
 #[derive(Clone, Default)]
-pub(crate) struct InPlaceSlot(Arc<Mutex<Option<ToolResult>>>);
+pub(crate) struct InPlaceSlot(Arc<Mutex<SlotState>>);
+
+#[derive(Default)]
+struct SlotState {
+    /// The call the reader is running, while it runs.
+    running: Option<CallKey>,
+    result: Option<ToolResult>,
+}
 
 impl InPlaceSlot {
-    /// Takes the result the last in-place call left.
-    pub(crate) fn take(&self) -> Option<ToolResult> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
+    /// Opens the slot for `key`'s result.
+    pub(crate) fn open(&self, key: CallKey) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        state.running = Some(key);
+        state.result = None;
     }
 
-    fn put(&self, result: ToolResult) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+    /// Closes the slot and takes the result the running call left, if any.
+    pub(crate) fn take(&self) -> Option<ToolResult> {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        state.running = None;
+        state.result.take()
+    }
+
+    fn put(&self, key: CallKey, result: ToolResult) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.running == Some(key) {
+            state.result = Some(result);
+        } else {
+            tracing::warn!(
+                ?key,
+                "dropped a late answer of a tool that said it answers in place"
+            );
+        }
     }
 }
 
@@ -350,7 +376,7 @@ impl RawResponder {
             Target::Writer(events) => {
                 let _ = events.send(Event::Finished { key, result });
             }
-            Target::InPlace(slot) => slot.put(result),
+            Target::InPlace(slot) => slot.put(key, result),
         }
     }
 }

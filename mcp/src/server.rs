@@ -586,6 +586,7 @@ impl Reader<'_> {
         if !self.take_write_credit() {
             return; // the writer is gone; the loop ends at the next check
         }
+        self.in_place.open(key);
         tool.dispatch(
             arguments,
             context,

@@ -896,3 +896,49 @@ fn a_client_that_does_not_read_its_responses_stops_the_server_reading() {
     feeder.join().unwrap();
     server.join().unwrap().unwrap();
 }
+
+/// Claims to answer in place, but hands each call to a channel and answers later.
+struct Liar {
+    calls: Sender<ToolCall<courier_mcp::builtin::Echo, courier_mcp::builtin::Echo>>,
+}
+
+impl ToolHandler for Liar {
+    type Input = courier_mcp::builtin::Echo;
+    type Output = courier_mcp::builtin::Echo;
+
+    fn call(&self, call: ToolCall<Self::Input, Self::Output>) {
+        self.calls.send(call).unwrap();
+    }
+
+    fn answers_in_place(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_tool_that_claims_to_answer_in_place_but_does_not_gets_an_error_and_its_late_answer_is_dropped()
+{
+    let (calls, held) = crossbeam_channel::unbounded();
+    let registry = Registry::new();
+    registry.add(echo_tool().unwrap()).unwrap();
+    registry
+        .add(Tool::new("liar", "Answers late.", Liar { calls }).unwrap())
+        .unwrap();
+    let mut connection = Connection::start(registry, ServerConfig::default());
+    let reply = connection.ask(&call(1, "liar", json!({ "message": "late" })));
+    assert_eq!(reply["id"], 1, "{reply}");
+    assert_eq!(reply["result"]["isError"], true, "{reply}");
+    let text = reply["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("answers in place but did not"), "{text}");
+    // The late answer arrives while nothing runs in place; it must not become anyone's answer.
+    let late: ToolCall<_, _> = held.recv().unwrap();
+    late.responder.ok(courier_mcp::builtin::Echo {
+        message: "late".to_owned(),
+    });
+    let reply = connection.ask(&call(2, "echo", json!({ "message": "on time" })));
+    assert_eq!(reply["id"], 2, "{reply}");
+    assert_eq!(reply["result"]["structuredContent"]["message"], "on time");
+    let (result, rest) = connection.close();
+    result.unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
+}
