@@ -43,13 +43,23 @@ impl ServerHandler for EchoServer {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let server = EchoServer {
-        tool_router: EchoServer::tool_router(),
-    }
-    .serve(rmcp::transport::stdio())
-    .await?;
-    server.waiting().await?;
-    Ok(())
+/// `RMCP_ECHO_RUNTIME=current_thread` serves on tokio's single-threaded runtime instead of the
+/// default multi-threaded one.
+fn main() -> anyhow::Result<()> {
+    let runtime = if std::env::var("RMCP_ECHO_RUNTIME").as_deref() == Ok("current_thread") {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Runtime::new()?
+    };
+    runtime.block_on(async {
+        let server = EchoServer {
+            tool_router: EchoServer::tool_router(),
+        }
+        .serve(rmcp::transport::stdio())
+        .await?;
+        server.waiting().await?;
+        Ok(())
+    })
 }
