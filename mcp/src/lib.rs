@@ -51,7 +51,9 @@
 //! batch, not several per call.
 //!
 //! A tool backed by an actor is an [`ActorTool`]: its `call` sends the call to the actor, which
-//! answers through the `Responder` from its own worker (`runtime_stats` works this way). Tools
+//! answers through the `Responder` from its own worker (`runtime_stats` works this way). A tool
+//! served by several actors is an [`ActorPool`]: calls are routed by a key of their arguments,
+//! and a supervisor actor replaces a member that panics (`analyze` works this way). Tools
 //! that only block on I/O or the OS, such as `topology` loading hwloc, may instead run on a
 //! small [`WorkerPool`] of plain threads ([`blocking`]).
 //!
@@ -76,6 +78,7 @@
 
 #![forbid(unsafe_code)]
 
+mod actor_pool;
 mod actor_tool;
 pub mod analyze;
 pub mod builtin;
@@ -91,6 +94,7 @@ mod server;
 mod sync;
 mod tool;
 
+pub use actor_pool::ActorPool;
 pub use actor_tool::ActorTool;
 pub use call::{
     CallContext, CancelToken, ProgressReporter, Responder, ToolCall, ToolError, ToolResult,

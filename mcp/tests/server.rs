@@ -942,3 +942,78 @@ fn a_tool_that_claims_to_answer_in_place_but_does_not_gets_an_error_and_its_late
     result.unwrap();
     assert!(rest.is_empty(), "{rest:?}");
 }
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Order {
+    /// Whether the handler should panic.
+    panic: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+struct Served {
+    /// How many calls this actor instance has served.
+    served: u32,
+}
+
+/// Counts its calls; panics when told to.
+struct Panicky {
+    served: u32,
+}
+
+impl courier_sched::Actor for Panicky {
+    type Msg = ToolCall<Order, Served>;
+    type Error = std::convert::Infallible;
+
+    fn handle(
+        &mut self,
+        _ctx: &mut courier_sched::Context<'_, Self>,
+        call: Self::Msg,
+    ) -> Result<(), Self::Error> {
+        assert!(!call.arguments.panic, "told to panic");
+        self.served += 1;
+        call.responder.ok(Served {
+            served: self.served,
+        });
+        Ok(())
+    }
+}
+
+#[test]
+fn a_pool_actor_that_panics_is_replaced_and_the_tool_keeps_serving() {
+    let runtime = courier_sched::Runtime::with_workers(2).unwrap();
+    let pool = courier_mcp::ActorPool::spawn(&runtime, 1, || Panicky { served: 0 }, |_| 0);
+    let registry = Registry::new();
+    registry
+        .add(Tool::new("panicky", "Panics when told to.", pool).unwrap())
+        .unwrap();
+    let mut connection = Connection::start(registry, ServerConfig::default());
+    let reply = connection.ask(&call(1, "panicky", json!({ "panic": false })));
+    assert_eq!(reply["result"]["structuredContent"]["served"], 1, "{reply}");
+    let reply = connection.ask(&call(2, "panicky", json!({ "panic": true })));
+    assert_eq!(reply["result"]["isError"], true, "{reply}");
+    // The supervisor replaces the actor soon after the panic; until then a call is refused at
+    // once, or, queued to the dying actor, dropped with it and answered as such. Ask until one
+    // is served (the patience is only there to fail instead of hang).
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    let mut id = 3;
+    let served = loop {
+        let reply = connection.ask(&call(id, "panicky", json!({ "panic": false })));
+        if reply["result"]["isError"] == false {
+            break reply["result"]["structuredContent"]["served"].clone();
+        }
+        let text = reply["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("refused") || text.contains("without answering"),
+            "{reply}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never replaced: {reply}"
+        );
+        id += 1;
+    };
+    assert_eq!(served, 1, "a fresh actor serves the call");
+    drop(connection);
+    runtime.shutdown();
+}

@@ -2,26 +2,28 @@
 //! its cyclomatic complexity, deepest nesting, functions, imports and suggestions, computed from
 //! a tree-sitter syntax tree (real grammars, not regular expressions).
 //!
-//! It is served by a pool of [`AnalyzerActor`]s on the actor runtime. A call goes to the actor
-//! that the hash of its language and code picks, so the same snippet always meets the same
-//! actor, and each actor keeps its own parser and its own cache (an LRU with a TTL, swept
-//! every half TTL by the actor's `after` timer): no locks, no shared state.
+//! It is served by a supervised pool of [`AnalyzerActor`]s on the actor runtime
+//! ([`ActorPool`]). A call goes to the actor that the hash of its language and code picks, so
+//! the same snippet always meets the same actor, and each actor keeps its own parser and its own
+//! cache (an LRU with a TTL, swept every half TTL by the actor's `after` timer): no locks, no
+//! shared state. An actor that panics is replaced by a fresh one with an empty cache.
 
 mod cache;
 mod rules;
 #[cfg(test)]
 mod tests;
 
-use std::hash::{BuildHasher, Hash};
+use std::hash::BuildHasher;
 use std::time::{Duration, Instant};
 
-use courier_sched::{Actor, ActorRef, Context, Runtime};
+use courier_sched::{Actor, Context, Runtime};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::call::{ToolCall, ToolError};
+use crate::actor_pool::ActorPool;
+use crate::call::ToolCall;
 use crate::error::BridgeError;
-use crate::tool::{Tool, ToolHandler};
+use crate::tool::Tool;
 use cache::LruTtl;
 
 /// A language `analyze` parses.
@@ -191,43 +193,20 @@ impl Actor for AnalyzerActor {
     }
 }
 
-/// The pool behind `analyze`: routes each call to the actor its language and code hash to.
-struct AnalyzerPool {
-    actors: Vec<ActorRef<ToolCall<AnalyzeArgs, Analysis>>>,
-    hasher: std::hash::RandomState,
-}
-
-impl ToolHandler for AnalyzerPool {
-    type Input = AnalyzeArgs;
-    type Output = Analysis;
-
-    fn call(&self, call: ToolCall<AnalyzeArgs, Analysis>) {
-        let hash = self
-            .hasher
-            .hash_one((call.arguments.language, call.arguments.code.as_str()));
-        let index = usize::try_from(hash % self.actors.len() as u64).unwrap_or(0);
-        if let Err(error) = self.actors[index].try_send(call) {
-            let reason = error.to_string();
-            error.into_inner().responder.fail(ToolError::new(format!(
-                "the analyzer refused the call: {reason}"
-            )));
-        }
-    }
-}
-
-/// `analyze`: spawns `config.actors` analyzer actors on `runtime` and returns the tool that
-/// routes calls to them.
+/// `analyze`: spawns `config.actors` analyzer actors on `runtime`, supervised (see
+/// [`ActorPool`]), and returns the tool that routes calls to them.
 ///
 /// # Errors
 /// Never in practice (the definition is valid); the `Result` is [`Tool::new`]'s.
 pub fn analyze_tool(runtime: &Runtime, config: &AnalyzerConfig) -> Result<Tool, BridgeError> {
-    let actors = (0..config.actors.max(1))
-        .map(|_| runtime.spawn(AnalyzerActor::new(config.clone())))
-        .collect();
-    let pool = AnalyzerPool {
-        actors,
-        hasher: std::hash::RandomState::new(),
-    };
+    let hasher = std::hash::RandomState::new();
+    let member_config = config.clone();
+    let pool = ActorPool::spawn(
+        runtime,
+        config.actors,
+        move || AnalyzerActor::new(member_config.clone()),
+        move |args: &AnalyzeArgs| hasher.hash_one((args.language, args.code.as_str())),
+    );
     let tool = Tool::new(
         "analyze",
         "Analyzes a snippet of Rust, Python or JavaScript with tree-sitter: cyclomatic \
