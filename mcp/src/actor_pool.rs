@@ -3,8 +3,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use courier_sched::{Actor, ActorRef, Context, Down, MonitorId, Runtime};
+use courier_supervisor::Intensity;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -15,13 +17,22 @@ use crate::tool::ToolHandler;
 type Members<I, O> = Arc<RwLock<Vec<ActorRef<ToolCall<I, O>>>>>;
 type Route<I> = Box<dyn Fn(&I) -> u64 + Send + Sync>;
 
+/// The most restarts a pool's supervisor makes within [`RESTART_WINDOW`] before it gives up.
+const RESTARTS_MAX: u32 = 5;
+
+/// See [`RESTARTS_MAX`].
+const RESTART_WINDOW: Duration = Duration::from_secs(10);
+
 /// A [`ToolHandler`] that sends each call to one actor of a pool, the one that `route` of the
 /// call's arguments picks (modulo the pool's size), so calls with the same key always meet the
 /// same actor and its state (a cache, a parser).
 ///
 /// A supervisor actor monitors the members and replaces one that exits abnormally (its handler
 /// panicked or failed) with a fresh one from the factory, in the same slot: a restart of a
-/// transient child, one for one. The call that was being handled when a member panicked is
+/// transient child, one for one. At most 5 restarts within 10 s (Erlang's restart intensity,
+/// [`Intensity`]): beyond that the supervisor gives up, logs an error, and the dead members'
+/// calls are refused, so an actor that cannot start does not spin the runtime. The call that
+/// was being handled when a member panicked is
 /// answered with an `isError` result (its responder is dropped); calls that reach a member in
 /// the moment between its exit and its replacement are refused at once with an `isError`
 /// result that says so.
@@ -52,6 +63,7 @@ impl<I: Send + 'static, O: Send + 'static> ActorPool<I, O> {
             make: Box::new(make),
             members: Arc::clone(&members),
             monitors: HashMap::new(),
+            intensity: Intensity::new(RESTARTS_MAX, RESTART_WINDOW),
         });
         Self {
             members,
@@ -101,6 +113,7 @@ struct PoolSupervisor<A: Actor> {
     members: Arc<RwLock<Vec<ActorRef<A::Msg>>>>,
     /// Which slot each monitor watches.
     monitors: HashMap<MonitorId, usize>,
+    intensity: Intensity,
 }
 
 impl<A: Actor> Actor for PoolSupervisor<A> {
@@ -126,6 +139,15 @@ impl<A: Actor> Actor for PoolSupervisor<A> {
         };
         if !down.reason.is_abnormal() {
             return Ok(()); // stopped on purpose: not restarted
+        }
+        if !self.intensity.admit(Instant::now()) {
+            tracing::error!(
+                slot,
+                reason = %down.reason,
+                "a pool actor exited; too many restarts ({RESTARTS_MAX} in {RESTART_WINDOW:?}), \
+                 giving up: its calls will be refused"
+            );
+            return Ok(());
         }
         tracing::warn!(slot, reason = %down.reason, "a pool actor exited; starting a new one");
         let fresh = ctx.spawn((self.make)());
