@@ -3,3 +3,4 @@
 //! criterion against a baseline measured in the same run.
 
 pub mod mailbox;
+pub mod mcp_load;

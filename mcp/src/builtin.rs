@@ -1,4 +1,5 @@
-//! The tools `courier mcp` serves: `echo`, `topology` and `runtime_stats`.
+//! The tools `courier mcp` serves: `echo`, `topology` and `runtime_stats` (and `analyze`, in
+//! [`crate::analyze`]).
 
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 //! one-shot responder that carries the result to the writer side.
 
 use std::fmt;
+use std::io;
 use std::marker::PhantomData;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -11,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::outbox::{CallKey, Event};
+use crate::protocol::SERVER_INFO_KEY;
 use crate::sync::{AtomicBool, Ordering};
 
 /// A call of a tool, as its handler receives it: owned, `Send`, and free to travel to another
@@ -246,6 +248,35 @@ impl ToolResult {
         self.is_error
     }
 
+    /// Writes the `CallToolResult` object as JSON, straight from the fields (no intermediate
+    /// [`Value`]): the reader's and the writer's hot path. `modern` adds the 2026-07-28
+    /// decorations (`resultType`, `_meta.serverInfo` with this server info).
+    pub(crate) fn write_json(
+        &self,
+        out: &mut impl io::Write,
+        modern: Option<&Value>,
+    ) -> io::Result<()> {
+        out.write_all(br#"{"content":[{"type":"text","text":"#)?;
+        serde_json::to_writer(&mut *out, &self.text)?;
+        out.write_all(if self.is_error {
+            br#"}],"isError":true"#
+        } else {
+            br#"}],"isError":false"#
+        })?;
+        if let Some(structured) = &self.structured {
+            out.write_all(br#","structuredContent":"#)?;
+            serde_json::to_writer(&mut *out, structured)?;
+        }
+        if let Some(server_info) = modern {
+            out.write_all(br#","resultType":"complete","_meta":{""#)?;
+            out.write_all(SERVER_INFO_KEY.as_bytes())?;
+            out.write_all(br#"":"#)?;
+            serde_json::to_writer(&mut *out, server_info)?;
+            out.write_all(b"}")?;
+        }
+        out.write_all(b"}")
+    }
+
     /// The `CallToolResult` object (without era decorations).
     #[must_use]
     pub fn to_json(&self) -> Value {
@@ -260,37 +291,101 @@ impl ToolResult {
     }
 }
 
+/// Where a [`RawResponder`] delivers: the writer thread, or the reader's in-place slot.
+enum Target {
+    /// The writer thread's events (the call is in its table of calls in flight).
+    Writer(Sender<Event>),
+    /// The reader's slot for a call answered in place (see [`InPlaceSlot`]).
+    InPlace(InPlaceSlot),
+}
+
+/// The reader's one slot for the result of a call answered in place, before `dispatch` returns
+/// ([`ToolHandler::answers_in_place`](crate::ToolHandler::answers_in_place)). The reader owns one
+/// for its whole life and lends a clone to each such call, so answering in place allocates
+/// nothing; it takes the result out right after `dispatch`. The slot takes a result only for the
+/// call the reader is running, so a handler that wrongly claims to answer in place and answers
+/// later cannot slip its late result into another call's response.
+#[derive(Clone, Default)]
+pub(crate) struct InPlaceSlot(Arc<Mutex<SlotState>>);
+
+#[derive(Default)]
+struct SlotState {
+    /// The call the reader is running, while it runs.
+    running: Option<CallKey>,
+    result: Option<ToolResult>,
+}
+
+impl InPlaceSlot {
+    /// Opens the slot for `key`'s result.
+    pub(crate) fn open(&self, key: CallKey) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        state.running = Some(key);
+        state.result = None;
+    }
+
+    /// Closes the slot and takes the result the running call left, if any.
+    pub(crate) fn take(&self) -> Option<ToolResult> {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        state.running = None;
+        state.result.take()
+    }
+
+    fn put(&self, key: CallKey, result: ToolResult) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.running == Some(key) {
+            state.result = Some(result);
+        } else {
+            tracing::warn!(
+                ?key,
+                "dropped a late answer of a tool that said it answers in place"
+            );
+        }
+    }
+}
+
 /// The untyped half of a responder: sends a [`ToolResult`] for one call to the writer side.
 pub(crate) struct RawResponder {
     key: CallKey,
-    events: Option<Sender<Event>>,
+    target: Option<Target>,
 }
 
 impl RawResponder {
     pub(crate) fn new(key: CallKey, events: Sender<Event>) -> Self {
         Self {
             key,
-            events: Some(events),
+            target: Some(Target::Writer(events)),
+        }
+    }
+
+    /// A responder for a call answered in place: the result goes to `slot`.
+    pub(crate) fn in_place(key: CallKey, slot: InPlaceSlot) -> Self {
+        Self {
+            key,
+            target: Some(Target::InPlace(slot)),
         }
     }
 
     pub(crate) fn send(mut self, result: ToolResult) {
-        if let Some(events) = self.events.take() {
-            let _ = events.send(Event::Finished {
-                key: self.key,
-                result,
-            });
+        if let Some(target) = self.target.take() {
+            Self::deliver(self.key, target, result);
+        }
+    }
+
+    fn deliver(key: CallKey, target: Target, result: ToolResult) {
+        match target {
+            Target::Writer(events) => {
+                let _ = events.send(Event::Finished { key, result });
+            }
+            Target::InPlace(slot) => slot.put(key, result),
         }
     }
 }
 
 impl Drop for RawResponder {
     fn drop(&mut self) {
-        if let Some(events) = self.events.take() {
-            let _ = events.send(Event::Finished {
-                key: self.key,
-                result: ToolResult::error("the tool ended without answering the call"),
-            });
+        if let Some(target) = self.target.take() {
+            let result = ToolResult::error("the tool ended without answering the call");
+            Self::deliver(self.key, target, result);
         }
     }
 }

@@ -1,9 +1,11 @@
 //! JSON-RPC 2.0 messages: classifying an incoming line, and building outgoing ones.
 
 use std::fmt;
+use std::io;
 
 use serde_json::{Map, Value, json};
 
+use crate::call::ToolResult;
 use crate::error::{BridgeError, RpcError};
 
 /// A request id: a string or an integer, never null (MCP forbids null ids).
@@ -132,6 +134,30 @@ fn invalid(id: Option<RequestId>, reason: &str) -> Incoming {
             reason: reason.to_owned(),
         },
     }
+}
+
+/// Writes the success response to a `tools/call`, and its newline, without building a [`Value`].
+/// `modern` is the server info for a 2026-07-28 request, `None` for a legacy one.
+pub(crate) fn write_call_response(
+    out: &mut impl io::Write,
+    id: &RequestId,
+    result: &ToolResult,
+    modern: Option<&Value>,
+) -> io::Result<()> {
+    out.write_all(br#"{"jsonrpc":"2.0","id":"#)?;
+    match id {
+        RequestId::Number(id) => write!(out, "{id}")?,
+        RequestId::String(id) => serde_json::to_writer(&mut *out, id)?,
+    }
+    out.write_all(br#","result":"#)?;
+    result.write_json(out, modern)?;
+    out.write_all(b"}\n")
+}
+
+/// Writes `message` and its newline.
+pub(crate) fn write_message(out: &mut impl io::Write, message: &Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, message)?;
+    out.write_all(b"\n")
 }
 
 /// A success response.

@@ -43,8 +43,17 @@
 //! flight, enforces per-tool timeouts (an `isError` result) and drops the results of cancelled
 //! calls.
 //!
+//! A handler that answers before `call` returns ([`ToolHandler::answers_in_place`], as
+//! [`inline`] handlers do, such as `echo`) skips the writer's table: the reader runs it and
+//! serializes the response itself. The reader batches what it answers and hands each batch to the
+//! writer in one message when its input has no complete line left (or the batch reaches 16 KiB),
+//! so a pipelined client gets many responses per write and the two threads trade one message per
+//! batch, not several per call.
+//!
 //! A tool backed by an actor is an [`ActorTool`]: its `call` sends the call to the actor, which
-//! answers through the `Responder` from its own worker (`runtime_stats` works this way). Tools
+//! answers through the `Responder` from its own worker (`runtime_stats` works this way). A tool
+//! served by several actors is an [`ActorPool`]: calls are routed by a key of their arguments,
+//! and a supervisor actor replaces a member that panics (`analyze` works this way). Tools
 //! that only block on I/O or the OS, such as `topology` loading hwloc, may instead run on a
 //! small [`WorkerPool`] of plain threads ([`blocking`]).
 //!
@@ -53,9 +62,10 @@
 //! A line longer than [`ServerConfig::message_size_max_bytes`] is discarded without being
 //! buffered and answered with -32600. At [`ServerConfig::in_flight_max`] tool calls in flight the
 //! reader stops reading until one finishes: backpressure, not unbounded memory. Likewise, when
-//! the client does not read its responses and 1024 answers wait for the writer, the reader stops;
-//! progress reports beyond 1024 waiting are dropped. (While the reader is stopped it cannot
-//! read a `notifications/cancelled` either; the per-tool timeout still ends stuck calls.)
+//! the client does not read its responses and 1024 batches of answers (of up to 16 KiB each) wait
+//! for the writer, the reader stops; progress reports beyond 1024 waiting are dropped. (While the
+//! reader is stopped it cannot read a `notifications/cancelled` either; the per-tool timeout
+//! still ends stuck calls.)
 //!
 //! # Argument checking
 //!
@@ -68,7 +78,9 @@
 
 #![forbid(unsafe_code)]
 
+mod actor_pool;
 mod actor_tool;
+pub mod analyze;
 pub mod builtin;
 mod call;
 mod error;
@@ -82,6 +94,7 @@ mod server;
 mod sync;
 mod tool;
 
+pub use actor_pool::ActorPool;
 pub use actor_tool::ActorTool;
 pub use call::{
     CallContext, CancelToken, ProgressReporter, Responder, ToolCall, ToolError, ToolResult,

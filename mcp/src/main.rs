@@ -5,9 +5,9 @@
 //! - `courier config check FILE` checks a NUMA config file and prints the effective config and
 //!   its plan.
 //!
-//! - `courier mcp [--config FILE]` serves MCP over stdin and stdout (tools `echo` and
-//!   `topology`) until stdin closes. Nothing but protocol goes to stdout; logs go to stderr
-//!   (`COURIER_LOG=debug` for more).
+//! - `courier mcp [--config FILE]` serves MCP over stdin and stdout (tools `analyze`, `echo`,
+//!   `runtime_stats` and `topology`) until stdin closes. Nothing but protocol goes to stdout;
+//!   logs go to stderr (`COURIER_LOG=debug` for more).
 //!
 //! All exit with status 1 and a message naming the file, line and key when the config is wrong.
 
@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use courier_mcp::analyze::{AnalyzerConfig, analyze_tool};
 use courier_mcp::builtin::{RuntimeStatsActor, echo_tool, runtime_stats_tool, topology_tool};
 use courier_mcp::{Registry, Server, ServerConfig, WorkerPool};
 use courier_sched::{Config, Placement, Runtime};
@@ -125,15 +126,18 @@ fn serve_mcp(config: Option<PathBuf>) -> anyhow::Result<()> {
     let runtime = Runtime::from_config(&config)?;
     let pool = WorkerPool::new(2);
     let registry = Registry::new();
+    registry.add(analyze_tool(&runtime, &AnalyzerConfig::default())?)?;
     registry.add(echo_tool()?)?;
     registry.add(runtime_stats_tool(runtime.spawn(RuntimeStatsActor))?)?;
     registry.add(topology_tool(Arc::new(config), &pool)?)?;
     let server = Server::with_config(
         registry,
         ServerConfig::default().with_instructions(
-            "Courier runtime tools: `topology` shows the placement plan of workers on this \
-             machine's cores and NUMA nodes; `runtime_stats` the counters of the runtime serving \
-             these tools; `echo` returns its input.",
+            "Courier runtime tools: `analyze` parses a snippet of Rust, Python or JavaScript \
+             and reports its complexity, nesting, functions, imports and suggestions; \
+             `topology` shows the placement plan of workers on this machine's cores and NUMA \
+             nodes; `runtime_stats` the counters of the runtime serving these tools; `echo` \
+             returns its input.",
         ),
     );
     server.serve_stdio()?;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::call::{CancelToken, ToolResult};
 use crate::jsonrpc::{self, RequestId};
-use crate::protocol::{Era, SUBSCRIPTION_ID_KEY, decorate_modern};
+use crate::protocol::{Era, SUBSCRIPTION_ID_KEY};
 
 /// Identifies one call in flight (ids may repeat across time; keys do not).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -50,9 +50,9 @@ pub(crate) struct Started {
 /// What the writer thread is told.
 #[derive(Debug)]
 pub(crate) enum Event {
-    /// A complete message to write as is (answers the reader computed itself); holds a write
-    /// credit.
-    Write(Value),
+    /// Complete messages, serialized with their newlines (the answers the reader computed
+    /// itself, batched); holds a write credit per message.
+    Bytes { bytes: Vec<u8>, messages: usize },
     /// A tool call was dispatched (sent before the handler sees it).
     Started(Box<Started>),
     /// A call's result.
@@ -171,9 +171,11 @@ impl<W: Write> Outbox<W> {
 
     fn handle(&mut self, event: Event) -> io::Result<()> {
         match event {
-            Event::Write(message) => {
-                let _ = self.credits.writes.try_recv();
-                self.write(&message)
+            Event::Bytes { bytes, messages } => {
+                for _ in 0..messages {
+                    let _ = self.credits.writes.try_recv();
+                }
+                self.out.write_all(&bytes)
             }
             Event::Started(started) => {
                 let Started {
@@ -228,8 +230,7 @@ impl<W: Write> Outbox<W> {
     }
 
     fn write(&mut self, message: &Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, message)?;
-        self.out.write_all(b"\n")
+        jsonrpc::write_message(&mut self.out, message)
     }
 
     /// Takes a call out of the table and frees its slot.
@@ -241,11 +242,8 @@ impl<W: Write> Outbox<W> {
     }
 
     fn respond(&mut self, call: &InFlight, result: &ToolResult) -> io::Result<()> {
-        let mut body = result.to_json();
-        if call.era == Era::Modern {
-            decorate_modern(&mut body, &self.server_info);
-        }
-        self.write(&jsonrpc::response(&call.id, body))
+        let modern = (call.era == Era::Modern).then_some(&self.server_info);
+        jsonrpc::write_call_response(&mut self.out, &call.id, result, modern)
     }
 
     fn progress(

@@ -6,10 +6,12 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Sender, TrySendError};
 use serde_json::{Map, Value, json};
 
-use crate::call::{CallContext, CancelToken, ProgressReporter, RawResponder};
+use crate::call::{
+    CallContext, CancelToken, InPlaceSlot, ProgressReporter, RawResponder, ToolResult,
+};
 use crate::error::BridgeError;
 use crate::framing::{Frame, LineReader};
 use crate::jsonrpc::{self, Incoming, RequestId};
@@ -17,9 +19,14 @@ use crate::outbox::{CallKey, Credits, Event, Outbox, Started};
 use crate::protocol::{self, Era, LEGACY_VERSIONS, MODERN_VERSION};
 use crate::registry::Registry;
 use crate::sync::{AtomicBool, Ordering};
+use crate::tool::Tool;
 
 /// The most answers the reader may queue for the writer before it waits (and stops reading).
 const WRITES_QUEUED_MAX: usize = 1024;
+
+/// The reader hands its batch of answers to the writer when it holds this many bytes, and in
+/// any case before it could block reading (so an answer never waits for more input).
+const BATCH_LEN_MAX_BYTES: usize = 16 * 1024;
 
 /// The most progress reports that may wait for the writer; more are dropped.
 const PROGRESS_QUEUED_MAX: usize = 1024;
@@ -199,6 +206,11 @@ impl Server {
                 .map_err(BridgeError::Io)?;
             let mut reader = Reader {
                 server: self,
+                server_info: self.server_info(),
+                pending: Vec::new(),
+                pending_len: 0,
+                in_place: InPlaceSlot::default(),
+                never_cancelled: CancelToken::new(),
                 events: events.clone(),
                 call_credits,
                 write_credits,
@@ -233,6 +245,15 @@ impl Server {
 /// The reader loop's state.
 struct Reader<'a> {
     server: &'a Server,
+    server_info: Value,
+    /// Answers serialized on this thread, not yet handed to the writer (in input order).
+    pending: Vec<u8>,
+    /// How many answers `pending` holds (each holds a write credit).
+    pending_len: usize,
+    /// Where calls answered in place leave their result.
+    in_place: InPlaceSlot,
+    /// The cancel token of calls answered in place: they finish before anything could cancel.
+    never_cancelled: CancelToken,
     events: Sender<Event>,
     call_credits: Sender<()>,
     write_credits: Sender<()>,
@@ -257,12 +278,18 @@ impl Reader<'_> {
             if self.writer_failed.load(Ordering::Acquire) {
                 return Ok(()); // the writer's error is the one reported
             }
+            if !lines.has_buffered_line() && !self.flush() {
+                return Ok(());
+            }
             match lines.next_frame()? {
-                Frame::Eof => return Ok(()),
+                Frame::Eof => {
+                    self.flush();
+                    return Ok(());
+                }
                 Frame::Oversized => {
                     let size_max_bytes = self.server.config.message_size_max_bytes;
                     tracing::warn!(size_max_bytes, "discarded an oversized message");
-                    self.write(jsonrpc::error_response(
+                    self.write(&jsonrpc::error_response(
                         None,
                         BridgeError::Oversized { size_max_bytes },
                     ));
@@ -281,12 +308,12 @@ impl Reader<'_> {
     fn handle_line(&mut self, line: &[u8]) -> bool {
         match jsonrpc::parse_line(line) {
             Incoming::Request { id, method, params } => {
-                match self.handle_request(&id, &method, &params) {
-                    Ok(Reply::Result(result)) => self.write(jsonrpc::response(&id, result)),
+                match self.handle_request(&id, &method, params) {
+                    Ok(Reply::Result(result)) => self.write(&jsonrpc::response(&id, result)),
                     Ok(Reply::Later) => true,
                     Err(error) => {
                         tracing::debug!(%id, %method, %error, "request failed");
-                        self.write(jsonrpc::error_response(Some(&id), error))
+                        self.write(&jsonrpc::error_response(Some(&id), error))
                     }
                 }
             }
@@ -297,23 +324,54 @@ impl Reader<'_> {
             Incoming::Response => true,
             Incoming::Invalid { id, error } => {
                 tracing::debug!(%error, "invalid message");
-                self.write(jsonrpc::error_response(id.as_ref(), error))
+                self.write(&jsonrpc::error_response(id.as_ref(), error))
             }
         }
     }
 
-    /// Queues `message` for the writer; blocks while [`WRITES_QUEUED_MAX`] are queued (the
-    /// client is not reading). False when the writer is gone.
-    fn write(&self, message: Value) -> bool {
-        self.write_credits.send(()).is_ok() && self.events.send(Event::Write(message)).is_ok()
+    /// Adds `message` to the batch for the writer. False when the writer is gone.
+    fn write(&mut self, message: &Value) -> bool {
+        if !self.take_write_credit() {
+            return false;
+        }
+        jsonrpc::write_message(&mut self.pending, message).expect("writing to a Vec succeeds");
+        self.pending_len += 1;
+        self.pending.len() < BATCH_LEN_MAX_BYTES || self.flush()
+    }
+
+    /// Takes a write credit for one more answer; blocks while [`WRITES_QUEUED_MAX`] answers wait
+    /// (the client is not reading). The batch goes to the writer first, so the answers that hold
+    /// the credits can be written. False when the writer is gone.
+    fn take_write_credit(&mut self) -> bool {
+        match self.write_credits.try_send(()) {
+            Ok(()) => true,
+            Err(TrySendError::Full(())) => self.flush() && self.write_credits.send(()).is_ok(),
+            Err(TrySendError::Disconnected(())) => false,
+        }
+    }
+
+    /// Hands the batch to the writer. False when the writer is gone.
+    fn flush(&mut self) -> bool {
+        if self.pending.is_empty() {
+            return true;
+        }
+        let bytes = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH_LEN_MAX_BYTES));
+        let messages = std::mem::take(&mut self.pending_len);
+        self.events.send(Event::Bytes { bytes, messages }).is_ok()
+    }
+
+    /// Sends `event` to the writer after the batch, so output keeps the order of the input.
+    fn send_event(&mut self, event: Event) -> bool {
+        self.flush() && self.events.send(event).is_ok()
     }
 
     fn handle_request(
         &mut self,
         id: &RequestId,
         method: &str,
-        params: &Map<String, Value>,
+        mut params: Map<String, Value>,
     ) -> Result<Reply, BridgeError> {
+        let params = &mut params;
         match method {
             "initialize" => self.initialize(params),
             "ping" if !protocol::has_modern_meta(params) => Ok(Reply::Result(json!({}))),
@@ -330,7 +388,7 @@ impl Reader<'_> {
                     });
                 };
                 let tools = filter.get("toolsListChanged") == Some(&Value::Bool(true));
-                let _ = self.events.send(Event::Listen {
+                self.send_event(Event::Listen {
                     id: id.clone(),
                     tools,
                 });
@@ -361,7 +419,7 @@ impl Reader<'_> {
         match method {
             "notifications/cancelled" => {
                 if let Some(id) = params.get("requestId").and_then(RequestId::from_json) {
-                    let _ = self.events.send(Event::Cancel(id));
+                    self.send_event(Event::Cancel(id));
                 }
             }
             "notifications/initialized" => {}
@@ -382,7 +440,7 @@ impl Reader<'_> {
         };
         if !self.initialized {
             self.initialized = true;
-            let _ = self.events.send(Event::Initialized);
+            self.send_event(Event::Initialized);
         }
         let mut result = json!({
             "protocolVersion": version,
@@ -409,7 +467,7 @@ impl Reader<'_> {
     }
 
     fn modern(&self, mut result: Value) -> Value {
-        protocol::decorate_modern(&mut result, &self.server.server_info());
+        protocol::decorate_modern(&mut result, &self.server_info);
         result
     }
 
@@ -446,22 +504,22 @@ impl Reader<'_> {
     fn call_tool(
         &mut self,
         id: &RequestId,
-        params: &Map<String, Value>,
+        params: &mut Map<String, Value>,
         era: Era,
     ) -> Result<(), BridgeError> {
-        let Some(name) = params.get("name").and_then(Value::as_str) else {
-            return Err(BridgeError::InvalidParams {
-                reason: "tools/call needs a \"name\" string".to_owned(),
-            });
-        };
-        let arguments = match params.get("arguments") {
+        let arguments = match params.remove("arguments") {
             None | Some(Value::Null) => Value::Object(Map::new()),
-            Some(arguments @ Value::Object(_)) => arguments.clone(),
+            Some(arguments @ Value::Object(_)) => arguments,
             Some(_) => {
                 return Err(BridgeError::InvalidParams {
                     reason: "tools/call \"arguments\" must be an object".to_owned(),
                 });
             }
+        };
+        let Some(name) = params.get("name").and_then(Value::as_str) else {
+            return Err(BridgeError::InvalidParams {
+                reason: "tools/call needs a \"name\" string".to_owned(),
+            });
         };
         let Some(tool) = self.server.registry.get(name) else {
             return Err(BridgeError::UnknownTool {
@@ -473,12 +531,16 @@ impl Reader<'_> {
             .and_then(|meta| meta.get("progressToken"))
             .filter(|token| token.is_string() || token.is_i64() || token.is_u64())
             .cloned();
+        let key = CallKey(self.next_key);
+        self.next_key += 1;
+        if progress_token.is_none() && tool.answers_in_place() {
+            self.call_in_place(&tool, key, id, arguments, era);
+            return Ok(());
+        }
         // Backpressure: at the in-flight bound this blocks, and so nothing more is read.
         if self.call_credits.send(()).is_err() {
             return Ok(()); // the writer is gone; the loop ends at the next check
         }
-        let key = CallKey(self.next_key);
-        self.next_key += 1;
         let cancel = CancelToken::new();
         let timeout = tool.timeout().unwrap_or(self.server.config.tool_timeout);
         let progress_events = progress_token
@@ -493,7 +555,7 @@ impl Reader<'_> {
             cancel: cancel.clone(),
             deadline: deadline_after(timeout),
         };
-        let _ = self.events.send(Event::Started(Box::new(started)));
+        self.send_event(Event::Started(Box::new(started)));
         let context = CallContext::new(ProgressReporter::new(key, progress_events), cancel);
         tool.dispatch(
             arguments,
@@ -501,6 +563,48 @@ impl Reader<'_> {
             RawResponder::new(key, self.events.clone()),
         );
         Ok(())
+    }
+}
+
+impl Reader<'_> {
+    /// Runs a call whose handler answers before `dispatch` returns, and adds the response to
+    /// the batch: no table entry, no timeout, no trip through the writer's events. (Without a
+    /// progress token there is nothing to report; and nothing can cancel a call that is over
+    /// before the next line is read.)
+    fn call_in_place(
+        &mut self,
+        tool: &Tool,
+        key: CallKey,
+        id: &RequestId,
+        arguments: Value,
+        era: Era,
+    ) {
+        let context = CallContext::new(
+            ProgressReporter::new(key, None),
+            self.never_cancelled.clone(),
+        );
+        if !self.take_write_credit() {
+            return; // the writer is gone; the loop ends at the next check
+        }
+        self.in_place.open(key);
+        tool.dispatch(
+            arguments,
+            context,
+            RawResponder::in_place(key, self.in_place.clone()),
+        );
+        let result = self.in_place.take().unwrap_or_else(|| {
+            ToolResult::error(format!(
+                "the tool {:?} said it answers in place but did not",
+                tool.name()
+            ))
+        });
+        let modern = (era == Era::Modern).then_some(&self.server_info);
+        jsonrpc::write_call_response(&mut self.pending, id, &result, modern)
+            .expect("writing to a Vec succeeds");
+        self.pending_len += 1;
+        if self.pending.len() >= BATCH_LEN_MAX_BYTES {
+            self.flush();
+        }
     }
 }
 

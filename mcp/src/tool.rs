@@ -38,6 +38,16 @@ pub trait ToolHandler: Send + Sync + 'static {
 
     /// Takes one call. Must not block.
     fn call(&self, call: ToolCall<Self::Input, Self::Output>);
+
+    /// Whether [`call`](Self::call) always answers before it returns, on the calling thread, as
+    /// [`inline`] handlers do. The server then answers such a call on its reader thread, in the
+    /// same batch of output as the request's neighbours, without entering it in the writer's
+    /// table of calls in flight (unless the request asked for progress). A handler that says
+    /// `true` and answers later gets an `isError` response for the call instead. Default:
+    /// `false`.
+    fn answers_in_place(&self) -> bool {
+        false
+    }
 }
 
 /// The server's view of a handler: arguments in as JSON, checked, then handed to the typed
@@ -73,6 +83,7 @@ pub struct Tool {
     output_schema: Value,
     annotations: Option<Value>,
     timeout: Option<Duration>,
+    in_place: bool,
     handler: Arc<dyn Dispatch>,
 }
 
@@ -119,6 +130,7 @@ impl Tool {
             output_schema,
             annotations: None,
             timeout: None,
+            in_place: handler.answers_in_place(),
             handler: Arc::new(Typed(handler)),
         })
     }
@@ -173,6 +185,13 @@ impl Tool {
     #[must_use]
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
+    }
+
+    /// Whether its handler answers each call before `call` returns
+    /// ([`ToolHandler::answers_in_place`]).
+    #[must_use]
+    pub fn answers_in_place(&self) -> bool {
+        self.in_place
     }
 
     /// The `Tool` object of `tools/list`.
@@ -255,6 +274,10 @@ where
     fn call(&self, call: ToolCall<I, O>) {
         let result = (self.handler)(call.arguments, &call.context);
         call.responder.respond(result);
+    }
+
+    fn answers_in_place(&self) -> bool {
+        true
     }
 }
 

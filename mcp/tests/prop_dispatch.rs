@@ -3,9 +3,10 @@
 //! Each case is a list of lines: raw bytes (any byte but a newline), or JSON-RPC requests and
 //! notifications with a unique id per request, a method from the server's set or a random one,
 //! and params picked to hit every branch (modern `_meta`, bad versions, bad cursors, tool calls
-//! with good and bad arguments). The server reads them all from memory and must then return;
-//! its output must be JSON-RPC messages only, at most one response per request id, with no
-//! response to an id that was never sent.
+//! with good and bad arguments, answered in place on the reader or later from a pool thread).
+//! The server reads them all from memory and must then return; its output must be JSON-RPC
+//! messages only, at most one response per request id, with no response to an id that was never
+//! sent.
 
 #![expect(clippy::unwrap_used, reason = "a failure is the test's failure")]
 
@@ -14,7 +15,7 @@ mod common;
 use std::collections::HashMap;
 
 use courier_mcp::builtin::echo_tool;
-use courier_mcp::{Registry, Server, ServerConfig};
+use courier_mcp::{Registry, Server, ServerConfig, Tool, ToolError, WorkerPool, blocking};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
@@ -59,6 +60,7 @@ fn meta() -> impl Strategy<Value = Value> {
 fn params() -> impl Strategy<Value = Value> {
     let field = prop_oneof![
         Just(("name", json!("echo"))),
+        Just(("name", json!("later"))),
         Just(("name", json!("nosuch"))),
         Just(("name", json!(7))),
         Just(("arguments", json!({ "message": "hi" }))),
@@ -95,6 +97,16 @@ fn line() -> impl Strategy<Value = Line> {
     ]
 }
 
+/// `later`: echo, answered from a pool thread through the writer's table of calls in flight,
+/// so the cases mix answers made on the reader (batched) with answers made elsewhere.
+fn later_tool() -> Tool {
+    let pool = WorkerPool::new(1);
+    let handler = blocking(&pool, |echo: courier_mcp::builtin::Echo, _context| {
+        Ok::<_, ToolError>(echo)
+    });
+    Tool::new("later", "Echo, from a pool thread.", handler).unwrap()
+}
+
 /// Writes the lines with request ids 0, 1, 2, … and returns the input and the ids sent.
 fn render(lines: &[Line]) -> (Vec<u8>, Vec<i64>) {
     let mut input = Vec::new();
@@ -129,6 +141,7 @@ proptest! {
         let (input, ids) = render(&lines);
         let registry = Registry::new();
         registry.add(echo_tool().unwrap()).unwrap();
+        registry.add(later_tool()).unwrap();
         let config = ServerConfig::default().with_message_size_max_bytes(200);
         let mut output = Vec::new();
         Server::with_config(registry, config).serve(input.as_slice(), &mut output).unwrap();

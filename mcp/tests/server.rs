@@ -896,3 +896,124 @@ fn a_client_that_does_not_read_its_responses_stops_the_server_reading() {
     feeder.join().unwrap();
     server.join().unwrap().unwrap();
 }
+
+/// Claims to answer in place, but hands each call to a channel and answers later.
+struct Liar {
+    calls: Sender<ToolCall<courier_mcp::builtin::Echo, courier_mcp::builtin::Echo>>,
+}
+
+impl ToolHandler for Liar {
+    type Input = courier_mcp::builtin::Echo;
+    type Output = courier_mcp::builtin::Echo;
+
+    fn call(&self, call: ToolCall<Self::Input, Self::Output>) {
+        self.calls.send(call).unwrap();
+    }
+
+    fn answers_in_place(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_tool_that_claims_to_answer_in_place_but_does_not_gets_an_error_and_its_late_answer_is_dropped()
+{
+    let (calls, held) = crossbeam_channel::unbounded();
+    let registry = Registry::new();
+    registry.add(echo_tool().unwrap()).unwrap();
+    registry
+        .add(Tool::new("liar", "Answers late.", Liar { calls }).unwrap())
+        .unwrap();
+    let mut connection = Connection::start(registry, ServerConfig::default());
+    let reply = connection.ask(&call(1, "liar", json!({ "message": "late" })));
+    assert_eq!(reply["id"], 1, "{reply}");
+    assert_eq!(reply["result"]["isError"], true, "{reply}");
+    let text = reply["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.contains("answers in place but did not"), "{text}");
+    // The late answer arrives while nothing runs in place; it must not become anyone's answer.
+    let late: ToolCall<_, _> = held.recv().unwrap();
+    late.responder.ok(courier_mcp::builtin::Echo {
+        message: "late".to_owned(),
+    });
+    let reply = connection.ask(&call(2, "echo", json!({ "message": "on time" })));
+    assert_eq!(reply["id"], 2, "{reply}");
+    assert_eq!(reply["result"]["structuredContent"]["message"], "on time");
+    let (result, rest) = connection.close();
+    result.unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct Order {
+    /// Whether the handler should panic.
+    panic: bool,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+struct Served {
+    /// How many calls this actor instance has served.
+    served: u32,
+}
+
+/// Counts its calls; panics when told to.
+struct Panicky {
+    served: u32,
+}
+
+impl courier_sched::Actor for Panicky {
+    type Msg = ToolCall<Order, Served>;
+    type Error = std::convert::Infallible;
+
+    fn handle(
+        &mut self,
+        _ctx: &mut courier_sched::Context<'_, Self>,
+        call: Self::Msg,
+    ) -> Result<(), Self::Error> {
+        assert!(!call.arguments.panic, "told to panic");
+        self.served += 1;
+        call.responder.ok(Served {
+            served: self.served,
+        });
+        Ok(())
+    }
+}
+
+#[test]
+fn a_pool_actor_that_panics_is_replaced_and_the_tool_keeps_serving() {
+    let runtime = courier_sched::Runtime::with_workers(2).unwrap();
+    let pool = courier_mcp::ActorPool::spawn(&runtime, 1, || Panicky { served: 0 }, |_| 0);
+    let registry = Registry::new();
+    registry
+        .add(Tool::new("panicky", "Panics when told to.", pool).unwrap())
+        .unwrap();
+    let mut connection = Connection::start(registry, ServerConfig::default());
+    let reply = connection.ask(&call(1, "panicky", json!({ "panic": false })));
+    assert_eq!(reply["result"]["structuredContent"]["served"], 1, "{reply}");
+    let reply = connection.ask(&call(2, "panicky", json!({ "panic": true })));
+    assert_eq!(reply["result"]["isError"], true, "{reply}");
+    // The supervisor replaces the actor soon after the panic; until then a call is refused at
+    // once, or, queued to the dying actor, dropped with it and answered as such. Ask until one
+    // is served (the patience is only there to fail instead of hang).
+    let deadline = std::time::Instant::now() + common::PATIENCE;
+    let mut id = 3;
+    let served = loop {
+        let reply = connection.ask(&call(id, "panicky", json!({ "panic": false })));
+        if reply["result"]["isError"] == false {
+            break reply["result"]["structuredContent"]["served"].clone();
+        }
+        let text = reply["result"]["content"][0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("refused") || text.contains("without answering"),
+            "{reply}"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never replaced: {reply}"
+        );
+        id += 1;
+    };
+    assert_eq!(served, 1, "a fresh actor serves the call");
+    drop(connection);
+    runtime.shutdown();
+}

@@ -183,3 +183,34 @@ fn runtime_stats_is_answered_by_an_actor_of_the_serving_runtime() {
     let (exit, _rest) = courier.close_and_wait();
     assert!(exit.success());
 }
+
+#[test]
+fn analyze_is_answered_by_the_analyzer_pool_and_cached_the_second_time() {
+    let mut courier = Courier::start();
+    let arguments = json!({
+        "code": "function f(a) { return a === 1 ? 'one' : 'other'; }",
+        "language": "javascript",
+    });
+    for (id, cached) in [(1, false), (2, true)] {
+        courier.send(&modern(
+            id,
+            "tools/call",
+            json!({"name": "analyze", "arguments": arguments}),
+        ));
+        let response = courier.recv();
+        assert_eq!(response["id"], id, "{response}");
+        let analysis = &response["result"]["structuredContent"];
+        assert_eq!(analysis["complexity"], 2, "{response}");
+        assert_eq!(analysis["functions"], 1, "{response}");
+        assert_eq!(analysis["cached"], cached, "{response}");
+    }
+    courier.send(&modern(
+        3,
+        "tools/call",
+        json!({"name": "analyze", "arguments": {"code": "x", "language": "cobol"}}),
+    ));
+    let response = courier.recv();
+    assert_eq!(response["result"]["isError"], true, "{response}");
+    let (exit, _rest) = courier.close_and_wait();
+    assert!(exit.success());
+}

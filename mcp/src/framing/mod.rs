@@ -34,6 +34,12 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// Whether a whole line is buffered, so that [`next_frame`](Self::next_frame) returns it
+    /// without reading (and so without blocking).
+    pub(crate) fn has_buffered_line(&self) -> bool {
+        self.inner.buffer().contains(&b'\n')
+    }
+
     /// The next frame. A last line without a newline before EOF still counts as a line.
     pub(crate) fn next_frame(&mut self) -> io::Result<Frame> {
         let mut line = Vec::new();

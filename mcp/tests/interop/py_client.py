@@ -53,7 +53,7 @@ async def main() -> int:
                 break
         names = [t.name for t in tools]
         print(f"tools ({len(tools)} in {pages} page(s)):", ", ".join(names))
-        check("echo" in names and "topology" in names and "runtime_stats" in names, "echo, topology and runtime_stats are listed")
+        check({"analyze", "echo", "topology", "runtime_stats"} <= set(names), "analyze, echo, topology and runtime_stats are listed")
         for t in tools:
             check(t.input_schema.get("type") == "object", f"{t.name} input schema is an object")
             check(t.output_schema is not None, f"{t.name} has an output schema")
@@ -76,6 +76,13 @@ async def main() -> int:
         print("call runtime_stats:", json.dumps(dump(stats))[:300], "...")
         check(not stats.is_error, "runtime_stats succeeds")
         check(len(stats.structured_content.get("workers", [])) >= 1, "runtime_stats lists workers")
+
+        code = "import os\ndef f(x):\n    if x and x > 1:\n        return os.sep\n"
+        analysis = await client.call_tool("analyze", {"code": code, "language": "python"})
+        print("call analyze:", json.dumps(dump(analysis))[:300], "...")
+        check(not analysis.is_error, "analyze succeeds")
+        check(analysis.structured_content.get("imports") == ["os"], "analyze finds the import")
+        check(analysis.structured_content.get("complexity") == 3, "analyze counts if and and")
 
         bad = await client.call_tool("echo", {"wrong": 1})
         print("call echo (bad arguments):", json.dumps(dump(bad)))
