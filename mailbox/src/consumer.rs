@@ -20,7 +20,7 @@
 //! | field                        | who                       | how                          |
 //! |------------------------------|---------------------------|------------------------------|
 //! | `ConsumerState` (all fields) | the one `Consumer` (M8)   | plain, through `parts`        |
-//! | `Consumer.pending`, `notes_until_commit` | the `Consumer` itself | plain              |
+//! | `Consumer.pending`           | the `Consumer` itself     | plain                        |
 //! | `producers.heads`            | through `LaneTail::pop`   | loads, the stub CAS (M3)      |
 //! | `producers.state`            | `commit`; `drain_next`    | `fetch_sub`; `load`          |
 
@@ -29,10 +29,13 @@ use std::ptr::NonNull;
 
 use crate::lane::{LanePop, LaneTail};
 use crate::link::{Link, Linked};
-use crate::mailbox::{LANE_COUNT, Mailbox, Producers};
+use crate::mailbox::{COMMIT_BATCH_MAX, LANE_COUNT, Mailbox, Producers};
 use crate::outcome::Pop;
 use crate::stash::Stash;
-use crate::state::{CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_UNIT, State, UNSEEN_UNIT};
+use crate::state::{
+    CLOSED_BIT, MESSAGE_UNIT, NOTE_BATCH_DONE_BIT, NOTE_COUNTER_END, NOTE_SHIFT, NOTE_UNIT,
+    OCCUPANCY_UNIT, PENDING_UNITS_MASK, State, UNSEEN_UNIT,
+};
 use crate::sync::{MutPtr, Ordering};
 
 /// What only the consumer touches (M8).
@@ -61,6 +64,13 @@ impl ConsumerState {
         }
     }
 
+    /// Whether lane `lane_index` is certainly empty, with one load (`LaneTail::is_surely_empty`).
+    #[inline]
+    fn lane_is_surely_empty(&self, lane_index: usize) -> bool {
+        // SAFETY: a `&ConsumerState` exists only inside the one `Consumer` (M8).
+        unsafe { self.tails[lane_index].is_surely_empty() }
+    }
+
     /// Pops lane `lane_index`. A `&mut ConsumerState` exists only inside the one `Consumer`.
     #[inline]
     fn pop_lane(&mut self, producers: &Producers, lane_index: usize) -> LanePop {
@@ -82,16 +92,20 @@ pub struct Consumer<'a, T: Linked> {
     /// Holds the exclusive access for the consumer's lifetime (tracked under loom).
     _access: MutPtr<ConsumerState>,
     /// Packed units owed to the state word (M6).
+    ///
+    /// Its top byte counts the notes since the last commit, starting at `128 - commit_batch`
+    /// (`pending_start`), so the `add` of the note that completes a batch sets the top bit:
+    /// one `add` and one branch on its sign per note. Below `NOTE_UNIT` are the owed units, laid out
+    /// as the state word's fields (at most `COMMIT_BATCH_MAX` of each, so they never reach the
+    /// counter).
     pending: u64,
-    /// Notes of owed units left before the next commit (M6).
-    notes_until_commit: u32,
 }
 
 impl<T: Linked> fmt::Debug for Consumer<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consumer")
             .field("mailbox", self.mailbox)
-            .field("pending", &State(self.pending))
+            .field("pending", &State(self.pending & PENDING_UNITS_MASK))
             .finish_non_exhaustive()
     }
 }
@@ -130,8 +144,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
             mailbox,
             raw,
             _access: access,
-            pending: 0,
-            notes_until_commit: commit_batch,
+            pending: pending_start(commit_batch),
         }
     }
 
@@ -140,6 +153,27 @@ impl<'a, T: Linked> Consumer<'a, T> {
         // SAFETY: this `Consumer` is the only one (M8), and the borrow of `self` keeps this
         // reference unique for as long as it lives.
         let state = unsafe { self.raw.as_mut() };
+        (state, &self.mailbox.producers)
+    }
+
+    /// `parts` for the hot `pop`: without loom the consumer state is found from the mailbox
+    /// pointer (a fixed offset, `UnsafeCell::get`), which `pop` loads anyway, so it saves the
+    /// load of `raw`. Under loom it is `parts`, so the access stays tracked.
+    #[inline]
+    fn parts_hot(&mut self) -> (&mut ConsumerState, &'a Producers) {
+        #[cfg(courier_loom)]
+        let raw = self.raw;
+        #[cfg(not(courier_loom))]
+        // SAFETY: the pointer comes from the mailbox's `UnsafeCell`, so it is never null; it is
+        // the pointer `raw` holds (without loom, `get_mut` is `UnsafeCell::get`).
+        let raw = unsafe {
+            NonNull::new_unchecked(self.mailbox.consumer_state.get_mut().with(|raw| raw))
+        };
+        debug_assert_eq!(raw, self.raw, "M8: one consumer state");
+        let mut raw = raw;
+        // SAFETY: as in `parts`: this `Consumer` is the only one (M8), and the borrow of `self`
+        // keeps this reference unique for as long as it lives.
+        let state = unsafe { raw.as_mut() };
         (state, &self.mailbox.producers)
     }
 
@@ -178,12 +212,18 @@ impl<'a, T: Linked> Consumer<'a, T> {
     )]
     #[inline(always)]
     pub fn pop(&mut self) -> Pop<NonNull<T>> {
-        let (state, producers) = self.parts();
+        let (state, producers) = self.parts_hot();
         if state.stashed_len != 0 {
             return self.receive::<AnyMessage<T>>(Want::Any);
         }
-        // Unrolled, so each lane index is a constant and the empty-lane checks stay flat.
-        let popped = match state.pop_lane(producers, 0) {
+        // Unrolled, so each lane index is a constant and the empty-lane checks stay flat. The
+        // high lane is usually empty: one load tells (`LaneTail::is_surely_empty`).
+        let high = if state.lane_is_surely_empty(0) {
+            LanePop::Empty
+        } else {
+            state.pop_lane(producers, 0)
+        };
+        let popped = match high {
             LanePop::Empty => match state.pop_lane(producers, 1) {
                 LanePop::Empty => state.pop_lane(producers, 2),
                 found => found,
@@ -363,8 +403,9 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// ```
     pub fn commit(&mut self) {
         let (state, _) = self.parts();
-        self.notes_until_commit = state.commit_batch;
-        let pending = std::mem::take(&mut self.pending);
+        let start = pending_start(state.commit_batch);
+        let pending = self.pending & PENDING_UNITS_MASK;
+        self.pending = start;
         if pending == 0 {
             return;
         }
@@ -473,10 +514,18 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// it commits, so neither count is ever more than one batch stale (M6).
     #[inline]
     fn note_pending(&mut self, units: u64) {
-        self.pending += units;
-        self.notes_until_commit -= 1;
-        if self.notes_until_commit == 0 {
+        debug_assert!(units & !PENDING_UNITS_MASK == 0);
+        self.pending = self.pending.wrapping_add(units | NOTE_UNIT);
+        // The counter reached its top bit: a batch of notes is complete.
+        if self.pending & NOTE_BATCH_DONE_BIT != 0 {
             self.commit();
         }
     }
+}
+
+/// The `pending` of a consumer that owes nothing: the note counter (its top byte) reaches its
+/// top bit after `commit_batch` notes (M6).
+fn pending_start(commit_batch: u32) -> u64 {
+    debug_assert!((1..=COMMIT_BATCH_MAX).contains(&commit_batch));
+    (NOTE_COUNTER_END - u64::from(commit_batch)) << NOTE_SHIFT
 }

@@ -78,10 +78,18 @@ pub(crate) const LANE_COUNT: usize = 3;
 
 /// The most pops a consumer keeps uncommitted (M6): bounds how stale depth and capacity get.
 #[cfg(not(courier_loom))]
-const COMMIT_BATCH_MAX: u32 = 64;
+pub(crate) const COMMIT_BATCH_MAX: u32 = 64;
 /// Under loom a tiny batch lets the models reach the threshold path.
 #[cfg(courier_loom)]
-const COMMIT_BATCH_MAX: u32 = 2;
+pub(crate) const COMMIT_BATCH_MAX: u32 = 2;
+
+// The consumer's note counter counts up to a batch, and the owed units (at most a batch of each
+// kind) stay below it (`consumer.rs`, M6).
+const _: () = assert!((COMMIT_BATCH_MAX as u64) < crate::state::NOTE_COUNTER_END);
+const _: () = assert!(
+    ((COMMIT_BATCH_MAX as u64) << OCCUPANCY_SHIFT | COMMIT_BATCH_MAX as u64)
+        < crate::state::NOTE_UNIT
+);
 
 /// A message's priority: the consumer drains high before normal before low.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -209,7 +217,7 @@ pub(crate) struct Producers {
 // its own, and the mailbox takes 256 bytes instead of 384 (courier-sched budgets 384 per actor).
 #[repr(C)]
 pub struct Mailbox<T> {
-    consumer_state: UnsafeCell<ConsumerState>,
+    pub(crate) consumer_state: UnsafeCell<ConsumerState>,
     pub(crate) producers: CachePadded<Producers>,
     /// The mailbox holds `T`s by pointer and hands them between threads.
     nodes: PhantomData<NonNull<T>>,

@@ -111,3 +111,35 @@ fn a_full_mailbox_delivers_or_hands_back_each_message_never_both() {
         assert!(!delivered.is_empty(), "the first accepted push always fits");
     });
 }
+
+/// The high lane is checked with one load of its stub's `next` (M3): a pop that meets a producer
+/// in its gap behind the last high message (`Busy`, the stub out of the list) must leave that
+/// `next` non-null, or the next pops would take the high lane for empty and strand its messages.
+#[test]
+fn a_busy_high_lane_is_not_mistaken_for_an_empty_one() {
+    loom::model(|| {
+        let mailbox = Arc::new(Mailbox::new());
+        let high = {
+            let mailbox = Arc::clone(&mailbox);
+            thread::spawn(move || {
+                let _ = push(&mailbox, 1, Priority::High).unwrap();
+                let _ = push(&mailbox, 2, Priority::High).unwrap();
+            })
+        };
+        let mut seen = Vec::new();
+        {
+            // SAFETY: this thread is the only consumer.
+            let mut consumer = unsafe { mailbox.consumer_unchecked() };
+            while seen.len() < 2 {
+                match consumer.pop() {
+                    Pop::Node(node) => seen.push(take_value(node)),
+                    Pop::Empty | Pop::Busy => thread::yield_now(),
+                }
+            }
+            assert_eq!(consumer.pop(), Pop::Empty);
+        }
+        high.join().unwrap();
+        assert_eq!(seen, [1, 2], "FIFO in the high lane");
+        assert_eq!(mailbox.depth(), 0);
+    });
+}
