@@ -27,7 +27,7 @@
 use std::fmt;
 use std::ptr::NonNull;
 
-use crate::lane::{LanePop, LaneTail};
+use crate::lane::{self, LanePop, LaneTail};
 use crate::link::{Link, Linked};
 use crate::mailbox::{COMMIT_BATCH_MAX, LANE_COUNT, Mailbox, Producers};
 use crate::outcome::Pop;
@@ -39,44 +39,66 @@ use crate::state::{
 use crate::sync::{MutPtr, Ordering};
 
 /// What only the consumer touches (M8).
+///
+/// `repr(C)`, hot fields last: in the mailbox the stubs and the stashes (cold outside selective
+/// receive) fill the first cache line, and the tails, `stashed_len` and `commit_batch` end the
+/// second, which no producer writes (`mailbox.rs`, layout).
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct ConsumerState {
-    tails: [LaneTail; LANE_COUNT],
     stashes: [Stash; LANE_COUNT],
+    tails: [LaneTail; LANE_COUNT],
     /// Messages in all three stashes.
     stashed_len: u32,
     /// Pops (notes of owed units) between two commits (M6).
     commit_batch: u32,
 }
 
+// The hot fields sit in the mailbox's second line, away from the stubs that producers write.
+#[cfg(not(courier_loom))]
+const _: () = assert!(
+    std::mem::offset_of!(Mailbox<()>, consumer_state) + std::mem::offset_of!(ConsumerState, tails)
+        >= 64
+);
+
 impl ConsumerState {
     /// The state of a consumer whose lanes end at `tails`, all of them just their stub.
-    pub(crate) fn new(tails: [LaneTail; LANE_COUNT], commit_batch: u32) -> Self {
+    pub(crate) fn new(commit_batch: u32) -> Self {
         assert!(
             commit_batch >= 1,
             "M6: a commit batch holds at least one note"
         );
         Self {
-            tails,
+            tails: [
+                LaneTail::unlinked(),
+                LaneTail::unlinked(),
+                LaneTail::unlinked(),
+            ],
             stashes: [Stash::new(), Stash::new(), Stash::new()],
             stashed_len: 0,
             commit_batch,
         }
     }
 
-    /// Whether lane `lane_index` is certainly empty, with one load (`LaneTail::is_surely_empty`).
-    #[inline]
-    fn lane_is_surely_empty(&self, lane_index: usize) -> bool {
-        // SAFETY: a `&ConsumerState` exists only inside the one `Consumer` (M8).
-        unsafe { self.tails[lane_index].is_surely_empty() }
+    /// Points every lane's tail to its stub (`Mailbox::link`).
+    pub(crate) fn link(&mut self, stubs: &[Link; LANE_COUNT]) {
+        for (tail, stub) in self.tails.iter_mut().zip(stubs) {
+            tail.link(NonNull::from(stub));
+        }
     }
 
     /// Pops lane `lane_index`. A `&mut ConsumerState` exists only inside the one `Consumer`.
     #[inline]
-    fn pop_lane(&mut self, producers: &Producers, lane_index: usize) -> LanePop {
+    fn pop_lane(
+        &mut self,
+        producers: &Producers,
+        stubs: &[Link; LANE_COUNT],
+        lane_index: usize,
+    ) -> LanePop {
+        let stub = NonNull::from(&stubs[lane_index]);
         // SAFETY: `&mut self` is the one consumer's state (M8), and `heads[lane_index]` is the
         // head of the lane whose tail is `tails[lane_index]`.
-        unsafe { self.tails[lane_index].pop(&producers.heads[lane_index]) }
+        unsafe { self.tails[lane_index].pop(&producers.heads[lane_index], stub) }
     }
 }
 
@@ -149,18 +171,18 @@ impl<'a, T: Linked> Consumer<'a, T> {
     }
 
     /// The consumer state and the producers' lanes, apart, so both can be used at once.
-    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers) {
+    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; LANE_COUNT]) {
         // SAFETY: this `Consumer` is the only one (M8), and the borrow of `self` keeps this
         // reference unique for as long as it lives.
         let state = unsafe { self.raw.as_mut() };
-        (state, &self.mailbox.producers)
+        (state, &self.mailbox.producers, &self.mailbox.stubs)
     }
 
     /// `parts` for the hot `pop`: without loom the consumer state is found from the mailbox
     /// pointer (a fixed offset, `UnsafeCell::get`), which `pop` loads anyway, so it saves the
     /// load of `raw`. Under loom it is `parts`, so the access stays tracked.
     #[inline]
-    fn parts_hot(&mut self) -> (&mut ConsumerState, &'a Producers) {
+    fn parts_hot(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; LANE_COUNT]) {
         #[cfg(courier_loom)]
         let raw = self.raw;
         #[cfg(not(courier_loom))]
@@ -174,7 +196,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
         // SAFETY: as in `parts`: this `Consumer` is the only one (M8), and the borrow of `self`
         // keeps this reference unique for as long as it lives.
         let state = unsafe { raw.as_mut() };
-        (state, &self.mailbox.producers)
+        (state, &self.mailbox.producers, &self.mailbox.stubs)
     }
 
     /// Receives the next message: high before normal before low; within a lane, stashed
@@ -196,6 +218,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// let (mut low, mut high) = (Node { link: Link::new() }, Node { link: Link::new() });
     /// let (low, high) = (NonNull::from(&mut low), NonNull::from(&mut high));
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: both nodes outlive the mailbox's use of them.
     /// unsafe {
     ///     mailbox.try_push(low, Priority::Low).unwrap();
@@ -212,20 +236,20 @@ impl<'a, T: Linked> Consumer<'a, T> {
     )]
     #[inline(always)]
     pub fn pop(&mut self) -> Pop<NonNull<T>> {
-        let (state, producers) = self.parts_hot();
+        let (state, producers, stubs) = self.parts_hot();
         if state.stashed_len != 0 {
             return self.receive::<AnyMessage<T>>(Want::Any);
         }
         // Unrolled, so each lane index is a constant and the empty-lane checks stay flat. The
-        // high lane is usually empty: one load tells (`LaneTail::is_surely_empty`).
-        let high = if state.lane_is_surely_empty(0) {
+        // high lane is usually empty: one load tells (`lane::is_surely_empty`).
+        let high = if lane::is_surely_empty(&stubs[0]) {
             LanePop::Empty
         } else {
-            state.pop_lane(producers, 0)
+            state.pop_lane(producers, stubs, 0)
         };
         let popped = match high {
-            LanePop::Empty => match state.pop_lane(producers, 1) {
-                LanePop::Empty => state.pop_lane(producers, 2),
+            LanePop::Empty => match state.pop_lane(producers, stubs, 1) {
+                LanePop::Empty => state.pop_lane(producers, stubs, 2),
                 found => found,
             },
             found => found,
@@ -263,6 +287,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut nodes = [1, 2, 3].map(|tag| Node { link: Link::new(), tag });
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// for node in &mut nodes {
     ///     // SAFETY: `nodes` outlives the mailbox's use of them.
     ///     unsafe { mailbox.try_push(NonNull::from(node), Priority::Normal).unwrap() };
@@ -294,6 +320,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut node = Node { link: Link::new() };
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: `node` outlives the mailbox's use of it.
     /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal).unwrap() };
     /// let mut consumer = mailbox.consumer();
@@ -303,7 +331,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// assert_eq!(consumer.pop_matching(|_| true), Pop::Node(NonNull::from(&mut node)));
     /// ```
     pub fn reoffer_stash(&mut self) {
-        let (state, _) = self.parts();
+        let (state, _, _) = self.parts();
         state.stashes.iter_mut().for_each(Stash::reoffer);
     }
 
@@ -320,6 +348,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut node = Node { link: Link::new() };
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: `node` outlives the mailbox's use of it.
     /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal).unwrap() };
     /// let mut consumer = mailbox.consumer();
@@ -354,6 +384,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut node = Node { link: Link::new() };
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: `node` outlives the mailbox's use of it.
     /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Low).unwrap() };
     /// let _ = mailbox.close();
@@ -389,6 +421,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut nodes = [Node { link: Link::new() }, Node { link: Link::new() }];
     /// let mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// for node in &mut nodes {
     ///     // SAFETY: `nodes` outlives the mailbox's use of them.
     ///     unsafe { mailbox.try_push(NonNull::from(node), Priority::Normal).unwrap() };
@@ -402,7 +436,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # assert!(consumer.pop().into_node().is_some());
     /// ```
     pub fn commit(&mut self) {
-        let (state, _) = self.parts();
+        let (state, _, _) = self.parts();
         let start = pending_start(state.commit_batch);
         let pending = self.pending & PENDING_UNITS_MASK;
         self.pending = start;
@@ -428,7 +462,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
 
     /// The receive loop behind `pop` (with a stash), `pop_matching` and `drain_next`.
     fn receive<P: FnMut(&T) -> bool>(&mut self, mut want: Want<P>) -> Pop<NonNull<T>> {
-        let (state, _) = self.parts();
+        let (state, _, _) = self.parts();
         if matches!(want, Want::Any) {
             state.stashes.iter_mut().for_each(Stash::reoffer);
         }
@@ -455,8 +489,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
             return Pop::Node(unsafe { T::from_link(link) });
         }
         loop {
-            let (state, producers) = self.parts();
-            let link = match state.pop_lane(producers, lane_index) {
+            let (state, producers, stubs) = self.parts();
+            let link = match state.pop_lane(producers, stubs, lane_index) {
                 LanePop::Node(link) => link,
                 LanePop::Empty => return Pop::Empty,
                 LanePop::Busy => return Pop::Busy,
@@ -473,7 +507,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
             self.note_pending(UNSEEN_UNIT);
             // SAFETY: the node is live and ours (M1); the predicate gets a shared borrow only.
             if predicate(unsafe { node.as_ref() }) {
-                let (state, _) = self.parts();
+                let (state, _, _) = self.parts();
                 let taken = state.stashes[lane_index].take_back(appended);
                 debug_assert_eq!(taken, Some(link), "M11: the node just appended comes back");
                 state.stashed_len -= 1;
@@ -489,7 +523,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
         lane_index: usize,
         want: &mut Want<P>,
     ) -> Option<NonNull<Link>> {
-        let (state, _) = self.parts();
+        let (state, _, _) = self.parts();
         let stash = &mut state.stashes[lane_index];
         let taken = match want {
             Want::Any => stash.take_first(),

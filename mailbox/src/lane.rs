@@ -79,39 +79,40 @@ pub(crate) unsafe fn push(head: &AtomicPtr<Link>, node: NonNull<Link>) {
     prev.next.store(node.as_ptr(), Ordering::Release);
 }
 
-/// The consumer's end of a lane.
+/// Whether the lane whose stub is `stub` is certainly empty: one load, for the consumer's scan
+/// of lanes it expects to be empty (the high lane). `false` says nothing: pop the lane.
+///
+/// The stub's `next` is null only while the stub is the lane's tail with nothing linked after
+/// it (M3): while the stub is out of the list its `next` is non-null (stale, never followed), so
+/// a null here means that no node is in the lane, or only a producer in its gap before linking
+/// the first one, which `LaneTail::pop` also reports as `Empty`. Only the lane's consumer
+/// (M8 in `mailbox.rs`) may act on the answer.
+#[inline]
+pub(crate) fn is_surely_empty(stub: &Link) -> bool {
+    // ORDERING: Relaxed; only compared with null: a null publishes nothing, and on a non-null
+    // value the caller pops the lane, whose Acquire loads read the links again.
+    stub.next.load(Ordering::Relaxed).is_null()
+}
+
+/// The consumer's end of a lane. The lane's stub lives in the mailbox, at a fixed place, so
+/// the methods take it as an argument rather than keep a pointer to it.
 #[derive(Debug)]
 pub(crate) struct LaneTail {
-    /// The oldest node still in the lane (possibly the stub).
+    /// The oldest node still in the lane (possibly the stub); dangling until `link`.
     tail: NonNull<Link>,
-    /// This lane's stub, owned by the mailbox.
-    stub: NonNull<Link>,
 }
 
 impl LaneTail {
-    /// The consumer end of a lane whose list is just `stub`, and whose `head` points to it.
-    pub(crate) fn new(stub: NonNull<Link>) -> Self {
-        Self { tail: stub, stub }
+    /// The consumer end of a lane that is not linked to its stub yet (`Mailbox::link`).
+    pub(crate) const fn unlinked() -> Self {
+        Self {
+            tail: NonNull::dangling(),
+        }
     }
 
-    /// Whether the lane is certainly empty: one load, for the consumer's scan of lanes it
-    /// expects to be empty (the high lane). `false` says nothing: call `pop`.
-    ///
-    /// The stub's `next` is null only while the stub is the lane's tail with nothing linked
-    /// after it (M3): while the stub is out of the list its `next` is non-null (stale, never
-    /// followed), so a null here means that no node is in the lane, or only a producer in its
-    /// gap before linking the first one, which `pop` also reports as `Empty`.
-    ///
-    /// # Safety
-    ///
-    /// - The caller is the lane's only consumer (M8 in `mailbox.rs`).
-    #[inline]
-    pub(crate) unsafe fn is_surely_empty(&self) -> bool {
-        // SAFETY: the mailbox keeps its stubs valid.
-        let stub_link = unsafe { self.stub.as_ref() };
-        // ORDERING: Acquire, as the loads in `pop`; a null publishes nothing, and a non-null
-        // value is loaded again by `pop`.
-        stub_link.next.load(Ordering::Acquire).is_null()
+    /// Makes the lane's list just `stub`; the caller points the lane's `head` to it too.
+    pub(crate) fn link(&mut self, stub: NonNull<Link>) {
+        self.tail = stub;
     }
 
     /// Takes the oldest node of the lane whose producer end is `head`.
@@ -119,13 +120,13 @@ impl LaneTail {
     /// # Safety
     ///
     /// - The caller is the lane's only consumer (M8 in `mailbox.rs`).
-    /// - `head` is this lane's producer end.
+    /// - `head` is this lane's producer end and `stub` its stub, in a linked mailbox.
     #[inline]
-    pub(crate) unsafe fn pop(&mut self, head: &AtomicPtr<Link>) -> LanePop {
+    pub(crate) unsafe fn pop(&mut self, head: &AtomicPtr<Link>, stub: NonNull<Link>) -> LanePop {
         let tail = self.tail;
-        // Compared before the Acquire load below, so the compiler compares with memory and
-        // does not keep the stub in a register across the loop of a selective receive.
-        let tail_is_stub = tail == self.stub;
+        // Compared before the Acquire load below, which the compiler does not move loads
+        // across: this keeps the selective-receive loop short.
+        let tail_is_stub = tail == stub;
         // SAFETY: `tail` is in the lane, and lanes keep their nodes valid (M1, M3).
         let tail_link = unsafe { tail.as_ref() };
         // ORDERING: Acquire; pairs with the Release store to `prev.next` in `push`.
@@ -146,8 +147,7 @@ impl LaneTail {
             // The common path of a lightly loaded actor: one message, after the stub. When the
             // CAS succeeds the stub is the tail again, so `self.tail` is not written at all.
             // SAFETY: the caller's contract carries over; `first` follows the stub.
-            // `tail` is the stub here.
-            return match unsafe { self.swing_back(head, first, tail) } {
+            return match unsafe { Self::swing_back(head, first, stub) } {
                 SwingBack::Done => LanePop::Node(first),
                 SwingBack::Busy => {
                     // The stub has left the list after all: `first` is the tail (M1).
@@ -161,9 +161,8 @@ impl LaneTail {
             self.tail = next;
             return LanePop::Node(tail);
         }
-        let stub = self.stub;
         // SAFETY: the caller's contract carries over; `tail` is `self.tail` and not the stub.
-        match unsafe { self.swing_back(head, tail, stub) } {
+        match unsafe { Self::swing_back(head, tail, stub) } {
             SwingBack::Done => {
                 self.tail = stub;
                 LanePop::Node(tail)
@@ -174,9 +173,7 @@ impl LaneTail {
 
     /// The end of `pop` when `last` has no successor yet: either `last` is the last node, and
     /// one CAS swings `head` from it back to the stub (M3), or a producer is in its gap (M4).
-    /// The caller sets `self.tail` (the stub on success, `last` on `Busy`), and passes `stub`,
-    /// which it has loaded already (`self.stub`: the compiler does not reuse a load across the
-    /// Acquire loads in between).
+    /// The caller sets `self.tail` (the stub on success, `last` on `Busy`).
     ///
     /// # Safety
     ///
@@ -184,12 +181,10 @@ impl LaneTail {
     ///   or only followed by `last`.
     #[inline]
     unsafe fn swing_back(
-        &self,
         head: &AtomicPtr<Link>,
         last: NonNull<Link>,
         stub: NonNull<Link>,
     ) -> SwingBack {
-        debug_assert_eq!(stub, self.stub);
         // SAFETY: the stub is out of the list or about to leave it (`last` follows it, so no
         // producer will write its `next` again), so the consumer owns it (M1); the mailbox
         // keeps it valid.
