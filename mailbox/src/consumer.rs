@@ -50,8 +50,9 @@ pub(crate) struct ConsumerState {
     tails: [LaneTail; LANE_COUNT],
     /// Messages in all three stashes.
     stashed_len: u32,
-    /// Pops (notes of owed units) between two commits (M6).
-    commit_batch: u32,
+    /// The high half of a `Consumer`'s `pending` after a commit: the note counter at
+    /// `128 - commit_batch` (M6), kept ready so that starting a turn is one shift.
+    pending_start_high: u32,
 }
 
 // The hot fields sit in the mailbox's second line, away from the stubs that producers write.
@@ -68,6 +69,8 @@ impl ConsumerState {
             commit_batch >= 1,
             "M6: a commit batch holds at least one note"
         );
+        debug_assert!(commit_batch <= COMMIT_BATCH_MAX);
+        let pending_start = (NOTE_COUNTER_END - u64::from(commit_batch)) << NOTE_SHIFT;
         Self {
             tails: [
                 LaneTail::unlinked(),
@@ -76,8 +79,16 @@ impl ConsumerState {
             ],
             stashes: [Stash::new(), Stash::new(), Stash::new()],
             stashed_len: 0,
-            commit_batch,
+            pending_start_high: u32::try_from(pending_start >> 32)
+                .expect("M6: the note counter is in the high half"),
         }
+    }
+
+    /// The `pending` of a consumer that owes nothing: the note counter (its top byte) reaches
+    /// its top bit after `commit_batch` notes (M6).
+    #[inline]
+    fn pending_start(&self) -> u64 {
+        u64::from(self.pending_start_high) << 32
     }
 
     /// Points every lane's tail to its stub (`Mailbox::link`).
@@ -161,12 +172,12 @@ impl<'a, T: Linked> Consumer<'a, T> {
         // SAFETY: `raw` comes from an `UnsafeCell`, so it is never null.
         let raw = unsafe { NonNull::new_unchecked(raw) };
         // SAFETY: the caller promises this is the only consumer (M8); the field is read once.
-        let commit_batch = unsafe { raw.as_ref() }.commit_batch;
+        let pending_start = unsafe { raw.as_ref() }.pending_start();
         Self {
             mailbox,
             raw,
             _access: access,
-            pending: pending_start(commit_batch),
+            pending: pending_start,
         }
     }
 
@@ -437,7 +448,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// ```
     pub fn commit(&mut self) {
         let (state, _, _) = self.parts();
-        let start = pending_start(state.commit_batch);
+        let start = state.pending_start();
         let pending = self.pending & PENDING_UNITS_MASK;
         self.pending = start;
         if pending == 0 {
@@ -555,11 +566,4 @@ impl<'a, T: Linked> Consumer<'a, T> {
             self.commit();
         }
     }
-}
-
-/// The `pending` of a consumer that owes nothing: the note counter (its top byte) reaches its
-/// top bit after `commit_batch` notes (M6).
-fn pending_start(commit_batch: u32) -> u64 {
-    debug_assert!((1..=COMMIT_BATCH_MAX).contains(&commit_batch));
-    (NOTE_COUNTER_END - u64::from(commit_batch)) << NOTE_SHIFT
 }
