@@ -72,9 +72,9 @@
 //!
 //! Lines of 64 bytes, not the 128 of `CachePadded` (which guards against the adjacent-line
 //! prefetcher): an idle actor's mailbox is cold, and 64-byte lines save 64 bytes per actor (a
-//! 320-byte actor cell instead of 384). On the shared 2-vCPU machine `mailbox_time` could not
-//! tell the two apart beyond its noise for one producer; for two producers the 64-byte layout
-//! may cost throughput (the commit that made the stubs part of the mailbox has the figures).
+//! 320-byte actor cell instead of 384). On the shared 2-vCPU machine, `mailbox_time` A/B runs
+//! of both paddings could not tell them apart beyond the noise, for one or two producers (the
+//! commits that made the stubs part of the mailbox and that recorded the A/B have the figures).
 //! Revisit on a quiet machine with real cores.
 
 use std::fmt;
