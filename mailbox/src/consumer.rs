@@ -64,6 +64,7 @@ const _: () = assert!(
 
 impl ConsumerState {
     /// The state of a consumer whose lanes end at `tails`, all of them just their stub.
+    #[inline]
     pub(crate) fn new(commit_batch: u32) -> Self {
         assert!(
             commit_batch >= 1,
@@ -92,6 +93,7 @@ impl ConsumerState {
     }
 
     /// Points every lane's tail to its stub (`Mailbox::link`).
+    #[inline]
     pub(crate) fn link(&mut self, stubs: &[Link; LANE_COUNT]) {
         for (tail, stub) in self.tails.iter_mut().zip(stubs) {
             tail.link(NonNull::from(stub));
