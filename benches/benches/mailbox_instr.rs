@@ -20,7 +20,10 @@ use gungraun::prelude::*;
 
 /// A mailbox that lives for the whole (one-shot) benchmark process, so a `Consumer` can too.
 fn leaked_mailbox() -> &'static Mailbox<BenchMessage> {
-    Box::leak(Box::new(Mailbox::new()))
+    let mailbox = Box::leak(Box::new(Mailbox::new()));
+    // SAFETY: leaked: the mailbox stays in place for the process; not shared yet.
+    unsafe { mailbox.link() };
+    mailbox
 }
 
 /// A consumer for the process; the benchmarks borrow it (leaked), so moving it in and out of

@@ -107,6 +107,8 @@ fn throughput(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(8));
     for producer_count in [1_u64, 2] {
         let mailbox = Mailbox::with_capacity(Capacity::MAX);
+        // SAFETY: the mailbox stays in this variable until it is dropped.
+        unsafe { mailbox.link() };
         let mut nodes: Vec<Vec<BenchMessage>> = (0..producer_count)
             .map(|_| {
                 (0..MESSAGE_COUNT / producer_count)
@@ -149,6 +151,8 @@ fn skip_fixture(skipped: u64) -> SkipFixture {
             .map(BenchMessage::new)
             .collect(),
     };
+    // SAFETY: the box keeps the mailbox in place until it is dropped.
+    unsafe { fixture.mailbox.link() };
     let base = fixture.nodes.as_mut_ptr();
     for index in 0..fixture.nodes.len() {
         // SAFETY: `index` is in bounds.

@@ -20,53 +20,98 @@
 //! | field                        | who                       | how                          |
 //! |------------------------------|---------------------------|------------------------------|
 //! | `ConsumerState` (all fields) | the one `Consumer` (M8)   | plain, through `parts`        |
-//! | `Consumer.pending`, `notes_until_commit` | the `Consumer` itself | plain              |
+//! | `Consumer.pending`           | the `Consumer` itself     | plain                        |
 //! | `producers.heads`            | through `LaneTail::pop`   | loads, the stub CAS (M3)      |
 //! | `producers.state`            | `commit`; `drain_next`    | `fetch_sub`; `load`          |
 
 use std::fmt;
 use std::ptr::NonNull;
 
-use crate::lane::{LanePop, LaneTail};
+use crate::lane::{self, LanePop, LaneTail};
 use crate::link::{Link, Linked};
-use crate::mailbox::{LANE_COUNT, Mailbox, Producers};
+use crate::mailbox::{COMMIT_BATCH_MAX, LANE_COUNT, Mailbox, Producers};
 use crate::outcome::Pop;
 use crate::stash::Stash;
-use crate::state::{CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_UNIT, State, UNSEEN_UNIT};
+use crate::state::{
+    CLOSED_BIT, MESSAGE_UNIT, NOTE_BATCH_DONE_BIT, NOTE_COUNTER_END, NOTE_SHIFT, NOTE_UNIT,
+    OCCUPANCY_UNIT, PENDING_UNITS_MASK, State, UNSEEN_UNIT,
+};
 use crate::sync::{MutPtr, Ordering};
 
 /// What only the consumer touches (M8).
+///
+/// `repr(C)`, hot fields last: in the mailbox the stubs and the stashes (cold outside selective
+/// receive) fill the first cache line, and the tails, `stashed_len` and `commit_batch` end the
+/// second, which no producer writes (`mailbox.rs`, layout).
 #[derive(Debug)]
+#[repr(C)]
 pub(crate) struct ConsumerState {
-    tails: [LaneTail; LANE_COUNT],
     stashes: [Stash; LANE_COUNT],
+    tails: [LaneTail; LANE_COUNT],
     /// Messages in all three stashes.
     stashed_len: u32,
-    /// Pops (notes of owed units) between two commits (M6).
-    commit_batch: u32,
+    /// The high half of a `Consumer`'s `pending` after a commit: the note counter at
+    /// `128 - commit_batch` (M6), kept ready so that starting a turn is one shift.
+    pending_start_high: u32,
 }
+
+// The hot fields sit in the mailbox's second line, away from the stubs that producers write.
+#[cfg(not(courier_loom))]
+const _: () = assert!(
+    std::mem::offset_of!(Mailbox<()>, consumer_state) + std::mem::offset_of!(ConsumerState, tails)
+        >= 64
+);
 
 impl ConsumerState {
     /// The state of a consumer whose lanes end at `tails`, all of them just their stub.
-    pub(crate) fn new(tails: [LaneTail; LANE_COUNT], commit_batch: u32) -> Self {
+    #[inline]
+    pub(crate) fn new(commit_batch: u32) -> Self {
         assert!(
             commit_batch >= 1,
             "M6: a commit batch holds at least one note"
         );
+        debug_assert!(commit_batch <= COMMIT_BATCH_MAX);
+        let pending_start = (NOTE_COUNTER_END - u64::from(commit_batch)) << NOTE_SHIFT;
         Self {
-            tails,
+            tails: [
+                LaneTail::unlinked(),
+                LaneTail::unlinked(),
+                LaneTail::unlinked(),
+            ],
             stashes: [Stash::new(), Stash::new(), Stash::new()],
             stashed_len: 0,
-            commit_batch,
+            pending_start_high: u32::try_from(pending_start >> 32)
+                .expect("M6: the note counter is in the high half"),
+        }
+    }
+
+    /// The `pending` of a consumer that owes nothing: the note counter (its top byte) reaches
+    /// its top bit after `commit_batch` notes (M6).
+    #[inline]
+    fn pending_start(&self) -> u64 {
+        u64::from(self.pending_start_high) << 32
+    }
+
+    /// Points every lane's tail to its stub (`Mailbox::link`).
+    #[inline]
+    pub(crate) fn link(&mut self, stubs: &[Link; LANE_COUNT]) {
+        for (tail, stub) in self.tails.iter_mut().zip(stubs) {
+            tail.link(NonNull::from(stub));
         }
     }
 
     /// Pops lane `lane_index`. A `&mut ConsumerState` exists only inside the one `Consumer`.
     #[inline]
-    fn pop_lane(&mut self, producers: &Producers, lane_index: usize) -> LanePop {
+    fn pop_lane(
+        &mut self,
+        producers: &Producers,
+        stubs: &[Link; LANE_COUNT],
+        lane_index: usize,
+    ) -> LanePop {
+        let stub = NonNull::from(&stubs[lane_index]);
         // SAFETY: `&mut self` is the one consumer's state (M8), and `heads[lane_index]` is the
         // head of the lane whose tail is `tails[lane_index]`.
-        unsafe { self.tails[lane_index].pop(&producers.heads[lane_index]) }
+        unsafe { self.tails[lane_index].pop(&producers.heads[lane_index], stub) }
     }
 }
 
@@ -82,16 +127,20 @@ pub struct Consumer<'a, T: Linked> {
     /// Holds the exclusive access for the consumer's lifetime (tracked under loom).
     _access: MutPtr<ConsumerState>,
     /// Packed units owed to the state word (M6).
+    ///
+    /// Its top byte counts the notes since the last commit, starting at `128 - commit_batch`
+    /// (`pending_start`), so the `add` of the note that completes a batch sets the top bit:
+    /// one `add` and one branch on its sign per note. Below `NOTE_UNIT` are the owed units, laid out
+    /// as the state word's fields (at most `COMMIT_BATCH_MAX` of each, so they never reach the
+    /// counter).
     pending: u64,
-    /// Notes of owed units left before the next commit (M6).
-    notes_until_commit: u32,
 }
 
 impl<T: Linked> fmt::Debug for Consumer<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consumer")
             .field("mailbox", self.mailbox)
-            .field("pending", &State(self.pending))
+            .field("pending", &State(self.pending & PENDING_UNITS_MASK))
             .finish_non_exhaustive()
     }
 }
@@ -125,22 +174,42 @@ impl<'a, T: Linked> Consumer<'a, T> {
         // SAFETY: `raw` comes from an `UnsafeCell`, so it is never null.
         let raw = unsafe { NonNull::new_unchecked(raw) };
         // SAFETY: the caller promises this is the only consumer (M8); the field is read once.
-        let commit_batch = unsafe { raw.as_ref() }.commit_batch;
+        let pending_start = unsafe { raw.as_ref() }.pending_start();
         Self {
             mailbox,
             raw,
             _access: access,
-            pending: 0,
-            notes_until_commit: commit_batch,
+            pending: pending_start,
         }
     }
 
     /// The consumer state and the producers' lanes, apart, so both can be used at once.
-    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers) {
+    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; LANE_COUNT]) {
         // SAFETY: this `Consumer` is the only one (M8), and the borrow of `self` keeps this
         // reference unique for as long as it lives.
         let state = unsafe { self.raw.as_mut() };
-        (state, &self.mailbox.producers)
+        (state, &self.mailbox.producers, &self.mailbox.stubs)
+    }
+
+    /// `parts` for the hot `pop`: without loom the consumer state is found from the mailbox
+    /// pointer (a fixed offset, `UnsafeCell::get`), which `pop` loads anyway, so it saves the
+    /// load of `raw`. Under loom it is `parts`, so the access stays tracked.
+    #[inline]
+    fn parts_hot(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; LANE_COUNT]) {
+        #[cfg(courier_loom)]
+        let raw = self.raw;
+        #[cfg(not(courier_loom))]
+        // SAFETY: the pointer comes from the mailbox's `UnsafeCell`, so it is never null; it is
+        // the pointer `raw` holds (without loom, `get_mut` is `UnsafeCell::get`).
+        let raw = unsafe {
+            NonNull::new_unchecked(self.mailbox.consumer_state.get_mut().with(|raw| raw))
+        };
+        debug_assert_eq!(raw, self.raw, "M8: one consumer state");
+        let mut raw = raw;
+        // SAFETY: as in `parts`: this `Consumer` is the only one (M8), and the borrow of `self`
+        // keeps this reference unique for as long as it lives.
+        let state = unsafe { raw.as_mut() };
+        (state, &self.mailbox.producers, &self.mailbox.stubs)
     }
 
     /// Receives the next message: high before normal before low; within a lane, stashed
@@ -162,6 +231,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// let (mut low, mut high) = (Node { link: Link::new() }, Node { link: Link::new() });
     /// let (low, high) = (NonNull::from(&mut low), NonNull::from(&mut high));
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: both nodes outlive the mailbox's use of them.
     /// unsafe {
     ///     mailbox.try_push(low, Priority::Low).unwrap();
@@ -178,14 +249,20 @@ impl<'a, T: Linked> Consumer<'a, T> {
     )]
     #[inline(always)]
     pub fn pop(&mut self) -> Pop<NonNull<T>> {
-        let (state, producers) = self.parts();
+        let (state, producers, stubs) = self.parts_hot();
         if state.stashed_len != 0 {
             return self.receive::<AnyMessage<T>>(Want::Any);
         }
-        // Unrolled, so each lane index is a constant and the empty-lane checks stay flat.
-        let popped = match state.pop_lane(producers, 0) {
-            LanePop::Empty => match state.pop_lane(producers, 1) {
-                LanePop::Empty => state.pop_lane(producers, 2),
+        // Unrolled, so each lane index is a constant and the empty-lane checks stay flat. The
+        // high lane is usually empty: one load tells (`lane::is_surely_empty`).
+        let high = if lane::is_surely_empty(&stubs[0]) {
+            LanePop::Empty
+        } else {
+            state.pop_lane(producers, stubs, 0)
+        };
+        let popped = match high {
+            LanePop::Empty => match state.pop_lane(producers, stubs, 1) {
+                LanePop::Empty => state.pop_lane(producers, stubs, 2),
                 found => found,
             },
             found => found,
@@ -223,6 +300,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut nodes = [1, 2, 3].map(|tag| Node { link: Link::new(), tag });
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// for node in &mut nodes {
     ///     // SAFETY: `nodes` outlives the mailbox's use of them.
     ///     unsafe { mailbox.try_push(NonNull::from(node), Priority::Normal).unwrap() };
@@ -254,6 +333,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut node = Node { link: Link::new() };
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: `node` outlives the mailbox's use of it.
     /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal).unwrap() };
     /// let mut consumer = mailbox.consumer();
@@ -263,7 +344,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// assert_eq!(consumer.pop_matching(|_| true), Pop::Node(NonNull::from(&mut node)));
     /// ```
     pub fn reoffer_stash(&mut self) {
-        let (state, _) = self.parts();
+        let (state, _, _) = self.parts();
         state.stashes.iter_mut().for_each(Stash::reoffer);
     }
 
@@ -280,6 +361,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut node = Node { link: Link::new() };
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: `node` outlives the mailbox's use of it.
     /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal).unwrap() };
     /// let mut consumer = mailbox.consumer();
@@ -314,6 +397,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut node = Node { link: Link::new() };
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: `node` outlives the mailbox's use of it.
     /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Low).unwrap() };
     /// let _ = mailbox.close();
@@ -349,6 +434,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # }
     /// let mut nodes = [Node { link: Link::new() }, Node { link: Link::new() }];
     /// let mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// for node in &mut nodes {
     ///     // SAFETY: `nodes` outlives the mailbox's use of them.
     ///     unsafe { mailbox.try_push(NonNull::from(node), Priority::Normal).unwrap() };
@@ -362,9 +449,10 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # assert!(consumer.pop().into_node().is_some());
     /// ```
     pub fn commit(&mut self) {
-        let (state, _) = self.parts();
-        self.notes_until_commit = state.commit_batch;
-        let pending = std::mem::take(&mut self.pending);
+        let (state, _, _) = self.parts();
+        let start = state.pending_start();
+        let pending = self.pending & PENDING_UNITS_MASK;
+        self.pending = start;
         if pending == 0 {
             return;
         }
@@ -387,7 +475,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
 
     /// The receive loop behind `pop` (with a stash), `pop_matching` and `drain_next`.
     fn receive<P: FnMut(&T) -> bool>(&mut self, mut want: Want<P>) -> Pop<NonNull<T>> {
-        let (state, _) = self.parts();
+        let (state, _, _) = self.parts();
         if matches!(want, Want::Any) {
             state.stashes.iter_mut().for_each(Stash::reoffer);
         }
@@ -414,8 +502,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
             return Pop::Node(unsafe { T::from_link(link) });
         }
         loop {
-            let (state, producers) = self.parts();
-            let link = match state.pop_lane(producers, lane_index) {
+            let (state, producers, stubs) = self.parts();
+            let link = match state.pop_lane(producers, stubs, lane_index) {
                 LanePop::Node(link) => link,
                 LanePop::Empty => return Pop::Empty,
                 LanePop::Busy => return Pop::Busy,
@@ -432,7 +520,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
             self.note_pending(UNSEEN_UNIT);
             // SAFETY: the node is live and ours (M1); the predicate gets a shared borrow only.
             if predicate(unsafe { node.as_ref() }) {
-                let (state, _) = self.parts();
+                let (state, _, _) = self.parts();
                 let taken = state.stashes[lane_index].take_back(appended);
                 debug_assert_eq!(taken, Some(link), "M11: the node just appended comes back");
                 state.stashed_len -= 1;
@@ -448,7 +536,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
         lane_index: usize,
         want: &mut Want<P>,
     ) -> Option<NonNull<Link>> {
-        let (state, _) = self.parts();
+        let (state, _, _) = self.parts();
         let stash = &mut state.stashes[lane_index];
         let taken = match want {
             Want::Any => stash.take_first(),
@@ -473,9 +561,10 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// it commits, so neither count is ever more than one batch stale (M6).
     #[inline]
     fn note_pending(&mut self, units: u64) {
-        self.pending += units;
-        self.notes_until_commit -= 1;
-        if self.notes_until_commit == 0 {
+        debug_assert!(units & !PENDING_UNITS_MASK == 0);
+        self.pending = self.pending.wrapping_add(units | NOTE_UNIT);
+        // The counter reached its top bit: a batch of notes is complete.
+        if self.pending & NOTE_BATCH_DONE_BIT != 0 {
             self.commit();
         }
     }

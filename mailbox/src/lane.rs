@@ -18,7 +18,10 @@
 //!   which will write its `next`. The last node (`tail == head`) is returned only by swinging
 //!   `head` from it back to the stub with one CAS: if that succeeds, no producer holds it as
 //!   `prev`; if it fails, a producer is in its gap (M4). The stub's `next` is set to null before
-//!   the CAS publishes it, as M2 requires of any node.
+//!   the CAS publishes it, as M2 requires of any node, and set back to a non-null (stale, never
+//!   followed) value if the CAS fails. So the stub's `next` is null only while the stub is the
+//!   tail with nothing linked after it: one load of it tells that a lane is empty
+//!   (`is_surely_empty`).
 //! - **M4 (busy is an outcome).** If `tail.next` is null while `tail` is not `head`, a producer is
 //!   in its gap. `pop` then returns [`LanePop::Busy`] and changes nothing; it never spins. Every
 //!   node behind the gap stays unreachable until the producer's store lands.
@@ -29,7 +32,7 @@
 //! |----------------------|---------------------------------------|-----------------------------|
 //! | `head`               | every producer; the consumer          | `swap`; the consumer's CAS   |
 //! | `node.next`, in lane | its pusher (null), the next pusher    | one store each (M2)          |
-//! | `stub.next`, out     | the consumer (null), before its CAS   | store (M3)                   |
+//! | `stub.next`, out     | the consumer (null), before its CAS; (non-null) after a failed one | store (M3) |
 //! | `node.next`, in lane | the consumer                          | `load` (Acquire)             |
 //! | `LaneTail.tail`      | the consumer only (M8 in `mailbox.rs`) | plain                       |
 //! | `LaneTail.stub`      | the consumer reads; set at creation   | plain                        |
@@ -76,19 +79,40 @@ pub(crate) unsafe fn push(head: &AtomicPtr<Link>, node: NonNull<Link>) {
     prev.next.store(node.as_ptr(), Ordering::Release);
 }
 
-/// The consumer's end of a lane.
+/// Whether the lane whose stub is `stub` is certainly empty: one load, for the consumer's scan
+/// of lanes it expects to be empty (the high lane). `false` says nothing: pop the lane.
+///
+/// The stub's `next` is null only while the stub is the lane's tail with nothing linked after
+/// it (M3): while the stub is out of the list its `next` is non-null (stale, never followed), so
+/// a null here means that no node is in the lane, or only a producer in its gap before linking
+/// the first one, which `LaneTail::pop` also reports as `Empty`. Only the lane's consumer
+/// (M8 in `mailbox.rs`) may act on the answer.
+#[inline]
+pub(crate) fn is_surely_empty(stub: &Link) -> bool {
+    // ORDERING: Relaxed; only compared with null: a null publishes nothing, and on a non-null
+    // value the caller pops the lane, whose Acquire loads read the links again.
+    stub.next.load(Ordering::Relaxed).is_null()
+}
+
+/// The consumer's end of a lane. The lane's stub lives in the mailbox, at a fixed place, so
+/// the methods take it as an argument rather than keep a pointer to it.
 #[derive(Debug)]
 pub(crate) struct LaneTail {
-    /// The oldest node still in the lane (possibly the stub).
+    /// The oldest node still in the lane (possibly the stub); dangling until `link`.
     tail: NonNull<Link>,
-    /// This lane's stub, owned by the mailbox.
-    stub: NonNull<Link>,
 }
 
 impl LaneTail {
-    /// The consumer end of a lane whose list is just `stub`, and whose `head` points to it.
-    pub(crate) fn new(stub: NonNull<Link>) -> Self {
-        Self { tail: stub, stub }
+    /// The consumer end of a lane that is not linked to its stub yet (`Mailbox::link`).
+    pub(crate) const fn unlinked() -> Self {
+        Self {
+            tail: NonNull::dangling(),
+        }
+    }
+
+    /// Makes the lane's list just `stub`; the caller points the lane's `head` to it too.
+    pub(crate) fn link(&mut self, stub: NonNull<Link>) {
+        self.tail = stub;
     }
 
     /// Takes the oldest node of the lane whose producer end is `head`.
@@ -96,25 +120,41 @@ impl LaneTail {
     /// # Safety
     ///
     /// - The caller is the lane's only consumer (M8 in `mailbox.rs`).
-    /// - `head` is this lane's producer end.
+    /// - `head` is this lane's producer end and `stub` its stub, in a linked mailbox.
     #[inline]
-    pub(crate) unsafe fn pop(&mut self, head: &AtomicPtr<Link>) -> LanePop {
-        let mut tail = self.tail;
+    pub(crate) unsafe fn pop(&mut self, head: &AtomicPtr<Link>, stub: NonNull<Link>) -> LanePop {
+        let tail = self.tail;
+        // Compared before the Acquire load below, which the compiler does not move loads
+        // across: this keeps the selective-receive loop short.
+        let tail_is_stub = tail == stub;
         // SAFETY: `tail` is in the lane, and lanes keep their nodes valid (M1, M3).
         let tail_link = unsafe { tail.as_ref() };
         // ORDERING: Acquire; pairs with the Release store to `prev.next` in `push`.
-        let mut next = tail_link.next.load(Ordering::Acquire);
-        if tail == self.stub {
-            let Some(after_stub) = NonNull::new(next) else {
+        let next = tail_link.next.load(Ordering::Acquire);
+        if tail_is_stub {
+            let Some(first) = NonNull::new(next) else {
                 return LanePop::Empty;
             };
-            // The stub leaves the list: it is the consumer's now (M1).
-            self.tail = after_stub;
-            tail = after_stub;
-            // SAFETY: `after_stub` was linked by its pusher, so it is in the lane (M1).
-            let tail_link = unsafe { tail.as_ref() };
+            // SAFETY: `first` was linked by its pusher, so it is in the lane (M1).
+            let first_link = unsafe { first.as_ref() };
             // ORDERING: Acquire; pairs with the Release store to `prev.next` in `push`.
-            next = tail_link.next.load(Ordering::Acquire);
+            let after = first_link.next.load(Ordering::Acquire);
+            if let Some(after) = NonNull::new(after) {
+                // The stub leaves the list with `first` (M1); its `next` stays non-null (M3).
+                self.tail = after;
+                return LanePop::Node(first);
+            }
+            // The common path of a lightly loaded actor: one message, after the stub. When the
+            // CAS succeeds the stub is the tail again, so `self.tail` is not written at all.
+            // SAFETY: the caller's contract carries over; `first` follows the stub.
+            return match unsafe { Self::swing_back(head, first, stub) } {
+                SwingBack::Done => LanePop::Node(first),
+                SwingBack::Busy => {
+                    // The stub has left the list after all: `first` is the tail (M1).
+                    self.tail = first;
+                    LanePop::Busy
+                }
+            };
         }
         if let Some(next) = NonNull::new(next) {
             // M3: `tail.next` is non-null, so no producer will write to `tail` again.
@@ -122,41 +162,63 @@ impl LaneTail {
             return LanePop::Node(tail);
         }
         // SAFETY: the caller's contract carries over; `tail` is `self.tail` and not the stub.
-        unsafe { self.pop_last(head, tail) }
-    }
-
-    /// The end of `pop` when `tail` has no successor yet: either `tail` is the last node, and
-    /// one CAS swings `head` from it back to the stub (M3), or a producer is in its gap (M4).
-    /// This is the common path of a lightly loaded actor, whose messages arrive one at a time.
-    ///
-    /// # Safety
-    ///
-    /// - As for `pop`; `tail` is `self.tail` and is not the stub.
-    #[inline]
-    unsafe fn pop_last(&mut self, head: &AtomicPtr<Link>, tail: NonNull<Link>) -> LanePop {
-        // SAFETY: the stub is out of the list (`tail` is not the stub), so the consumer owns it
-        // (M1), and the mailbox keeps it valid.
-        let stub_link = unsafe { self.stub.as_ref() };
-        // ORDERING: Relaxed; published by the Release CAS below (M2 for the stub).
-        stub_link.next.store(ptr::null_mut(), Ordering::Relaxed);
-        let stub = self.stub;
-        // ORDERING: Release on success; pairs with the Acquire half of the next pusher's swap,
-        // which returns the stub: our null store above then happens before its store to
-        // `stub.next` (M2). `tail`'s message was acquired through the link that led to it.
-        // Relaxed on failure: a producer swapped after `tail` (M4), and we only report Busy.
-        match head.compare_exchange(
-            tail.as_ptr(),
-            stub.as_ptr(),
-            Ordering::Release,
-            Ordering::Relaxed,
-        ) {
-            Ok(_) => {
-                // No pusher holds `tail` as its `prev`: the last swap before our CAS installed
-                // `tail` itself, and every later one returns the stub (M3).
+        match unsafe { Self::swing_back(head, tail, stub) } {
+            SwingBack::Done => {
                 self.tail = stub;
                 LanePop::Node(tail)
             }
-            Err(_) => LanePop::Busy,
+            SwingBack::Busy => LanePop::Busy,
         }
     }
+
+    /// The end of `pop` when `last` has no successor yet: either `last` is the last node, and
+    /// one CAS swings `head` from it back to the stub (M3), or a producer is in its gap (M4).
+    /// The caller sets `self.tail` (the stub on success, `last` on `Busy`).
+    ///
+    /// # Safety
+    ///
+    /// - As for `pop`; `last` is in the lane, it is not the stub, and the stub is out of the list
+    ///   or only followed by `last`.
+    #[inline]
+    unsafe fn swing_back(
+        head: &AtomicPtr<Link>,
+        last: NonNull<Link>,
+        stub: NonNull<Link>,
+    ) -> SwingBack {
+        // SAFETY: the stub is out of the list or about to leave it (`last` follows it, so no
+        // producer will write its `next` again), so the consumer owns it (M1); the mailbox
+        // keeps it valid.
+        let stub_link = unsafe { stub.as_ref() };
+        // ORDERING: Relaxed; published by the Release CAS below (M2 for the stub).
+        stub_link.next.store(ptr::null_mut(), Ordering::Relaxed);
+        // ORDERING: Release on success; pairs with the Acquire half of the next pusher's swap,
+        // which returns the stub: our null store above then happens before its store to
+        // `stub.next` (M2). `last`'s message was acquired through the link that led to it.
+        // Relaxed on failure: a producer swapped after `last` (M4), and we only report Busy.
+        let swung = head.compare_exchange(
+            last.as_ptr(),
+            stub.as_ptr(),
+            Ordering::Release,
+            Ordering::Relaxed,
+        );
+        if swung.is_ok() {
+            // No pusher holds `last` as its `prev`: the last swap before our CAS installed
+            // `last` itself, and every later one returns the stub (M3).
+            return SwingBack::Done;
+        }
+        // The stub stays out of the list, so its `next` must be non-null again for
+        // `is_surely_empty` (M3). Only the consumer can reach the stub now.
+        // ORDERING: Relaxed; the stub is the consumer's alone until a later CAS publishes it,
+        // after this thread's next null store.
+        stub_link.next.store(last.as_ptr(), Ordering::Relaxed);
+        SwingBack::Busy
+    }
+}
+
+/// What `LaneTail::swing_back` did.
+enum SwingBack {
+    /// The stub is the last node again; the node before it is the consumer's (M3).
+    Done,
+    /// A producer is in its gap behind the node (M4).
+    Busy,
 }

@@ -38,6 +38,13 @@
 //!   order, so after the close no message is accepted, and occupancy is the accepted messages not
 //!   yet received plus refused producers still backing out. `drain_next` reports `Empty` only
 //!   when, after a commit, occupancy is 0: every accepted message is out, each exactly once.
+//! - **M12 (linked in place).** The lanes' stubs live inside the mailbox, and every lane starts
+//!   as `head == tail == its stub`, so a mailbox holds pointers into itself once linked. A new
+//!   mailbox is *unlinked* (its heads null, its tails dangling) and may move; `link` points
+//!   the lanes at the stubs where the mailbox stands, and from then on it must not move until
+//!   it is dropped (the `# Safety` of `link`). Pushing and receiving need a linked mailbox:
+//!   `try_push` and `consumer_unchecked` make it their caller's promise, and `consumer` checks
+//!   it. The state word's readers (`close`, `depth`, `has_unseen`) work linked or not.
 //!
 //! The state word needs no ordering beyond its own modification order (M7, M9 only compare
 //! counts): the messages themselves are published by the lanes' Release/Acquire pairs, which
@@ -50,24 +57,32 @@
 //! | `producers.state`                  | producers, `close`, readers     | `fetch_add`/`fetch_sub`, `fetch_or`, `load` |
 //! | `producers.state`                  | the consumer                    | `fetch_sub` (commit), `load` |
 //! | `producers.limit`                  | everyone reads; set in `new`    | plain                     |
-//! | `producers.heads[lane]`            | producers; the consumer (stub)  | `swap`, `load` (M2, M3)   |
-//! | `producers.stubs`, `.capacity`     | everyone reads; set in `new`    | plain                     |
-//! | `consumer_state` (tails, stashes)  | the one `Consumer` (M8)         | plain                     |
-//! | the stubs themselves               | lanes (M1); freed in `Drop`     | through `Link`s           |
+//! | `producers.heads[lane]`            | producers; the consumer (stub); `link` | `swap`, `load` (M2, M3); store (M12) |
+//! | `producers.capacity`               | everyone reads; set in `new`    | plain                     |
+//! | `consumer_state` (tails, stashes)  | the one `Consumer` (M8); `link` | plain                     |
+//! | `stubs`                            | lanes (M1)                      | through `Link`s           |
 //!
-//! The producers' line (state word, limit, three heads, and the read-only stub pointer and
-//! capacity) is a `CachePadded`; the consumer state takes the 128 bytes before it (`repr(C)`,
-//! 128-byte alignment): a pop that does not commit touches no line a producer writes, except the
-//! `next` links of the node it takes and of an empty lane's stub.
+//! Layout (`repr(C)`, 64-byte lines, 192 bytes): the stubs and the consumer state (the stashes,
+//! then the tails and stash counts) fill the first two lines, the producers' line (state word,
+//! limit, three heads, capacity) is the third. The first line holds the stubs and the stashes
+//! (cold outside selective receive); the consumer's hot fields end the second, which only the
+//! consumer writes. A pop that does not commit touches no line a producer writes, except the
+//! `next` links of the node it takes and of a stub (written by a producer only when its lane
+//! goes from empty to non-empty, which the consumer then has to see anyway).
+//!
+//! Lines of 64 bytes, not the 128 of `CachePadded` (which guards against the adjacent-line
+//! prefetcher): an idle actor's mailbox is cold, and 64-byte lines save 64 bytes per actor (a
+//! 320-byte actor cell instead of 384). On the shared 2-vCPU machine, `mailbox_time` A/B runs
+//! of both paddings could not tell them apart beyond the noise, for one or two producers (the
+//! commits that made the stubs part of the mailbox and that recorded the A/B have the figures).
+//! Revisit on a quiet machine with real cores.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use crossbeam_utils::CachePadded;
-
 use crate::consumer::{Consumer, ConsumerState};
-use crate::lane::{self, LaneTail};
+use crate::lane;
 use crate::link::{Link, Linked};
 use crate::outcome::{Close, PushError, Pushed};
 use crate::state::{CAPACITY_MAX, CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_SHIFT, State};
@@ -78,10 +93,18 @@ pub(crate) const LANE_COUNT: usize = 3;
 
 /// The most pops a consumer keeps uncommitted (M6): bounds how stale depth and capacity get.
 #[cfg(not(courier_loom))]
-const COMMIT_BATCH_MAX: u32 = 64;
+pub(crate) const COMMIT_BATCH_MAX: u32 = 64;
 /// Under loom a tiny batch lets the models reach the threshold path.
 #[cfg(courier_loom)]
-const COMMIT_BATCH_MAX: u32 = 2;
+pub(crate) const COMMIT_BATCH_MAX: u32 = 2;
+
+// The consumer's note counter counts up to a batch, and the owed units (at most a batch of each
+// kind) stay below it (`consumer.rs`, M6).
+const _: () = assert!((COMMIT_BATCH_MAX as u64) < crate::state::NOTE_COUNTER_END);
+const _: () = assert!(
+    ((COMMIT_BATCH_MAX as u64) << OCCUPANCY_SHIFT | COMMIT_BATCH_MAX as u64)
+        < crate::state::NOTE_UNIT
+);
 
 /// A message's priority: the consumer drains high before normal before low.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -149,16 +172,15 @@ impl Default for Capacity {
     }
 }
 
-/// What producers touch: one cache line.
+/// What producers touch: one cache line of its own.
+#[repr(C, align(64))]
 pub(crate) struct Producers {
     /// The packed state word (`state.rs`): closed bit, occupancy, unseen.
     pub(crate) state: AtomicU64,
     /// `capacity << OCCUPANCY_SHIFT`: a word at or above it is full or closed (M5).
     limit: u64,
-    /// The producer end of each lane.
+    /// The producer end of each lane: null until `link` (M12).
     pub(crate) heads: [AtomicPtr<Link>; LANE_COUNT],
-    /// The three stubs, from `Box::leak`; freed in `Drop`. Read-only after `new`.
-    stubs: NonNull<[Link; LANE_COUNT]>,
     /// Read-only after `new`.
     capacity: Capacity,
 }
@@ -191,6 +213,8 @@ pub(crate) struct Producers {
 /// let free = |node: NonNull<Note>| unsafe { Box::from_raw(node.as_ptr()) }.text;
 ///
 /// let mut mailbox = Mailbox::with_capacity(Capacity::new(2).unwrap());
+/// // SAFETY: the mailbox stays where it is until it is dropped.
+/// unsafe { mailbox.link() };
 /// // SAFETY: fresh nodes, in no mailbox, valid until they come back out.
 /// unsafe {
 ///     assert_eq!(mailbox.try_push(note("later"), Priority::Low), Ok(Pushed::WasEmpty));
@@ -204,23 +228,35 @@ pub(crate) struct Producers {
 /// assert_eq!(consumer.pop().into_node().map(free), Some("later"));
 /// assert_eq!(consumer.pop(), Pop::Empty);
 /// ```
-// `repr(C)` keeps the consumer state first: `producers` makes the whole struct 128-byte aligned,
-// so the consumer state has the first 128 bytes (two cache lines) to itself, without padding of
-// its own, and the mailbox takes 256 bytes instead of 384 (courier-sched budgets 384 per actor).
+// `repr(C)`: the stubs and the consumer state fill the first two 64-byte lines exactly, and
+// `producers` (64-byte aligned) takes the third, so the mailbox is 192 bytes (M12, layout above).
 #[repr(C)]
 pub struct Mailbox<T> {
-    consumer_state: UnsafeCell<ConsumerState>,
-    pub(crate) producers: CachePadded<Producers>,
+    /// Each lane's stub (M1), here so that the mailbox allocates nothing; lanes point to them
+    /// once linked (M12). First, so the high lane's stub is at the mailbox's address (one load
+    /// in `pop`), and in the line of the cold stashes: producers write a stub's `next` whenever
+    /// its lane goes from empty to non-empty.
+    pub(crate) stubs: [Link; LANE_COUNT],
+    pub(crate) consumer_state: UnsafeCell<ConsumerState>,
+    pub(crate) producers: Producers,
     /// The mailbox holds `T`s by pointer and hands them between threads.
     nodes: PhantomData<NonNull<T>>,
 }
 
-// The consumer state fits the 128 bytes before the producers' line: a mailbox is 256 bytes.
+// The stubs and the consumer state fit the two lines before the producers' line: a mailbox is
+// three lines.
 #[cfg(not(courier_loom))]
-const _: () = assert!(size_of::<ConsumerState>() <= 128 && size_of::<Mailbox<()>>() <= 256);
+const _: () = assert!(
+    size_of::<[Link; LANE_COUNT]>() + size_of::<ConsumerState>() <= 128
+        && std::mem::offset_of!(Mailbox<()>, stubs) == 0
+        && std::mem::offset_of!(Mailbox<()>, producers) == 128
+        && size_of::<Producers>() == 64
+        && size_of::<Mailbox<()>>() == 192
+);
 
 // SAFETY: a `Mailbox<T>` moves `T`s between threads, so it needs `T: Send`. Its raw pointers
-// are its own stubs (freed only in `Drop`) and nodes whose ownership it tracks (M1); the consumer
+// are its own stubs (which do not move once linked, M12) and nodes whose ownership it tracks
+// (M1); the consumer
 // state is reachable only through `&mut self` or the `consumer_unchecked` contract (M8).
 unsafe impl<T: Send> Send for Mailbox<T> {}
 // SAFETY: the `&self` API is the producers' (RMWs and swaps on atomics, M2, M5), `close` (atomic,
@@ -268,27 +304,79 @@ impl<T: Linked> Mailbox<T> {
     pub fn with_capacity(capacity: Capacity) -> Self {
         // `Capacity::new` checked the range; the state word's layout depends on it (M5).
         debug_assert!(capacity.0 >= 1 && capacity.0 <= CAPACITY_MAX);
-        let stubs = NonNull::from(Box::leak(Box::new([Link::new(), Link::new(), Link::new()])));
-        let stub = |lane_index: usize| {
-            debug_assert!(lane_index < LANE_COUNT);
-            // SAFETY: `lane_index < LANE_COUNT`, so the pointer stays inside the stub array.
-            unsafe { stubs.cast::<Link>().add(lane_index) }
-        };
         let commit_batch = (capacity.0 / 4).clamp(1, COMMIT_BATCH_MAX);
         Self {
-            producers: CachePadded::new(Producers {
+            stubs: [Link::new(), Link::new(), Link::new()],
+            producers: Producers {
                 state: AtomicU64::new(0),
                 limit: u64::from(capacity.0) << OCCUPANCY_SHIFT,
-                heads: [0, 1, 2].map(|lane_index| AtomicPtr::new(stub(lane_index).as_ptr())),
-                stubs,
+                heads: [(); LANE_COUNT].map(|()| AtomicPtr::new(std::ptr::null_mut())),
                 capacity,
-            }),
-            consumer_state: UnsafeCell::new(ConsumerState::new(
-                [0, 1, 2].map(|lane_index| LaneTail::new(stub(lane_index))),
-                commit_batch,
-            )),
+            },
+            consumer_state: UnsafeCell::new(ConsumerState::new(commit_batch)),
             nodes: PhantomData,
         }
+    }
+
+    /// Points each lane at its stub, inside the mailbox (M12). Call it once the mailbox stands
+    /// where it will stay (in a `Box`, an `Arc`, a leaked cell) and before it is shared: pushes
+    /// and receives need a linked mailbox. Linking a linked mailbox does nothing.
+    ///
+    /// The stubs are part of the mailbox so that it allocates nothing; the price is that a
+    /// linked mailbox holds pointers into itself and must not move.
+    ///
+    /// # Safety
+    ///
+    /// - From this call until the mailbox is dropped, it does not move.
+    /// - No other thread uses the mailbox during this call.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// let mailbox = Box::new(Mailbox::<Node>::new());
+    /// assert!(!mailbox.is_linked());
+    /// // SAFETY: the box keeps the mailbox in place until it is dropped; not shared yet.
+    /// unsafe { mailbox.link() };
+    /// assert!(mailbox.is_linked());
+    /// ```
+    pub unsafe fn link(&self) {
+        if self.is_linked() {
+            return;
+        }
+        for (head, stub) in self.producers.heads.iter().zip(&self.stubs) {
+            // ORDERING: Relaxed; whatever hands the mailbox to other threads afterwards (an
+            // `Arc`, a run queue) publishes this store with the rest of the mailbox.
+            head.store(NonNull::from(stub).as_ptr(), Ordering::Relaxed);
+        }
+        self.consumer_state.get_mut().with(|state| {
+            // SAFETY: no other thread uses the mailbox during this call (the caller), and no
+            // `Consumer` exists: an unlinked mailbox cannot make one (M8, M12).
+            unsafe { (*state).link(&self.stubs) };
+        });
+    }
+
+    /// Whether [`link`](Self::link) has run: pushes and receives need it (M12).
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// assert!(!Mailbox::<Node>::new().is_linked());
+    /// ```
+    #[must_use]
+    pub fn is_linked(&self) -> bool {
+        // ORDERING: Relaxed; `link` ran before the mailbox was shared, so a thread that can
+        // reach the mailbox sees its stores through whatever shared it.
+        !self.producers.heads[0].load(Ordering::Relaxed).is_null()
     }
 
     /// Offers `node` to the lane of `priority`. On success the mailbox owns the node until the
@@ -306,6 +394,7 @@ impl<T: Linked> Mailbox<T> {
     ///
     /// # Safety
     ///
+    /// - The mailbox is linked ([`link`](Self::link)), so it stays where it is (M12).
     /// - `node` points to a live `T` that the caller owns, in no mailbox (M1).
     /// - The node stays live, and is not moved, until it comes back out of this mailbox (by a
     ///   receive, a drain or the error); until then only the mailbox touches its [`Link`].
@@ -321,6 +410,8 @@ impl<T: Linked> Mailbox<T> {
     /// # }
     /// let mut node = Node { link: Link::new() };
     /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: `node` outlives its stay in the mailbox and is in no other.
     /// let pushed = unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal) };
     /// assert_eq!(pushed, Ok(Pushed::WasEmpty));
@@ -332,6 +423,7 @@ impl<T: Linked> Mailbox<T> {
         node: NonNull<T>,
         priority: Priority,
     ) -> Result<Pushed, PushError<NonNull<T>>> {
+        debug_assert!(self.is_linked(), "M12: link the mailbox before pushing");
         let before = match self.reserve() {
             Ok(before) => before,
             Err(refused) if refused.is_closed() => return Err(PushError::Closed(node)),
@@ -392,6 +484,8 @@ impl<T: Linked> Mailbox<T> {
     /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
     /// # }
     /// let mailbox = Mailbox::<Node>::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// assert_eq!(mailbox.close(), Close::Closed);
     /// assert_eq!(mailbox.close(), Close::AlreadyClosed);
     /// assert!(mailbox.is_closed());
@@ -506,6 +600,8 @@ impl<T: Linked> Mailbox<T> {
     /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
     /// # }
     /// let mut mailbox = Mailbox::<Node>::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// assert_eq!(mailbox.consumer().pop(), Pop::Empty);
     /// ```
     ///
@@ -521,12 +617,20 @@ impl<T: Linked> Mailbox<T> {
     /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
     /// # }
     /// let mut mailbox = Mailbox::<Node>::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// let first = mailbox.consumer();
     /// let second = mailbox.consumer();
     /// drop(first);
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the mailbox is not linked ([`link`](Self::link), M12).
     pub fn consumer(&mut self) -> Consumer<'_, T> {
-        // SAFETY: `&mut self` excludes every other `Consumer` of this mailbox (M8).
+        assert!(self.is_linked(), "M12: link the mailbox before receiving");
+        // SAFETY: `&mut self` excludes every other `Consumer` of this mailbox (M8), and a
+        // linked mailbox has not moved since (the promise of `link`, M12).
         unsafe { self.consumer_unchecked() }
     }
 
@@ -537,6 +641,7 @@ impl<T: Linked> Mailbox<T> {
     ///
     /// - No other [`Consumer`] of this mailbox exists until the returned one is dropped (M8),
     ///   on any thread.
+    /// - The mailbox is linked ([`link`](Self::link)), so it stays where it is (M12).
     ///
     /// ```
     /// # use courier_mailbox::{Link, Mailbox, Pop};
@@ -547,11 +652,14 @@ impl<T: Linked> Mailbox<T> {
     /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
     /// # }
     /// let mailbox = std::sync::Arc::new(Mailbox::<Node>::new());
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
     /// // SAFETY: this is the only consumer of `mailbox`.
     /// let mut consumer = unsafe { mailbox.consumer_unchecked() };
     /// assert_eq!(consumer.pop(), Pop::Empty);
     /// ```
     pub unsafe fn consumer_unchecked(&self) -> Consumer<'_, T> {
+        debug_assert!(self.is_linked(), "M12: link the mailbox before receiving");
         // SAFETY: the caller promises that no other consumer exists (M8).
         unsafe { Consumer::new(self, self.consumer_state.get_mut()) }
     }
@@ -583,9 +691,6 @@ impl<T> Drop for Mailbox<T> {
             std::thread::panicking() || state.occupancy() == 0,
             "M9: drain a mailbox before dropping it; {state:?}"
         );
-        // SAFETY: `stubs` came from `Box::leak` in `with_capacity` and is freed only here; with
-        // `&mut self` no lane or consumer can reach a stub any more (M1).
-        drop(unsafe { Box::from_raw(self.producers.stubs.as_ptr()) });
     }
 }
 

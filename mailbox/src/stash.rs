@@ -118,6 +118,7 @@ impl Stash {
     ///
     /// The consumer stashes a lane node *before* it offers the node to the predicate, so a
     /// panicking predicate leaves it in the stash rather than lost; `take_back` undoes this.
+    #[inline]
     pub(crate) fn push_examined(&mut self, node: NonNull<Link>) -> Appended {
         debug_assert_eq!(
             self.examined, self.tail,

@@ -30,6 +30,18 @@ pub(crate) const OCCUPANCY_UNIT: u64 = 1 << OCCUPANCY_SHIFT;
 /// What an accepted push adds, and what a lane message handed straight out takes away.
 pub(crate) const MESSAGE_UNIT: u64 = OCCUPANCY_UNIT | UNSEEN_UNIT;
 
+/// Where the consumer's note counter sits in its `pending` word (M6, `consumer.rs`): its top
+/// byte, above the owed units, which have the state word's layout.
+pub(crate) const NOTE_SHIFT: u32 = 56;
+/// One note of owed units.
+pub(crate) const NOTE_UNIT: u64 = 1 << NOTE_SHIFT;
+/// The note counter sets the word's top bit when it reaches this many.
+pub(crate) const NOTE_COUNTER_END: u64 = 1 << (u64::BITS - 1 - NOTE_SHIFT);
+/// Set when the note counter has counted a whole batch.
+pub(crate) const NOTE_BATCH_DONE_BIT: u64 = 1 << (u64::BITS - 1);
+/// The owed units of a `pending` word.
+pub(crate) const PENDING_UNITS_MASK: u64 = NOTE_UNIT - 1;
+
 /// The largest capacity: the occupancy field must hold it, plus one unit per refused producer
 /// backing out, without reaching the closed bit.
 pub(crate) const CAPACITY_MAX: u32 = 1 << 30;

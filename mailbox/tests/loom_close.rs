@@ -14,6 +14,8 @@ use loom_support::{drain_all, push, take_value};
 fn close_racing_pushes_delivers_or_hands_back_each_message_exactly_once() {
     loom::model(|| {
         let mailbox = Arc::new(Mailbox::new());
+        // SAFETY: the `Arc` keeps the mailbox in place until it is dropped; not shared yet.
+        unsafe { mailbox.link() };
         let producers: Vec<_> = [(1, Priority::Normal), (2, Priority::High)]
             .map(|(value, priority)| {
                 let mailbox = Arc::clone(&mailbox);

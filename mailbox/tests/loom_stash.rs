@@ -14,6 +14,8 @@ use loom_support::{peek_value, push, take_value};
 fn selective_receive_racing_producers_skips_in_order_and_loses_nothing() {
     loom::model(|| {
         let mailbox = Arc::new(Mailbox::new());
+        // SAFETY: the `Arc` keeps the mailbox in place until it is dropped; not shared yet.
+        unsafe { mailbox.link() };
         let producer = {
             let mailbox = Arc::clone(&mailbox);
             thread::spawn(move || {

@@ -64,6 +64,8 @@ fn a_selective_receiver_is_woken_by_a_message_behind_stashed_ones() {
 fn model_scheduler(receive: Receive, capacity: Capacity, producers: [&'static [u32]; 2]) {
     loom::model(move || {
         let mailbox = Arc::new(Mailbox::with_capacity(capacity));
+        // SAFETY: the `Arc` keeps the mailbox in place until it is dropped; not shared yet.
+        unsafe { mailbox.link() };
         let handed_back = Arc::new(AtomicUsize::new(0));
         let tokens = Arc::new(AtomicUsize::new(0));
         let finished = Arc::new(AtomicUsize::new(0));

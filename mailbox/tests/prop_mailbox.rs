@@ -195,6 +195,8 @@ fn check_push(
 
 fn run(capacity: u32, ops: &[Op]) {
     let mut mailbox = Mailbox::with_capacity(Capacity::new(capacity).expect("1..12 is valid"));
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let mut model = Model {
         capacity,
         ..Model::default()

@@ -121,6 +121,8 @@ fn many_producers_one_consumer_deliver_every_message_once_in_order() {
     let count = messages_per_producer();
     let total = count * u64::from(PRODUCER_COUNT);
     let mailbox = Arc::new(Mailbox::with_capacity(Capacity::new(256).unwrap()));
+    // SAFETY: the `Arc` keeps the mailbox in place until it is dropped; not shared yet.
+    unsafe { mailbox.link() };
     let producers: Vec<_> = (0..PRODUCER_COUNT)
         .map(|sender| {
             let mailbox = Arc::clone(&mailbox);
@@ -138,7 +140,9 @@ fn many_producers_one_consumer_deliver_every_message_once_in_order() {
             "producer {sender}: {lanes:?}"
         );
     }
-    let mut mailbox = Arc::into_inner(mailbox).unwrap();
+    // Not `Arc::into_inner`: a linked mailbox must not move (M12).
+    let mut mailbox = mailbox;
+    let mailbox = Arc::get_mut(&mut mailbox).unwrap();
     assert_eq!(mailbox.depth(), 0);
     let _ = mailbox.close();
     assert_eq!(mailbox.consumer().drain_next(), Pop::Empty);
@@ -148,6 +152,8 @@ fn many_producers_one_consumer_deliver_every_message_once_in_order() {
 fn close_during_production_hands_back_or_drains_every_message() {
     let count = messages_per_producer() / 5;
     let mailbox = Arc::new(Mailbox::<Message>::with_capacity(Capacity::MAX));
+    // SAFETY: the `Arc` keeps the mailbox in place until it is dropped; not shared yet.
+    unsafe { mailbox.link() };
     let producers: Vec<_> = (0..PRODUCER_COUNT)
         .map(|sender| {
             let mailbox = Arc::clone(&mailbox);

@@ -56,6 +56,8 @@ fn drain_all(mailbox: &mut Mailbox<Message>) -> Vec<u32> {
 #[test]
 fn one_lane_is_fifo_and_then_empty() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     for value in 0..5 {
         let _ = push(&mailbox, value, Priority::Normal);
     }
@@ -68,6 +70,8 @@ fn one_lane_is_fifo_and_then_empty() {
 #[test]
 fn lanes_drain_high_before_normal_before_low() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Low);
     let _ = push(&mailbox, 2, Priority::Normal);
     let _ = push(&mailbox, 3, Priority::High);
@@ -80,6 +84,8 @@ fn lanes_drain_high_before_normal_before_low() {
 #[test]
 fn push_reports_was_empty_only_on_the_first_unseen_message() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     assert_eq!(push(&mailbox, 1, Priority::Normal), Pushed::WasEmpty);
     assert_eq!(push(&mailbox, 2, Priority::Low), Pushed::NonEmpty);
     assert!(mailbox.has_unseen());
@@ -97,6 +103,8 @@ fn push_reports_was_empty_only_on_the_first_unseen_message() {
 #[test]
 fn a_consumer_commits_its_pops_when_dropped() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Normal);
     let _ = push(&mailbox, 2, Priority::Normal);
     let mut consumer = mailbox.consumer();
@@ -112,6 +120,8 @@ fn a_consumer_commits_its_pops_when_dropped() {
 #[test]
 fn a_full_mailbox_hands_the_message_back() {
     let mut mailbox = Mailbox::with_capacity(Capacity::new(2).unwrap());
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Normal);
     let _ = push(&mailbox, 2, Priority::High);
     // SAFETY: a fresh node, in no mailbox.
@@ -130,6 +140,8 @@ fn a_full_mailbox_hands_the_message_back() {
 #[test]
 fn stashed_messages_count_against_capacity() {
     let mut mailbox = Mailbox::with_capacity(Capacity::new(2).unwrap());
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Normal);
     let _ = push(&mailbox, 2, Priority::Normal);
     {
@@ -151,6 +163,8 @@ fn stashed_messages_count_against_capacity() {
 #[test]
 fn close_hands_later_messages_back_and_drain_returns_the_rest() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Low);
     let _ = push(&mailbox, 2, Priority::High);
     assert_eq!(mailbox.close(), Close::Closed);
@@ -165,6 +179,8 @@ fn close_hands_later_messages_back_and_drain_returns_the_rest() {
 #[test]
 fn selective_receive_stashes_in_order_and_reoffers_first() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     for value in 1..=6 {
         let _ = push(&mailbox, value, Priority::Normal);
     }
@@ -187,6 +203,8 @@ fn selective_receive_stashes_in_order_and_reoffers_first() {
 #[test]
 fn selective_receive_keeps_priorities() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 10, Priority::Low);
     let _ = push(&mailbox, 20, Priority::Normal);
     let _ = push(&mailbox, 30, Priority::High);
@@ -209,6 +227,8 @@ fn selective_receive_keeps_priorities() {
 #[test]
 fn a_new_message_after_a_full_stash_scan_is_seen_by_the_same_predicate() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Normal);
     {
         let mut consumer = mailbox.consumer();
@@ -224,6 +244,8 @@ fn a_new_message_after_a_full_stash_scan_is_seen_by_the_same_predicate() {
 #[test]
 fn a_panicking_predicate_loses_no_message() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Normal);
     let _ = push(&mailbox, 2, Priority::Normal);
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -241,6 +263,8 @@ fn a_panicking_predicate_loses_no_message() {
 #[test]
 fn commits_happen_at_the_threshold_without_an_empty_pop() {
     let mailbox = Mailbox::with_capacity(Capacity::new(8).unwrap());
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     for value in 0..8 {
         let _ = push(&mailbox, value, Priority::Normal);
     }
@@ -261,6 +285,8 @@ fn commits_happen_at_the_threshold_without_an_empty_pop() {
 #[test]
 fn the_stub_is_reused_across_many_empty_transitions() {
     let mut mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     for round in 0..100 {
         let priority = Priority::ALL[round % 3];
         let round = u32::try_from(round).unwrap();
@@ -274,8 +300,34 @@ fn the_stub_is_reused_across_many_empty_transitions() {
 #[test]
 fn debug_output_decodes_the_state_word() {
     let mut mailbox = Mailbox::with_capacity(Capacity::new(4).unwrap());
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Normal);
     let text = format!("{mailbox:?}");
     assert!(text.contains("occupancy: 1, unseen: 1"), "{text}");
     assert_eq!(drain_all(&mut mailbox), [1]);
+}
+
+#[test]
+#[should_panic(expected = "M12")]
+fn an_unlinked_mailbox_refuses_to_make_a_consumer() {
+    let mut mailbox = Mailbox::<Message>::new();
+    let _consumer = mailbox.consumer();
+}
+
+#[test]
+fn a_linked_mailbox_lanes_start_at_its_own_stubs() {
+    let mailbox = Box::new(Mailbox::<Message>::new());
+    // SAFETY: the box keeps the mailbox in place until it is dropped.
+    unsafe { mailbox.link() };
+    for (head, stub) in mailbox.producers.heads.iter().zip(&mailbox.stubs) {
+        // ORDERING: Relaxed; single-threaded test.
+        assert_eq!(head.load(Ordering::Relaxed), NonNull::from(stub).as_ptr());
+    }
+    // Linking again changes nothing, and the mailbox works from its box.
+    // SAFETY: as above.
+    unsafe { mailbox.link() };
+    assert_eq!(push(&mailbox, 7, Priority::High), Pushed::WasEmpty);
+    let mut mailbox = mailbox;
+    assert_eq!(value(mailbox.consumer().pop()), Some(7));
 }
