@@ -45,6 +45,12 @@
 //!   it is dropped (the `# Safety` of `link`). Pushing and receiving need a linked mailbox:
 //!   `try_push` and `consumer_unchecked` make it their caller's promise, and `consumer` checks
 //!   it. The state word's readers (`close`, `depth`, `has_unseen`) work linked or not.
+//! - **M13 (over capacity).** `try_push_over_capacity` reserves exactly as M5 does, against a
+//!   limit `OVER_CAPACITY_ROOM` messages above the capacity (still below the closed bit, so a
+//!   closed word is refused). Everything else is unchanged: the message goes into its lane,
+//!   counts in occupancy and unseen, reports `WasEmpty` by M7. While occupancy is at or above
+//!   the capacity, an ordinary push's reservation reads a word at or above its limit and is
+//!   refused as full, so ordinary messages never use the extra room.
 //!
 //! The state word needs no ordering beyond its own modification order (M7, M9 only compare
 //! counts): the messages themselves are published by the lanes' Release/Acquire pairs, which
@@ -438,6 +444,88 @@ impl<T: Linked> Mailbox<T> {
         } else {
             Ok(Pushed::NonEmpty)
         }
+    }
+
+    /// Pushes a message its sender must not lose to a full mailbox: a runtime's own control
+    /// messages (a stop, a supervisor's restart, a monitor's notice), which a full mailbox of
+    /// ordinary messages would otherwise block or refuse, possibly for ever (M13). It is
+    /// accepted up to [`Mailbox::OVER_CAPACITY_ROOM`] messages beyond the capacity, in its lane
+    /// like any other; while the mailbox is over capacity, ordinary pushes are refused as full.
+    ///
+    /// # Errors
+    ///
+    /// - [`PushError::Closed`] after [`close`](Self::close).
+    /// - [`PushError::Full`] when the room beyond the capacity is used up too.
+    ///
+    /// # Safety
+    ///
+    /// As [`try_push`](Self::try_push).
+    ///
+    /// ```
+    /// # use std::ptr::NonNull;
+    /// # use courier_mailbox::{Capacity, Link, Linked, Mailbox, Priority, PushError};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut nodes = [0; 3].map(|_| Node { link: Link::new() });
+    /// let mut mailbox = Mailbox::with_capacity(Capacity::new(1).unwrap());
+    /// // SAFETY: the mailbox does not move from here on.
+    /// unsafe { mailbox.link() };
+    /// let [a, b, c] = &mut nodes;
+    /// // SAFETY: the nodes outlive their stay in the mailbox and are in no other.
+    /// unsafe {
+    ///     assert!(mailbox.try_push(NonNull::from(a), Priority::Normal).is_ok());
+    ///     assert!(matches!(mailbox.try_push(NonNull::from(b), Priority::Normal), Err(PushError::Full(_))));
+    ///     assert!(mailbox.try_push_over_capacity(NonNull::from(c), Priority::High).is_ok());
+    /// }
+    /// assert_eq!(mailbox.depth(), 2);
+    /// let mut consumer = mailbox.consumer();
+    /// assert!(consumer.pop().into_node().is_some(), "the high lane first");
+    /// assert!(consumer.pop().into_node().is_some());
+    /// ```
+    #[inline]
+    pub unsafe fn try_push_over_capacity(
+        &self,
+        node: NonNull<T>,
+        priority: Priority,
+    ) -> Result<Pushed, PushError<NonNull<T>>> {
+        debug_assert!(self.is_linked(), "M12: link the mailbox before pushing");
+        let room = u64::from(Self::OVER_CAPACITY_ROOM) << OCCUPANCY_SHIFT;
+        let before = match self.reserve_below(self.producers.limit + room) {
+            Ok(before) => before,
+            Err(refused) if refused.is_closed() => return Err(PushError::Closed(node)),
+            Err(_) => return Err(PushError::Full(node)),
+        };
+        let head = &self.producers.heads[priority.lane_index()];
+        // SAFETY: as in `try_push`: the caller's node, a slot reserved above (M5, M13).
+        unsafe { lane::push(head, T::link(node)) };
+        if before.unseen() == 0 {
+            Ok(Pushed::WasEmpty)
+        } else {
+            Ok(Pushed::NonEmpty)
+        }
+    }
+
+    /// How many messages [`try_push_over_capacity`](Self::try_push_over_capacity) accepts
+    /// beyond the capacity.
+    pub const OVER_CAPACITY_ROOM: u32 = 1 << 16;
+
+    /// Reserves a slot below `limit` (M5, M13); as `reserve`, with another limit.
+    #[cold]
+    fn reserve_below(&self, limit: u64) -> Result<State, State> {
+        // ORDERING: Relaxed; as in `reserve`.
+        let before = self
+            .producers
+            .state
+            .fetch_add(MESSAGE_UNIT, Ordering::Relaxed);
+        if before < limit {
+            return Ok(State(before));
+        }
+        self.back_out();
+        Err(State(before))
     }
 
     /// Reserves a slot (M5). Returns the word before the reservation, or the refusing word

@@ -51,6 +51,9 @@ const _: () = assert!(OCCUPANCY_MASK & UNSEEN_MASK == 0);
 // The capacity test `word >= capacity << OCCUPANCY_SHIFT` also catches the closed bit.
 const _: () = assert!((CAPACITY_MAX as u64) << OCCUPANCY_SHIFT <= OCCUPANCY_MASK);
 const _: () = assert!((CAPACITY_MAX as u64) << OCCUPANCY_SHIFT < CLOSED_BIT);
+// M13: a full mailbox of the largest capacity still has room for the over-capacity pushes,
+// and their limit stays below the closed bit, so a closed word is still refused.
+const _: () = assert!(((CAPACITY_MAX as u64) + (1 << 16)) << OCCUPANCY_SHIFT <= OCCUPANCY_MASK);
 
 /// A decoded snapshot of the state word.
 #[derive(Clone, Copy, PartialEq, Eq)]

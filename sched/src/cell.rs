@@ -271,7 +271,13 @@ impl ActorPtr {
             let Ok(envelope) = packed else { return false };
             // SAFETY: the envelope is ours, live until it comes back out of the mailbox, and
             // in no other mailbox.
-            match unsafe { self.header().mailbox.try_push(envelope, priority) } {
+            // Over capacity (mailbox M13): a full mailbox of ordinary messages must not refuse
+            // a stop, a supervisor's restart or a monitor's notice.
+            match unsafe {
+                self.header()
+                    .mailbox
+                    .try_push_over_capacity(envelope, priority)
+            } {
                 Ok(Pushed::WasEmpty) => {
                     self.notify();
                     return true;
@@ -282,8 +288,9 @@ impl ActorPtr {
                     let _refused = unsafe { envelope::take::<SystemMessage>(envelope) };
                     return false;
                 }
-                // A stop must not be lost to a full mailbox: wait for room (not on a worker:
-                // there it would block the actor that has to make room, so it gives up).
+                // Even the room beyond the capacity is used up (65,536 control messages queued):
+                // wait for room, but not on a worker, where it would block the actor that has
+                // to make room; there it gives up, and the caller counts a dead letter.
                 Err(PushError::Full(envelope)) => {
                     // SAFETY: as above.
                     message = unsafe { envelope::take::<SystemMessage>(envelope) };

@@ -48,10 +48,13 @@ fn every_message_is_handled_once_in_order_across_random_panics() {
         }));
     let sup = SupervisorRef::start(&runtime, "root", spec).expect("started");
     let child = sup.child::<u64>("numbered").expect("the child");
+    // A deadline, not `send`: a lost restart would leave the mailbox full for ever, and the
+    // test must fail then, not hang.
+    let deadline = Instant::now() + HANG;
     for n in 0..MESSAGES {
-        child
-            .send(n)
-            .expect("a supervised child's address keeps accepting");
+        if let Err(error) = child.send_until(n, deadline) {
+            panic!("message {n} refused ({error}): the child was never restarted?");
+        }
     }
     let panicking = (0..MESSAGES).filter(|&n| panics_on(n)).count() as u64;
     assert!(panicking > 50, "the test exercises restarts: {panicking}");
