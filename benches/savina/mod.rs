@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
+pub(crate) mod big;
 pub(crate) mod counting;
 pub(crate) mod fjcreate;
 pub(crate) mod fjthrput;
@@ -153,13 +154,14 @@ impl fmt::Debug for Workload {
 }
 
 /// Every workload, in the order of the report.
-pub(crate) const WORKLOADS: [Workload; 6] = [
+pub(crate) const WORKLOADS: [Workload; 7] = [
     pingpong::WORKLOAD,
     counting::WORKLOAD,
     fjthrput::WORKLOAD,
     skynet::WORKLOAD,
     threadring::WORKLOAD,
     fjcreate::WORKLOAD,
+    big::WORKLOAD,
 ];
 
 /// An error unless `got` is `expected`.

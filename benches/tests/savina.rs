@@ -33,6 +33,7 @@ fn every_workload_has_a_test() {
         "skynet",
         "thread_ring",
         "fork_join_creation",
+        "big",
     ];
     let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
     assert_eq!(names, tested);
@@ -66,4 +67,9 @@ fn thread_ring_answers_correctly_everywhere() {
 #[test]
 fn fork_join_creation_answers_correctly_everywhere() {
     answers_correctly_everywhere("fork_join_creation");
+}
+
+#[test]
+fn big_answers_correctly_everywhere() {
+    answers_correctly_everywhere("big");
 }
