@@ -21,6 +21,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 pub(crate) mod big;
+pub(crate) mod chameneos;
 pub(crate) mod counting;
 pub(crate) mod fjcreate;
 pub(crate) mod fjthrput;
@@ -154,7 +155,7 @@ impl fmt::Debug for Workload {
 }
 
 /// Every workload, in the order of the report.
-pub(crate) const WORKLOADS: [Workload; 7] = [
+pub(crate) const WORKLOADS: [Workload; 8] = [
     pingpong::WORKLOAD,
     counting::WORKLOAD,
     fjthrput::WORKLOAD,
@@ -162,6 +163,7 @@ pub(crate) const WORKLOADS: [Workload; 7] = [
     threadring::WORKLOAD,
     fjcreate::WORKLOAD,
     big::WORKLOAD,
+    chameneos::WORKLOAD,
 ];
 
 /// An error unless `got` is `expected`.

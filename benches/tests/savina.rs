@@ -34,6 +34,7 @@ fn every_workload_has_a_test() {
         "thread_ring",
         "fork_join_creation",
         "big",
+        "chameneos",
     ];
     let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
     assert_eq!(names, tested);
@@ -72,4 +73,9 @@ fn fork_join_creation_answers_correctly_everywhere() {
 #[test]
 fn big_answers_correctly_everywhere() {
     answers_correctly_everywhere("big");
+}
+
+#[test]
+fn chameneos_answers_correctly_everywhere() {
+    answers_correctly_everywhere("chameneos");
 }
