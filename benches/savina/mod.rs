@@ -21,6 +21,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 
 pub(crate) mod big;
+pub(crate) mod bndbuffer;
 pub(crate) mod chameneos;
 pub(crate) mod counting;
 pub(crate) mod fjcreate;
@@ -155,7 +156,7 @@ impl fmt::Debug for Workload {
 }
 
 /// Every workload, in the order of the report.
-pub(crate) const WORKLOADS: [Workload; 8] = [
+pub(crate) const WORKLOADS: [Workload; 9] = [
     pingpong::WORKLOAD,
     counting::WORKLOAD,
     fjthrput::WORKLOAD,
@@ -164,6 +165,7 @@ pub(crate) const WORKLOADS: [Workload; 8] = [
     fjcreate::WORKLOAD,
     big::WORKLOAD,
     chameneos::WORKLOAD,
+    bndbuffer::WORKLOAD,
 ];
 
 /// An error unless `got` is `expected`.

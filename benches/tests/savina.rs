@@ -35,6 +35,7 @@ fn every_workload_has_a_test() {
         "fork_join_creation",
         "big",
         "chameneos",
+        "bounded_buffer",
     ];
     let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
     assert_eq!(names, tested);
@@ -78,4 +79,9 @@ fn big_answers_correctly_everywhere() {
 #[test]
 fn chameneos_answers_correctly_everywhere() {
     answers_correctly_everywhere("chameneos");
+}
+
+#[test]
+fn bounded_buffer_answers_correctly_everywhere() {
+    answers_correctly_everywhere("bounded_buffer");
 }
