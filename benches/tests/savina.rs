@@ -7,8 +7,9 @@ mod savina;
 
 use savina::{Runtimes, Scale, WORKLOADS, Workload};
 
-/// Runs `name` on each of its runtimes (a 2-worker unpinned Courier runtime, no spinners, so
-/// tests running side by side do not fight over pinned CPUs).
+/// Runs `name` a few times on each of its runtimes (a 2-worker unpinned Courier runtime, no
+/// spinners, so tests running side by side do not fight over pinned CPUs). Repeating gives
+/// start-up races (a message that can overtake a setup message) more chances to show.
 fn answers_correctly_everywhere(name: &str) {
     let workload: &Workload = WORKLOADS
         .iter()
@@ -16,7 +17,7 @@ fn answers_correctly_everywhere(name: &str) {
         .expect("a known workload");
     let courier = courier_sched::Runtime::with_workers(2).expect("the runtime starts");
     let runtimes = Runtimes::new(courier).expect("the peers' runtimes start");
-    for &peer in workload.peers {
+    for &peer in workload.peers.iter().cycle().take(3 * workload.peers.len()) {
         let outcome = (workload.run)(&runtimes, peer, Scale::Test)
             .unwrap_or_else(|error| panic!("{name} on {peer}: {error:#}"));
         assert!(outcome.messages > 0, "{name} on {peer} sent no message");

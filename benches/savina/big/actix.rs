@@ -12,7 +12,9 @@ use crate::savina::block_on_actix;
 #[derive(Message)]
 #[rtype(result = "()")]
 enum Big {
-    Start(Arc<[Addr<Pinger>]>),
+    /// Everyone's addresses; every pinger gets them before any pinger starts (see `run`).
+    Neighbours(Arc<[Addr<Pinger>]>),
+    Start,
     Ping(usize),
     Pong,
     Stop,
@@ -43,10 +45,8 @@ impl Handler<Big> for Pinger {
 
     fn handle(&mut self, msg: Big, ctx: &mut Context<Self>) {
         match msg {
-            Big::Start(everyone) => {
-                self.everyone = everyone;
-                self.ping();
-            }
+            Big::Neighbours(everyone) => self.everyone = everyone,
+            Big::Start => self.ping(),
             Big::Ping(from) => self.everyone[from].do_send(Big::Pong),
             Big::Pong => {
                 self.pongs += 1;
@@ -81,7 +81,10 @@ pub(super) fn run(system: &SystemRunner, actors: usize, pings: u64) -> anyhow::R
             })
             .collect();
         for pinger in everyone.iter() {
-            pinger.do_send(Big::Start(Arc::clone(&everyone)));
+            pinger.do_send(Big::Neighbours(Arc::clone(&everyone)));
+        }
+        for pinger in everyone.iter() {
+            pinger.do_send(Big::Start);
         }
         let mut answered = 0;
         for _ in 0..actors {

@@ -11,7 +11,9 @@ use super::Targets;
 use crate::savina::wait;
 
 enum Big {
-    Start(Arc<[ActorRef<Big>]>),
+    /// Everyone's refs; every pinger gets them before any pinger starts (see `run`).
+    Neighbours(Arc<[ActorRef<Big>]>),
+    Start,
     Ping(usize),
     Pong,
 }
@@ -41,10 +43,8 @@ impl Actor for Pinger {
 
     fn handle(&mut self, _ctx: &mut Context<'_, Self>, msg: Big) -> Result<(), Infallible> {
         match msg {
-            Big::Start(everyone) => {
-                self.everyone = everyone;
-                self.ping();
-            }
+            Big::Neighbours(everyone) => self.everyone = everyone,
+            Big::Start => self.ping(),
             Big::Ping(from) => {
                 self.everyone[from]
                     .try_send(Big::Pong)
@@ -77,10 +77,14 @@ pub(super) fn run(runtime: &Runtime, actors: usize, pings: u64) -> anyhow::Resul
             })
         })
         .collect();
+    // All neighbour lists go out before any start, so each pinger's list is ahead of any ping
+    // in its mailbox.
     for pinger in everyone.iter() {
-        pinger
-            .send(Big::Start(Arc::clone(&everyone)))
-            .map_err(|e| anyhow!("{e}"))?;
+        let neighbours = Big::Neighbours(Arc::clone(&everyone));
+        pinger.send(neighbours).map_err(|e| anyhow!("{e}"))?;
+    }
+    for pinger in everyone.iter() {
+        pinger.send(Big::Start).map_err(|e| anyhow!("{e}"))?;
     }
     let answered = (0..actors).map(|_| wait(&reports)).sum();
     // Each pinger holds everyone's ref: stop them all.

@@ -12,7 +12,9 @@ use tokio::sync::mpsc;
 use super::Targets;
 use crate::savina::block_on_tokio;
 
-struct Start(Arc<[ActorRef<Pinger>]>);
+/// Everyone's refs; every pinger gets them before any pinger starts (see `run`).
+struct Neighbours(Arc<[ActorRef<Pinger>]>);
+struct Start;
 struct Ping(usize);
 struct Pong;
 
@@ -34,11 +36,18 @@ impl Pinger {
     }
 }
 
+impl Message<Neighbours> for Pinger {
+    type Reply = ();
+
+    async fn handle(&mut self, Neighbours(everyone): Neighbours, _ctx: &mut Context<Self, ()>) {
+        self.everyone = everyone;
+    }
+}
+
 impl Message<Start> for Pinger {
     type Reply = ();
 
-    async fn handle(&mut self, Start(everyone): Start, _ctx: &mut Context<Self, ()>) {
-        self.everyone = everyone;
+    async fn handle(&mut self, _msg: Start, _ctx: &mut Context<Self, ()>) {
         self.ping().await;
     }
 }
@@ -80,7 +89,10 @@ pub(super) fn run(runtime: &Runtime, actors: usize, pings: u64) -> anyhow::Resul
             })
             .collect();
         for pinger in everyone.iter() {
-            pinger.tell(Start(Arc::clone(&everyone))).await?;
+            pinger.tell(Neighbours(Arc::clone(&everyone))).await?;
+        }
+        for pinger in everyone.iter() {
+            pinger.tell(Start).await?;
         }
         let mut answered = 0;
         for _ in 0..actors {

@@ -11,7 +11,9 @@ use super::Targets;
 use crate::savina::block_on_tokio;
 
 enum Big {
-    Start(Arc<[ActorRef<Big>]>),
+    /// Everyone's refs; every pinger gets them before any pinger starts (see `run`).
+    Neighbours(Arc<[ActorRef<Big>]>),
+    Start,
     Ping(usize),
     Pong,
 }
@@ -55,10 +57,8 @@ impl Actor for Pinger {
         state: &mut PingerState,
     ) -> Result<(), ActorProcessingErr> {
         match msg {
-            Big::Start(everyone) => {
-                state.everyone = everyone;
-                state.ping()?;
-            }
+            Big::Neighbours(everyone) => state.everyone = everyone,
+            Big::Start => state.ping()?,
             Big::Ping(from) => state.everyone[from].cast(Big::Pong)?,
             Big::Pong => {
                 state.pongs += 1;
@@ -93,7 +93,10 @@ pub(super) fn run(runtime: &Runtime, actors: usize, pings: u64) -> anyhow::Resul
         }
         let everyone: Arc<[ActorRef<Big>]> = refs.into();
         for pinger in everyone.iter() {
-            pinger.cast(Big::Start(Arc::clone(&everyone)))?;
+            pinger.cast(Big::Neighbours(Arc::clone(&everyone)))?;
+        }
+        for pinger in everyone.iter() {
+            pinger.cast(Big::Start)?;
         }
         let mut answered = 0;
         for _ in 0..actors {
