@@ -1,0 +1,110 @@
+//! Wall-clock time of the Savina workloads (`benches/savina/`) on Courier and each peer, in one
+//! run: a criterion group per workload (`savina_<workload>`), a function per runtime.
+//!
+//! Every run's answer is checked; a wrong answer or a hang panics. `scripts/bench-report` runs
+//! this and prints the tables; by hand:
+//!
+//! ```text
+//! cargo bench -p courier-benches --bench savina_time                     # Savina's sizes
+//! COURIER_BENCH_SCALE=quick cargo bench -p courier-benches --bench savina_time -- --quick
+//! COURIER_BENCH_CONFIG=courier.toml cargo bench ...   # Courier's runtime from a NUMA config file
+//! ```
+//!
+//! Without `COURIER_BENCH_CONFIG`, Courier runs with the default config, as a user gets it:
+//! one pinned worker per PU, one spinner per node.
+
+#[path = "../savina/mod.rs"]
+mod savina;
+
+use std::time::{Duration, Instant};
+
+use courier_sched::{Config, Runtime, Topology};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use mimalloc::MiMalloc;
+use savina::{Runtimes, Scale, WORKLOADS};
+
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
+
+/// `COURIER_BENCH_SCALE`: `test`, `quick` or `full` (the default).
+fn scale() -> Scale {
+    match std::env::var("COURIER_BENCH_SCALE").as_deref() {
+        Ok("test") => Scale::Test,
+        Ok("quick") => Scale::Quick,
+        Ok("full") | Err(_) => Scale::Full,
+        Ok(other) => panic!("COURIER_BENCH_SCALE={other}: expected test, quick or full"),
+    }
+}
+
+/// Courier's runtime: from the NUMA config file `COURIER_BENCH_CONFIG` names, else the default.
+fn courier_runtime() -> Runtime {
+    let config = match std::env::var_os("COURIER_BENCH_CONFIG") {
+        Some(path) => Config::load(&path).unwrap_or_else(|error| panic!("{error}")),
+        None => Config::default(),
+    };
+    let runtime = Runtime::from_config(&config).expect("Courier's runtime starts");
+    let placement = runtime.placement();
+    eprintln!(
+        "savina_time: courier: {} workers, pinned {}, config {}",
+        placement.workers().len(),
+        placement.pin(),
+        config
+            .file()
+            .map_or_else(|| "default".to_owned(), |file| file.display().to_string()),
+    );
+    runtime
+}
+
+fn print_machine(scale: Scale) {
+    match Topology::this_system() {
+        Ok(topology) => eprintln!(
+            "savina_time: scale {scale:?}; {} PUs, {} NUMA node(s)",
+            topology.pus().len(),
+            topology.nodes().len(),
+        ),
+        Err(error) => eprintln!("savina_time: scale {scale:?}; topology unavailable: {error}"),
+    }
+}
+
+fn savina(c: &mut Criterion) {
+    let scale = scale();
+    print_machine(scale);
+    let runtimes = Runtimes::new(courier_runtime()).expect("the peers' runtimes start");
+    for workload in WORKLOADS {
+        let mut group = c.benchmark_group(format!("savina_{}", workload.name));
+        group.sampling_mode(SamplingMode::Flat);
+        for &peer in workload.peers {
+            // A first run checks the answer and counts the messages.
+            let outcome =
+                (workload.run)(&runtimes, peer, scale).unwrap_or_else(|error| panic!("{error:#}"));
+            group.throughput(Throughput::Elements(outcome.messages));
+            group.bench_function(peer.name(), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    for _ in 0..iters {
+                        let start = Instant::now();
+                        let result = (workload.run)(&runtimes, peer, scale);
+                        total += start.elapsed();
+                        if let Err(error) = result {
+                            panic!("{error:#}");
+                        }
+                    }
+                    total
+                });
+            });
+        }
+        group.finish();
+        eprintln!(
+            "savina_time: {} stresses {}",
+            workload.name, workload.stresses
+        );
+    }
+    runtimes.shutdown();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = savina
+}
+criterion_main!(benches);
