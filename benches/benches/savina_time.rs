@@ -1,5 +1,6 @@
 //! Wall-clock time of the Savina workloads (`benches/savina/`) on Courier and each peer, in one
-//! run: a criterion group per workload (`savina_<workload>`), a function per runtime.
+//! run: a criterion group per workload (`savina_<workload>`), a function per runtime; then
+//! Courier alone with 1, 2 and 4 workers on a few of them (`scaling_<workload>`).
 //!
 //! Every run's answer is checked; a wrong answer or a hang panics. `scripts/bench-report` runs
 //! this and prints the tables; by hand:
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 use courier_sched::{Config, Runtime, Topology};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use mimalloc::MiMalloc;
-use savina::{Runtimes, Scale, WORKLOADS};
+use savina::{Peer, Runtimes, Scale, WORKLOADS, Workload};
 
 #[global_allocator]
 static GLOBAL: MiMalloc = MiMalloc;
@@ -79,18 +80,7 @@ fn savina(c: &mut Criterion) {
                 (workload.run)(&runtimes, peer, scale).unwrap_or_else(|error| panic!("{error:#}"));
             group.throughput(Throughput::Elements(outcome.messages));
             group.bench_function(peer.name(), |b| {
-                b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        let start = Instant::now();
-                        let result = (workload.run)(&runtimes, peer, scale);
-                        total += start.elapsed();
-                        if let Err(error) = result {
-                            panic!("{error:#}");
-                        }
-                    }
-                    total
-                });
+                b.iter_custom(|iters| timed_runs(&runtimes, &workload, peer, scale, iters));
             });
         }
         group.finish();
@@ -99,7 +89,49 @@ fn savina(c: &mut Criterion) {
             workload.name, workload.stresses
         );
     }
+    scaling(c, runtimes, scale);
+}
+
+/// Courier alone on a few workloads with 1, 2 and 4 workers (unpinned, no spinners; 4 is more
+/// than this machine may have: oversubscribed), group `scaling_<workload>`.
+fn scaling(c: &mut Criterion, mut runtimes: Runtimes, scale: Scale) {
+    const WORKLOADS_SCALED: [&str; 4] = ["counting", "fork_join_throughput", "skynet", "chameneos"];
+    for workers in [1_u16, 2, 4] {
+        let runtime = Runtime::with_workers(workers).expect("Courier's runtime starts");
+        std::mem::replace(&mut runtimes.courier, runtime).shutdown();
+        for workload in WORKLOADS
+            .iter()
+            .filter(|w| WORKLOADS_SCALED.contains(&w.name))
+        {
+            let mut group = c.benchmark_group(format!("scaling_{}", workload.name));
+            group.sampling_mode(SamplingMode::Flat);
+            group.bench_function(format!("courier_{workers}_workers"), |b| {
+                b.iter_custom(|iters| timed_runs(&runtimes, workload, Peer::Courier, scale, iters));
+            });
+            group.finish();
+        }
+    }
     runtimes.shutdown();
+}
+
+/// Runs `workload` `iters` times on `peer`, timing each run; panics on a wrong answer.
+fn timed_runs(
+    runtimes: &Runtimes,
+    workload: &Workload,
+    peer: Peer,
+    scale: Scale,
+    iters: u64,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let result = (workload.run)(runtimes, peer, scale);
+        total += start.elapsed();
+        if let Err(error) = result {
+            panic!("{error:#}");
+        }
+    }
+    total
 }
 
 criterion_group! {

@@ -7,4 +7,5 @@
 
 pub mod gate;
 pub mod mailbox;
+pub mod plot;
 pub mod report;

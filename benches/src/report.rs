@@ -106,6 +106,89 @@ fn read_result(new: &Path) -> anyhow::Result<(f64, Option<u64>)> {
     Ok((median_ns, messages))
 }
 
+/// Courier's result on one workload with a given number of workers (criterion group
+/// `scaling_<workload>`, function `courier_<workers>_workers`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScalingPoint {
+    /// The workload.
+    pub workload: String,
+    /// Courier's workers.
+    pub workers: u32,
+    /// Criterion's median time of one run, in nanoseconds.
+    pub median_ns: f64,
+}
+
+/// Reads every `scaling_*` result under `criterion_dir`, sorted by workload and workers.
+///
+/// # Errors
+/// A result file that cannot be read or parsed.
+pub fn load_scaling(criterion_dir: &Path) -> anyhow::Result<Vec<ScalingPoint>> {
+    let mut points = Vec::new();
+    let Ok(groups) = std::fs::read_dir(criterion_dir) else {
+        return Ok(points);
+    };
+    for group in groups {
+        let group = group?.path();
+        let name = group
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let Some(workload) = name.strip_prefix("scaling_") else {
+            continue;
+        };
+        for function in std::fs::read_dir(&group)? {
+            let function = function?.path();
+            let workers = function
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_prefix("courier_"))
+                .and_then(|n| n.strip_suffix("_workers"))
+                .and_then(|n| n.parse::<u32>().ok());
+            let new = function.join("new");
+            if let (Some(workers), true) = (workers, new.join("estimates.json").exists()) {
+                let (median_ns, _) = read_result(&new)?;
+                points.push(ScalingPoint {
+                    workload: workload.to_owned(),
+                    workers,
+                    median_ns,
+                });
+            }
+        }
+    }
+    points.sort_by(|a, b| a.workload.cmp(&b.workload).then(a.workers.cmp(&b.workers)));
+    Ok(points)
+}
+
+/// Courier's times by number of workers, a row per workload.
+#[must_use]
+pub fn scaling_table(points: &[ScalingPoint]) -> String {
+    let mut workers: Vec<u32> = points.iter().map(|p| p.workers).collect();
+    workers.sort_unstable();
+    workers.dedup();
+    let mut workloads: Vec<&str> = points.iter().map(|p| p.workload.as_str()).collect();
+    workloads.dedup();
+    let mut text = String::from("| workload |");
+    for w in &workers {
+        let _ = write!(text, " {w} worker{} |", if *w == 1 { "" } else { "s" });
+    }
+    text.push_str("\n|---|");
+    text.push_str(&"---:|".repeat(workers.len()));
+    text.push('\n');
+    for workload in workloads {
+        let _ = write!(text, "| {workload} |");
+        for w in &workers {
+            let cell = points
+                .iter()
+                .find(|p| p.workload == workload && p.workers == *w)
+                .map_or_else(|| "-".to_owned(), |p| format_time(p.median_ns));
+            let _ = write!(text, " {cell} |");
+        }
+        text.push('\n');
+    }
+    text
+}
+
 /// The workloads measured, in the order given by `order` first (then any others, sorted).
 #[must_use]
 pub fn workloads(measurements: &[Measurement], order: &[&str]) -> Vec<String> {

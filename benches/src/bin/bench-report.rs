@@ -3,17 +3,18 @@
 //!
 //! ```text
 //! bench-report [--scale quick|full] [--criterion DIR] [--instr SUMMARY] [--baseline FILE]
+//!              [--plots DIR]
 //! ```
 //!
 //! Instruction counts come from SUMMARY (gungraun JSON lines, as `scripts/bench-instr` writes
 //! them) when it exists, else from the committed baseline FILE. The report is markdown on
-//! stdout.
+//! stdout; with `--plots`, `peer_ratios.svg` and `scaling.svg` go to DIR.
 
 use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
-use courier_benches::{gate, report};
+use courier_benches::{gate, plot, report};
 
 /// The workloads in Savina's order, skynet after fork-join throughput.
 const ORDER: [&str; 9] = [
@@ -33,6 +34,7 @@ struct Args {
     criterion: PathBuf,
     instr: PathBuf,
     baseline: PathBuf,
+    plots: Option<PathBuf>,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
@@ -41,6 +43,7 @@ fn parse_args() -> anyhow::Result<Args> {
         criterion: PathBuf::from("target/criterion"),
         instr: PathBuf::from("target/gungraun/summary.ndjson"),
         baseline: PathBuf::from("benches/instr-baseline.txt"),
+        plots: None,
     };
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
@@ -52,6 +55,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--criterion" => args.criterion = value.into(),
             "--instr" => args.instr = value.into(),
             "--baseline" => args.baseline = value.into(),
+            "--plots" => args.plots = Some(value.into()),
             other => bail!("unknown flag {other}"),
         }
     }
@@ -91,8 +95,30 @@ fn main() -> anyhow::Result<()> {
         out,
         "Median time of one run; `time / Courier's` above 1 means slower than Courier.\n"
     )?;
-    for workload in report::workloads(&measurements, &ORDER) {
-        writeln!(out, "{}", report::workload_table(&measurements, &workload))?;
+    let workloads = report::workloads(&measurements, &ORDER);
+    for workload in &workloads {
+        writeln!(out, "{}", report::workload_table(&measurements, workload))?;
+    }
+    let scaling = report::load_scaling(&args.criterion)?;
+    if !scaling.is_empty() {
+        writeln!(
+            out,
+            "### Courier by number of workers (unpinned, no spinners)\n"
+        )?;
+        writeln!(out, "{}", report::scaling_table(&scaling))?;
+    }
+    if let Some(dir) = &args.plots {
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
+        plot::ratios(&measurements, &workloads, &dir.join("peer_ratios.svg"))?;
+        if !scaling.is_empty() {
+            plot::scaling(&scaling, &dir.join("scaling.svg"))?;
+        }
+        writeln!(
+            out,
+            "Plots: {}/peer_ratios.svg, {}/scaling.svg\n",
+            dir.display(),
+            dir.display()
+        )?;
     }
     let sources = report::Sources {
         measurements: &measurements,

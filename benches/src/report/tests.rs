@@ -92,3 +92,27 @@ fn a_missing_criterion_directory_is_no_results() {
     let none = load(Path::new("/nonexistent/criterion")).unwrap();
     assert!(none.is_empty());
 }
+
+#[test]
+fn the_scaling_table_has_a_column_per_worker_count() {
+    let point = |workload: &str, workers, median_ns| ScalingPoint {
+        workload: workload.to_owned(),
+        workers,
+        median_ns,
+    };
+    let points = [
+        point("counting", 1, 2e6),
+        point("counting", 2, 1e6),
+        point("skynet", 1, 3e6),
+    ];
+    let table = scaling_table(&points);
+    assert!(
+        table.starts_with("| workload | 1 worker | 2 workers |\n|---|---:|---:|\n"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| counting | 2.00 ms | 1.00 ms |"),
+        "{table}"
+    );
+    assert!(table.contains("| skynet | 3.00 ms | - |"), "{table}");
+}
