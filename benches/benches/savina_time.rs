@@ -14,11 +14,16 @@
 //! Without `COURIER_BENCH_CONFIG`, Courier runs with the default config, as a user gets it:
 //! one pinned worker per PU, one spinner per node.
 
+#[path = "../savina/counters.rs"]
+mod counters;
 #[path = "../savina/mod.rs"]
 mod savina;
 
+use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use counters::Counters;
 use courier_sched::{Config, Runtime, Topology};
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use mimalloc::MiMalloc;
@@ -71,6 +76,8 @@ fn savina(c: &mut Criterion) {
     let scale = scale();
     print_machine(scale);
     let runtimes = Runtimes::new(courier_runtime()).expect("the peers' runtimes start");
+    let mut counters = Counters::open();
+    let mut counted = format!("# {}\n", counters.source());
     for workload in WORKLOADS {
         let mut group = c.benchmark_group(format!("savina_{}", workload.name));
         group.sampling_mode(SamplingMode::Flat);
@@ -82,6 +89,18 @@ fn savina(c: &mut Criterion) {
             group.bench_function(peer.name(), |b| {
                 b.iter_custom(|iters| timed_runs(&runtimes, &workload, peer, scale, iters));
             });
+            // One more run under the counters.
+            let (result, counts) = counters.measure(|| (workload.run)(&runtimes, peer, scale));
+            let messages = result.unwrap_or_else(|error| panic!("{error:#}")).messages;
+            for (event, count) in counts {
+                #[expect(clippy::cast_precision_loss, reason = "a per-message average")]
+                let per_message = count as f64 / messages as f64;
+                let _ = writeln!(
+                    counted,
+                    "{}\t{peer}\t{event}\t{per_message:.2}",
+                    workload.name
+                );
+            }
         }
         group.finish();
         eprintln!(
@@ -89,7 +108,25 @@ fn savina(c: &mut Criterion) {
             workload.name, workload.stresses
         );
     }
+    let path = criterion_home().join("savina_counters.tsv");
+    if let Err(error) =
+        std::fs::create_dir_all(criterion_home()).and_then(|()| std::fs::write(&path, counted))
+    {
+        eprintln!("savina_time: {}: {error}", path.display());
+    }
     scaling(c, runtimes, scale);
+}
+
+/// Where criterion writes (its own rule): `CRITERION_HOME`, else `CARGO_TARGET_DIR/criterion`,
+/// else the workspace's `target/criterion`.
+fn criterion_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/criterion")),
+        |target| PathBuf::from(target).join("criterion"),
+    )
 }
 
 /// Courier alone on a few workloads with 1, 2 and 4 workers (unpinned, no spinners; 4 is more

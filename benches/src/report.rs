@@ -189,6 +189,78 @@ pub fn scaling_table(points: &[ScalingPoint]) -> String {
     text
 }
 
+/// The counters `savina_time` read around one extra run of each workload and runtime
+/// (`<criterion dir>/savina_counters.tsv`): where they came from, and
+/// `(workload, runtime, event, count per message)` rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CounterReadings {
+    /// The first line: which counters (hardware, software, none) and why.
+    pub source: String,
+    /// One row per workload, runtime and event.
+    pub rows: Vec<(String, String, String, f64)>,
+}
+
+/// Reads the counters file; `None` when there is none.
+#[must_use]
+pub fn load_counters(criterion_dir: &Path) -> Option<CounterReadings> {
+    let text = std::fs::read_to_string(criterion_dir.join("savina_counters.tsv")).ok()?;
+    let mut readings = CounterReadings::default();
+    for line in text.lines() {
+        if let Some(source) = line.strip_prefix("# ") {
+            source.clone_into(&mut readings.source);
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        if let [workload, runtime, event, value] = fields.as_slice()
+            && let Ok(value) = value.parse::<f64>()
+        {
+            let row = (
+                (*workload).to_owned(),
+                (*runtime).to_owned(),
+                (*event).to_owned(),
+                value,
+            );
+            readings.rows.push(row);
+        }
+    }
+    Some(readings)
+}
+
+/// The counters as a table: a row per workload and runtime, a column per event.
+#[must_use]
+pub fn counters_table(readings: &CounterReadings) -> String {
+    let mut events: Vec<&str> = Vec::new();
+    let mut keys: Vec<(&str, &str)> = Vec::new();
+    for (workload, runtime, event, _) in &readings.rows {
+        if !events.contains(&event.as_str()) {
+            events.push(event);
+        }
+        if !keys.contains(&(workload.as_str(), runtime.as_str())) {
+            keys.push((workload, runtime));
+        }
+    }
+    let mut text = format!("Source: {}.\n\n| workload | runtime |", readings.source);
+    for event in &events {
+        let _ = write!(text, " {event} per message |");
+    }
+    text.push_str("\n|---|---|");
+    text.push_str(&"---:|".repeat(events.len()));
+    text.push('\n');
+    for (workload, runtime) in keys {
+        let _ = write!(text, "| {workload} | {runtime} |");
+        for event in &events {
+            let value = readings
+                .rows
+                .iter()
+                .find(|r| r.0 == workload && r.1 == runtime && r.2 == *event)
+                .map_or_else(|| "-".to_owned(), |r| format!("{:.1}", r.3));
+            let _ = write!(text, " {value} |");
+        }
+        text.push('\n');
+    }
+    text
+}
+
 /// The workloads measured, in the order given by `order` first (then any others, sorted).
 #[must_use]
 pub fn workloads(measurements: &[Measurement], order: &[&str]) -> Vec<String> {

@@ -107,6 +107,10 @@ fn main() -> anyhow::Result<()> {
         )?;
         writeln!(out, "{}", report::scaling_table(&scaling))?;
     }
+    if let Some(readings) = report::load_counters(&args.criterion) {
+        writeln!(out, "### Counters per message (one extra run each)\n")?;
+        writeln!(out, "{}", report::counters_table(&readings))?;
+    }
     if let Some(dir) = &args.plots {
         std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
         plot::ratios(&measurements, &workloads, &dir.join("peer_ratios.svg"))?;

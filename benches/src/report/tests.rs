@@ -116,3 +116,36 @@ fn the_scaling_table_has_a_column_per_worker_count() {
     );
     assert!(table.contains("| skynet | 3.00 ms | - |"), "{table}");
 }
+
+#[test]
+fn the_counters_table_has_a_column_per_event() {
+    let readings = CounterReadings {
+        source: "software CPU clock".to_owned(),
+        rows: vec![
+            (
+                "counting".into(),
+                "courier".into(),
+                "cpu-clock ns".into(),
+                80.0,
+            ),
+            (
+                "counting".into(),
+                "actix".into(),
+                "cpu-clock ns".into(),
+                60.25,
+            ),
+        ],
+    };
+    let table = counters_table(&readings);
+    assert!(
+        table.starts_with(
+            "Source: software CPU clock.\n\n| workload | runtime | cpu-clock ns per message |"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("| counting | actix | 60.2 |")
+            || table.contains("| counting | actix | 60.3 |"),
+        "{table}"
+    );
+}
