@@ -97,7 +97,7 @@ fn savina(c: &mut Criterion) {
                 let per_message = count as f64 / messages as f64;
                 let _ = writeln!(
                     counted,
-                    "{}\t{peer}\t{event}\t{per_message:.2}",
+                    "{}\t{peer}\t{event}\t{per_message:.4}",
                     workload.name
                 );
             }

@@ -118,7 +118,12 @@ impl Counters {
             },
             Err(error) => {
                 let why = reason(&error);
-                let switches = || Builder::new(Software::CONTEXT_SWITCHES);
+                // A context switch happens in the kernel: count kernel space too.
+                let switches = || {
+                    let mut builder = Builder::new(Software::CONTEXT_SWITCHES);
+                    builder.exclude_kernel(false);
+                    builder
+                };
                 match open_on_all("context switches", switches, &cpus) {
                     Ok(event) => Counters {
                         source: Source::Software(why),

@@ -253,7 +253,7 @@ pub fn counters_table(readings: &CounterReadings) -> String {
                 .rows
                 .iter()
                 .find(|r| r.0 == workload && r.1 == runtime && r.2 == *event)
-                .map_or_else(|| "-".to_owned(), |r| format!("{:.1}", r.3));
+                .map_or_else(|| "-".to_owned(), |r| format_count(r.3));
             let _ = write!(text, " {value} |");
         }
         text.push('\n');
@@ -299,6 +299,17 @@ pub fn format_rate(per_second: f64) -> String {
         format!("{:.2} M", per_second / 1e6)
     } else {
         format!("{:.1} K", per_second / 1e3)
+    }
+}
+
+/// A count per message: three decimals below 10 (context switches are well under one per
+/// message), one above.
+#[must_use]
+pub fn format_count(value: f64) -> String {
+    if value < 10.0 {
+        format!("{value:.3}")
+    } else {
+        format!("{value:.1}")
     }
 }
 

@@ -117,10 +117,14 @@ fn main() -> anyhow::Result<()> {
         if !scaling.is_empty() {
             plot::scaling(&scaling, &dir.join("scaling.svg"))?;
         }
+        let scaling_svg = if scaling.is_empty() {
+            ""
+        } else {
+            ", scaling.svg"
+        };
         writeln!(
             out,
-            "Plots: {}/peer_ratios.svg, {}/scaling.svg\n",
-            dir.display(),
+            "Plots in {}: peer_ratios.svg{scaling_svg}\n",
             dir.display()
         )?;
     }
