@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use crate::report::{Measurement, RUNTIMES, ScalingPoint};
 
-/// One colour per runtime of [`RUNTIMES`] (Courier's is not drawn: it is the line at 1).
+/// One colour per runtime of [`RUNTIMES`]; black is Courier's line at 1 and is not reused.
 const COLOURS: [RGBColor; 5] = [
     RGBColor(0, 0, 0),
     RGBColor(31, 119, 180),
@@ -170,7 +170,7 @@ pub fn scaling(points: &[ScalingPoint], path: &Path) -> anyhow::Result<()> {
         .draw()
         .map_err(|e| anyhow!("{e}"))?;
     for (index, workload) in workloads.iter().enumerate() {
-        let colour = COLOURS[index % COLOURS.len()];
+        let colour = COLOURS[1 + index % (COLOURS.len() - 1)];
         chart
             .draw_series(LineSeries::new(relative(workload), colour.stroke_width(2)))
             .map_err(|e| anyhow!("{e}"))?
