@@ -1,0 +1,179 @@
+//! Wall-clock time of the Savina workloads (`benches/savina/`) on Courier and each peer, in one
+//! run: a criterion group per workload (`savina_<workload>`), a function per runtime; then
+//! Courier alone with 1, 2 and 4 workers on a few of them (`scaling_<workload>`).
+//!
+//! Every run's answer is checked; a wrong answer or a hang panics. `scripts/bench-report` runs
+//! this and prints the tables; by hand:
+//!
+//! ```text
+//! cargo bench -p courier-benches --bench savina_time                     # Savina's sizes
+//! COURIER_BENCH_SCALE=quick cargo bench -p courier-benches --bench savina_time -- --quick
+//! COURIER_BENCH_CONFIG=courier.toml cargo bench ...   # Courier's runtime from a NUMA config file
+//! ```
+//!
+//! Without `COURIER_BENCH_CONFIG`, Courier runs with the default config, as a user gets it:
+//! one pinned worker per PU, one spinner per node.
+
+#[path = "../savina/counters.rs"]
+mod counters;
+#[path = "../savina/mod.rs"]
+mod savina;
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use counters::Counters;
+use courier_sched::{Config, Runtime, Topology};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use mimalloc::MiMalloc;
+use savina::{Peer, Runtimes, Scale, WORKLOADS, Workload};
+
+#[global_allocator]
+static GLOBAL: MiMalloc = MiMalloc;
+
+/// `COURIER_BENCH_SCALE`: `test`, `quick` or `full` (the default).
+fn scale() -> Scale {
+    match std::env::var("COURIER_BENCH_SCALE").as_deref() {
+        Ok("test") => Scale::Test,
+        Ok("quick") => Scale::Quick,
+        Ok("full") | Err(_) => Scale::Full,
+        Ok(other) => panic!("COURIER_BENCH_SCALE={other}: expected test, quick or full"),
+    }
+}
+
+/// Courier's runtime: from the NUMA config file `COURIER_BENCH_CONFIG` names, else the default.
+fn courier_runtime() -> Runtime {
+    let config = match std::env::var_os("COURIER_BENCH_CONFIG") {
+        Some(path) => Config::load(&path).unwrap_or_else(|error| panic!("{error}")),
+        None => Config::default(),
+    };
+    let runtime = Runtime::from_config(&config).expect("Courier's runtime starts");
+    let placement = runtime.placement();
+    eprintln!(
+        "savina_time: courier: {} workers, pinned {}, config {}",
+        placement.workers().len(),
+        placement.pin(),
+        config
+            .file()
+            .map_or_else(|| "default".to_owned(), |file| file.display().to_string()),
+    );
+    runtime
+}
+
+fn print_machine(scale: Scale) {
+    match Topology::this_system() {
+        Ok(topology) => eprintln!(
+            "savina_time: scale {scale:?}; {} PUs, {} NUMA node(s)",
+            topology.pus().len(),
+            topology.nodes().len(),
+        ),
+        Err(error) => eprintln!("savina_time: scale {scale:?}; topology unavailable: {error}"),
+    }
+}
+
+fn savina(c: &mut Criterion) {
+    let scale = scale();
+    print_machine(scale);
+    let runtimes = Runtimes::new(courier_runtime()).expect("the peers' runtimes start");
+    let mut counters = Counters::open();
+    let mut counted = format!("# {}\n", counters.source());
+    for workload in WORKLOADS {
+        let mut group = c.benchmark_group(format!("savina_{}", workload.name));
+        group.sampling_mode(SamplingMode::Flat);
+        for &peer in workload.peers {
+            // A first run checks the answer and counts the messages.
+            let outcome =
+                (workload.run)(&runtimes, peer, scale).unwrap_or_else(|error| panic!("{error:#}"));
+            group.throughput(Throughput::Elements(outcome.messages));
+            group.bench_function(peer.name(), |b| {
+                b.iter_custom(|iters| timed_runs(&runtimes, &workload, peer, scale, iters));
+            });
+            // One more run under the counters.
+            let (result, counts) = counters.measure(|| (workload.run)(&runtimes, peer, scale));
+            let messages = result.unwrap_or_else(|error| panic!("{error:#}")).messages;
+            for (event, count) in counts {
+                #[expect(clippy::cast_precision_loss, reason = "a per-message average")]
+                let per_message = count as f64 / messages as f64;
+                let _ = writeln!(
+                    counted,
+                    "{}\t{peer}\t{event}\t{per_message:.4}",
+                    workload.name
+                );
+            }
+        }
+        group.finish();
+        eprintln!(
+            "savina_time: {} stresses {}",
+            workload.name, workload.stresses
+        );
+    }
+    let path = criterion_home().join("savina_counters.tsv");
+    if let Err(error) =
+        std::fs::create_dir_all(criterion_home()).and_then(|()| std::fs::write(&path, counted))
+    {
+        eprintln!("savina_time: {}: {error}", path.display());
+    }
+    scaling(c, runtimes, scale);
+}
+
+/// Where criterion writes (its own rule): `CRITERION_HOME`, else `CARGO_TARGET_DIR/criterion`,
+/// else the workspace's `target/criterion`.
+fn criterion_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/criterion")),
+        |target| PathBuf::from(target).join("criterion"),
+    )
+}
+
+/// Courier alone on a few workloads with 1, 2 and 4 workers (unpinned, no spinners; 4 is more
+/// than this machine may have: oversubscribed), group `scaling_<workload>`.
+fn scaling(c: &mut Criterion, mut runtimes: Runtimes, scale: Scale) {
+    const WORKLOADS_SCALED: [&str; 4] = ["counting", "fork_join_throughput", "skynet", "chameneos"];
+    for workers in [1_u16, 2, 4] {
+        let runtime = Runtime::with_workers(workers).expect("Courier's runtime starts");
+        std::mem::replace(&mut runtimes.courier, runtime).shutdown();
+        for workload in WORKLOADS
+            .iter()
+            .filter(|w| WORKLOADS_SCALED.contains(&w.name))
+        {
+            let mut group = c.benchmark_group(format!("scaling_{}", workload.name));
+            group.sampling_mode(SamplingMode::Flat);
+            group.bench_function(format!("courier_{workers}_workers"), |b| {
+                b.iter_custom(|iters| timed_runs(&runtimes, workload, Peer::Courier, scale, iters));
+            });
+            group.finish();
+        }
+    }
+    runtimes.shutdown();
+}
+
+/// Runs `workload` `iters` times on `peer`, timing each run; panics on a wrong answer.
+fn timed_runs(
+    runtimes: &Runtimes,
+    workload: &Workload,
+    peer: Peer,
+    scale: Scale,
+    iters: u64,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = Instant::now();
+        let result = (workload.run)(runtimes, peer, scale);
+        total += start.elapsed();
+        if let Err(error) = result {
+            panic!("{error:#}");
+        }
+    }
+    total
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = savina
+}
+criterion_main!(benches);

@@ -1,0 +1,88 @@
+//! Every Savina workload at a small size on Courier and on each peer: the answer must be right.
+//! No timing here; `benches/savina_time.rs` and `scripts/bench-report` measure.
+
+#[path = "../savina/mod.rs"]
+#[expect(dead_code, reason = "the benches use the bigger scales")]
+mod savina;
+
+use savina::{Runtimes, Scale, WORKLOADS, Workload};
+
+/// Runs `name` a few times on each of its runtimes (a 2-worker unpinned Courier runtime, no
+/// spinners, so tests running side by side do not fight over pinned CPUs). Repeating gives
+/// start-up races (a message that can overtake a setup message) more chances to show.
+fn answers_correctly_everywhere(name: &str) {
+    let workload: &Workload = WORKLOADS
+        .iter()
+        .find(|w| w.name == name)
+        .expect("a known workload");
+    let courier = courier_sched::Runtime::with_workers(2).expect("the runtime starts");
+    let runtimes = Runtimes::new(courier).expect("the peers' runtimes start");
+    for &peer in workload.peers.iter().cycle().take(3 * workload.peers.len()) {
+        let outcome = (workload.run)(&runtimes, peer, Scale::Test)
+            .unwrap_or_else(|error| panic!("{name} on {peer}: {error:#}"));
+        assert!(outcome.messages > 0, "{name} on {peer} sent no message");
+    }
+    runtimes.shutdown();
+}
+
+#[test]
+fn every_workload_has_a_test() {
+    let tested = [
+        "ping_pong",
+        "counting",
+        "fork_join_throughput",
+        "skynet",
+        "thread_ring",
+        "fork_join_creation",
+        "big",
+        "chameneos",
+        "bounded_buffer",
+    ];
+    let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
+    assert_eq!(names, tested);
+}
+
+#[test]
+fn ping_pong_answers_correctly_everywhere() {
+    answers_correctly_everywhere("ping_pong");
+}
+
+#[test]
+fn counting_answers_correctly_everywhere() {
+    answers_correctly_everywhere("counting");
+}
+
+#[test]
+fn fork_join_throughput_answers_correctly_everywhere() {
+    answers_correctly_everywhere("fork_join_throughput");
+}
+
+#[test]
+fn skynet_answers_correctly_everywhere() {
+    answers_correctly_everywhere("skynet");
+}
+
+#[test]
+fn thread_ring_answers_correctly_everywhere() {
+    answers_correctly_everywhere("thread_ring");
+}
+
+#[test]
+fn fork_join_creation_answers_correctly_everywhere() {
+    answers_correctly_everywhere("fork_join_creation");
+}
+
+#[test]
+fn big_answers_correctly_everywhere() {
+    answers_correctly_everywhere("big");
+}
+
+#[test]
+fn chameneos_answers_correctly_everywhere() {
+    answers_correctly_everywhere("chameneos");
+}
+
+#[test]
+fn bounded_buffer_answers_correctly_everywhere() {
+    answers_correctly_everywhere("bounded_buffer");
+}
