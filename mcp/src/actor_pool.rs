@@ -1,12 +1,12 @@
-//! A tool served by a pool of actors that a supervisor actor keeps alive.
+//! A tool served by a supervised pool of actors.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use courier_sched::{Actor, ActorRef, Context, Down, MonitorId, Runtime};
-use courier_supervisor::Intensity;
+use courier_sched::{Actor, ActorRef, Runtime};
+use courier_supervisor::{
+    Restart, Strategy, SuperviseError, SupervisorRef, SupervisorSpec, pool_children,
+};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -14,7 +14,6 @@ use serde::de::DeserializeOwned;
 use crate::call::{ToolCall, ToolError};
 use crate::tool::ToolHandler;
 
-type Members<I, O> = Arc<RwLock<Vec<ActorRef<ToolCall<I, O>>>>>;
 type Route<I> = Box<dyn Fn(&I) -> u64 + Send + Sync>;
 
 /// The most restarts a pool's supervisor makes within [`RESTART_WINDOW`] before it gives up.
@@ -27,57 +26,73 @@ const RESTART_WINDOW: Duration = Duration::from_secs(10);
 /// call's arguments picks (modulo the pool's size), so calls with the same key always meet the
 /// same actor and its state (a cache, a parser).
 ///
-/// A supervisor actor monitors the members and replaces one that exits abnormally (its handler
-/// panicked or failed) with a fresh one from the factory, in the same slot: a restart of a
-/// transient child, one for one. At most 5 restarts within 10 s (Erlang's restart intensity,
-/// [`Intensity`]): beyond that the supervisor gives up, logs an error, and the dead members'
-/// calls are refused, so an actor that cannot start does not spin the runtime. The call that
-/// was being handled when a member panicked is
-/// answered with an `isError` result (its responder is dropped); calls that reach a member in
-/// the moment between its exit and its replacement are refused at once with an `isError`
-/// result that says so.
+/// The actors are the children of a courier-supervisor [`Supervisor`](courier_supervisor::Supervisor)
+/// (one-for-one, transient): one that exits abnormally (its handler panicked or failed) is
+/// restarted *in place*, so its address never changes and the calls queued for it are handled
+/// by the new instance, in order. Only the call being handled when it panicked is lost, and it
+/// is answered with an `isError` result (its responder is dropped). At most 5 restarts within
+/// 10 s (Erlang's restart intensity): beyond that the supervisor gives up, stops the pool and
+/// exits, and the pool's calls are refused with an `isError` result that says so. The
+/// supervisor's tree is what the `supervision_tree` tool shows.
 pub struct ActorPool<I, O> {
-    members: Members<I, O>,
+    members: Box<[ActorRef<ToolCall<I, O>>]>,
     route: Route<I>,
-    _supervisor: ActorRef<Never>,
+    supervisor: SupervisorRef,
 }
 
-/// The supervisor takes no messages: it only hears of its members' exits.
-#[derive(Debug)]
-pub(crate) enum Never {}
-
 impl<I: Send + 'static, O: Send + 'static> ActorPool<I, O> {
-    /// Spawns `size` (at least 1) actors made by `make` on `runtime`, and their supervisor.
+    /// Starts a supervisor named `name` on `runtime` with `size` (at least 1) actors made by
+    /// `make`, and waits until they have started.
+    ///
+    /// # Errors
+    /// The supervisor's start error ([`SuperviseError`]), for instance when the runtime is
+    /// shutting down.
     pub fn spawn<A>(
         runtime: &Runtime,
+        name: &str,
         size: usize,
         make: impl Fn() -> A + Send + Sync + 'static,
         route: impl Fn(&I) -> u64 + Send + Sync + 'static,
-    ) -> Self
+    ) -> Result<Self, SuperviseError>
     where
         A: Actor<Msg = ToolCall<I, O>>,
     {
-        let members: Vec<_> = (0..size.max(1)).map(|_| runtime.spawn(make())).collect();
-        let members = Arc::new(RwLock::new(members));
-        let supervisor = runtime.spawn(PoolSupervisor {
-            make: Box::new(make),
-            members: Arc::clone(&members),
-            monitors: HashMap::new(),
-            intensity: Intensity::new(RESTARTS_MAX, RESTART_WINDOW),
-        });
-        Self {
-            members,
+        let size = size.max(1);
+        let children = pool_children(name, size, make)
+            .into_iter()
+            .map(|child| child.with_restart(Restart::Transient));
+        let spec = SupervisorSpec::new(Strategy::OneForOne)
+            .with_intensity(RESTARTS_MAX, RESTART_WINDOW)
+            .children(children);
+        let supervisor = SupervisorRef::start(runtime, name, spec)?;
+        let members = (0..size)
+            .map(|i| {
+                supervisor.child(&format!("{name}-{i}")).ok_or_else(|| {
+                    SuperviseError::UnknownChild {
+                        child: format!("{name}-{i}").into(),
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            members: members.into(),
             route: Box::new(route),
-            _supervisor: supervisor,
-        }
+            supervisor,
+        })
+    }
+
+    /// The pool's supervisor (its tree, its children).
+    #[must_use]
+    pub fn supervisor(&self) -> &SupervisorRef {
+        &self.supervisor
     }
 }
 
 impl<I, O> fmt::Debug for ActorPool<I, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let members = self.members.read().unwrap_or_else(PoisonError::into_inner);
         f.debug_struct("ActorPool")
-            .field("members", &*members)
+            .field("members", &self.members)
+            .field("supervisor", &self.supervisor)
             .finish_non_exhaustive()
     }
 }
@@ -92,67 +107,13 @@ where
 
     fn call(&self, call: ToolCall<I, O>) {
         let key = (self.route)(&call.arguments);
-        let sent = {
-            let members = self.members.read().unwrap_or_else(PoisonError::into_inner);
-            let len = u64::try_from(members.len()).unwrap_or(u64::MAX);
-            let index = usize::try_from(key % len).unwrap_or(0);
-            members[index].try_send(call)
-        };
-        if let Err(error) = sent {
+        let len = u64::try_from(self.members.len()).unwrap_or(u64::MAX);
+        let index = usize::try_from(key % len).unwrap_or(0);
+        if let Err(error) = self.members[index].try_send(call) {
             let reason = error.to_string();
             error.into_inner().responder.fail(ToolError::new(format!(
                 "the tool's actor refused the call: {reason}"
             )));
         }
-    }
-}
-
-/// Monitors the pool's members and replaces those that exit abnormally.
-struct PoolSupervisor<A: Actor> {
-    make: Box<dyn Fn() -> A + Send + Sync>,
-    members: Arc<RwLock<Vec<ActorRef<A::Msg>>>>,
-    /// Which slot each monitor watches.
-    monitors: HashMap<MonitorId, usize>,
-    intensity: Intensity,
-}
-
-impl<A: Actor> Actor for PoolSupervisor<A> {
-    type Msg = Never;
-    type Error = std::convert::Infallible;
-
-    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), Self::Error> {
-        let members = self.members.read().unwrap_or_else(PoisonError::into_inner);
-        for (slot, member) in members.iter().enumerate() {
-            // A member that exited already is reported at once, and replaced in on_down.
-            self.monitors.insert(ctx.monitor(member), slot);
-        }
-        Ok(())
-    }
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, never: Never) -> Result<(), Self::Error> {
-        match never {}
-    }
-
-    fn on_down(&mut self, ctx: &mut Context<'_, Self>, down: Down) -> Result<(), Self::Error> {
-        let Some(slot) = self.monitors.remove(&down.monitor) else {
-            return Ok(());
-        };
-        if !down.reason.is_abnormal() {
-            return Ok(()); // stopped on purpose: not restarted
-        }
-        if !self.intensity.admit(Instant::now()) {
-            tracing::error!(
-                slot,
-                reason = %down.reason,
-                "a pool actor exited; too many restarts ({RESTARTS_MAX} in {RESTART_WINDOW:?}), \
-                 giving up: its calls will be refused"
-            );
-            return Ok(());
-        }
-        tracing::warn!(slot, reason = %down.reason, "a pool actor exited; starting a new one");
-        let fresh = ctx.spawn((self.make)());
-        self.monitors.insert(ctx.monitor(&fresh), slot);
-        self.members.write().unwrap_or_else(PoisonError::into_inner)[slot] = fresh;
-        Ok(())
     }
 }

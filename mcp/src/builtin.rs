@@ -1,5 +1,5 @@
-//! The tools `courier mcp` serves: `echo`, `topology` and `runtime_stats` (and `analyze`, in
-//! [`crate::analyze`]).
+//! The tools `courier mcp` serves: `echo`, `topology`, `runtime_stats` and
+//! `supervision_tree` (and `analyze`, in [`crate::analyze`]).
 
 use std::sync::Arc;
 
@@ -8,6 +8,8 @@ use courier_sched::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use courier_supervisor::{ChildKind, SupervisionTree, SupervisorRef};
 
 use crate::ActorTool;
 use crate::call::{ToolCall, ToolError};
@@ -208,6 +210,21 @@ pub struct RuntimeStats {
     pub actors_panicked: u64,
     /// Messages never handled (queued to an actor that exited).
     pub dead_letters: u64,
+    /// Message pool memory per NUMA node.
+    pub nodes: Vec<NodeMemoryStats>,
+}
+
+/// One node's message pool memory in [`RuntimeStats`].
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct NodeMemoryStats {
+    /// The node.
+    pub node: u16,
+    /// Whether its pools are bound to it (mbind); otherwise they come from the heap.
+    pub bound: bool,
+    /// Bytes of slab memory mapped.
+    pub bytes_mapped: u64,
+    /// The cap (`pool_size_per_node`), if any.
+    pub bytes_max: Option<u64>,
 }
 
 /// One worker of [`RuntimeStats`].
@@ -246,6 +263,18 @@ impl From<RuntimeMetrics> for RuntimeStats {
             actors_exited: metrics.actors_exited,
             actors_panicked: metrics.actors_panicked,
             dead_letters: metrics.dead_letters,
+            nodes: metrics
+                .nodes
+                .iter()
+                .map(|n| NodeMemoryStats {
+                    node: n.node.0,
+                    bound: n.bound,
+                    bytes_mapped: u64::try_from(n.bytes_mapped).unwrap_or(u64::MAX),
+                    bytes_max: n
+                        .bytes_max
+                        .map(|max| u64::try_from(max).unwrap_or(u64::MAX)),
+                })
+                .collect(),
         }
     }
 }
@@ -280,4 +309,111 @@ pub fn runtime_stats_tool(
         ActorTool::new(actor),
     )?;
     Ok(tool.with_title("Runtime statistics").read_only())
+}
+
+/// `supervision_tree` takes no arguments.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisionTreeArgs {}
+
+/// The supervision trees of the server's supervised actors, as `supervision_tree` returns them.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SupervisionTreeReport {
+    /// One tree per root supervisor.
+    pub supervisors: Vec<SupervisorReport>,
+    /// The same trees, printed as indented text.
+    pub text: String,
+}
+
+/// A supervisor and its children.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SupervisorReport {
+    /// Its id (a child id, or the root's name).
+    pub id: String,
+    /// Its actor id, once started.
+    pub actor: Option<u64>,
+    /// `one_for_one`, `one_for_all`, `rest_for_one` or `dynamic`.
+    pub strategy: String,
+    /// The most restarts within `window_secs` before it gives up.
+    pub restarts_max: u32,
+    /// The restart-intensity window, in seconds.
+    pub window_secs: f64,
+    /// `running`, `restarting` or `stopped`.
+    pub status: String,
+    /// Its children, in start order.
+    pub children: Vec<ChildReport>,
+}
+
+/// One child of a supervisor.
+#[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ChildReport {
+    /// Its id.
+    pub id: String,
+    /// Its actor id (stable across restarts in place).
+    pub actor: Option<u64>,
+    /// `worker` or `supervisor`.
+    pub kind: String,
+    /// `permanent`, `transient` or `temporary`.
+    pub restart: String,
+    /// `running`, `restarting` or `stopped`.
+    pub status: String,
+    /// How many times it was restarted.
+    pub restarts: u64,
+    /// A child supervisor's own tree.
+    pub supervisor: Option<Box<SupervisorReport>>,
+}
+
+fn supervisor_report(tree: &SupervisionTree) -> SupervisorReport {
+    SupervisorReport {
+        id: tree.id.to_string(),
+        actor: tree.actor.map(|actor| actor.0),
+        strategy: tree.strategy.to_string(),
+        restarts_max: tree.restarts_max,
+        window_secs: tree.window.as_secs_f64(),
+        status: tree.status.to_string(),
+        children: tree
+            .children
+            .iter()
+            .map(|child| ChildReport {
+                id: child.id.to_string(),
+                actor: child.actor.map(|actor| actor.0),
+                kind: match child.kind {
+                    ChildKind::Worker => "worker",
+                    ChildKind::Supervisor => "supervisor",
+                }
+                .to_owned(),
+                restart: child.restart.to_string(),
+                status: child.status.to_string(),
+                restarts: child.restarts,
+                supervisor: child
+                    .tree
+                    .as_ref()
+                    .map(|tree| Box::new(supervisor_report(tree))),
+            })
+            .collect(),
+    }
+}
+
+/// `supervision_tree`: the live supervision trees of `supervisors` (the server's supervised
+/// tool actors): ids, actor ids, strategies, restart counts and statuses, as structured data
+/// and as text. It reads what the supervisors publish, so it answers at once, on the reader
+/// thread, without a message round trip.
+///
+/// # Errors
+/// Never in practice (the definition is valid); the `Result` is [`Tool::new`]'s.
+pub fn supervision_tree_tool(supervisors: Vec<SupervisorRef>) -> Result<Tool, BridgeError> {
+    let tool = Tool::new(
+        "supervision_tree",
+        "The live supervision trees of the server's supervised actors: each supervisor's \
+         strategy and restart intensity, each child's actor id, restart type, status and \
+         restart count.",
+        inline(move |_: SupervisionTreeArgs, _context| {
+            let trees: Vec<SupervisionTree> = supervisors.iter().map(SupervisorRef::tree).collect();
+            Ok::<_, ToolError>(SupervisionTreeReport {
+                supervisors: trees.iter().map(supervisor_report).collect(),
+                text: trees.iter().map(ToString::to_string).collect(),
+            })
+        }),
+    )?;
+    Ok(tool.with_title("Supervision trees").read_only())
 }

@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use courier_mcp::analyze::{AnalyzerConfig, analyze_tool};
-use courier_mcp::builtin::{RuntimeStatsActor, echo_tool, runtime_stats_tool, topology_tool};
+use courier_mcp::builtin::{
+    RuntimeStatsActor, echo_tool, runtime_stats_tool, supervision_tree_tool, topology_tool,
+};
 use courier_mcp::{Registry, Server, ServerConfig, WorkerPool};
 use courier_sched::{Config, Placement, Runtime};
 
@@ -126,7 +128,9 @@ fn serve_mcp(config: Option<PathBuf>) -> anyhow::Result<()> {
     let runtime = Runtime::from_config(&config)?;
     let pool = WorkerPool::new(2);
     let registry = Registry::new();
-    registry.add(analyze_tool(&runtime, &AnalyzerConfig::default())?)?;
+    let (analyze, analyze_supervisor) = analyze_tool(&runtime, &AnalyzerConfig::default())?;
+    registry.add(analyze)?;
+    registry.add(supervision_tree_tool(vec![analyze_supervisor])?)?;
     registry.add(echo_tool()?)?;
     registry.add(runtime_stats_tool(runtime.spawn(RuntimeStatsActor))?)?;
     registry.add(topology_tool(Arc::new(config), &pool)?)?;
@@ -136,8 +140,9 @@ fn serve_mcp(config: Option<PathBuf>) -> anyhow::Result<()> {
             "Courier runtime tools: `analyze` parses a snippet of Rust, Python or JavaScript \
              and reports its complexity, nesting, functions, imports and suggestions; \
              `topology` shows the placement plan of workers on this machine's cores and NUMA \
-             nodes; `runtime_stats` the counters of the runtime serving these tools; `echo` \
-             returns its input.",
+             nodes; `runtime_stats` the counters of the runtime serving these tools; \
+             `supervision_tree` the supervisors of the tool actors, their children and \
+             restarts; `echo` returns its input.",
         ),
     );
     server.serve_stdio()?;

@@ -71,7 +71,13 @@ fn the_inspector_lists_the_built_in_tools_with_their_schemas() {
         .iter()
         .filter_map(|tool| tool["name"].as_str())
         .collect();
-    for name in ["analyze", "echo", "runtime_stats", "topology"] {
+    for name in [
+        "analyze",
+        "echo",
+        "runtime_stats",
+        "supervision_tree",
+        "topology",
+    ] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
     let mut sorted = names.clone();

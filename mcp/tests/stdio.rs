@@ -180,6 +180,45 @@ fn runtime_stats_is_answered_by_an_actor_of_the_serving_runtime() {
         .map(|w| w["runs"].as_u64().unwrap_or(0))
         .sum();
     assert!(runs >= 1, "{stats}");
+    // The default config: one node here, capped at 256 MiB.
+    let nodes = stats["nodes"].as_array().expect("pool memory per node");
+    assert_eq!(nodes.len(), 1, "{stats}");
+    assert_eq!(nodes[0]["bytes_max"], 256 << 20, "{stats}");
+    assert!(nodes[0]["bound"].is_boolean(), "{stats}");
+    let (exit, _rest) = courier.close_and_wait();
+    assert!(exit.success());
+}
+
+#[test]
+fn supervision_tree_shows_the_analyzer_pool_under_its_supervisor() {
+    let mut courier = Courier::start();
+    courier.send(&modern(
+        1,
+        "tools/call",
+        json!({"name": "supervision_tree", "arguments": {}}),
+    ));
+    let response = courier.recv();
+    let result = &response["result"];
+    assert_eq!(result["isError"], false, "{response}");
+    let report = &result["structuredContent"];
+    let supervisors = report["supervisors"].as_array().expect("a list");
+    assert_eq!(supervisors.len(), 1, "{report}");
+    let analyze = &supervisors[0];
+    assert_eq!(analyze["id"], "analyze", "{report}");
+    assert_eq!(analyze["strategy"], "one_for_one", "{report}");
+    assert_eq!(analyze["status"], "running", "{report}");
+    let children = analyze["children"].as_array().expect("children");
+    assert!(!children.is_empty(), "{report}");
+    for (i, child) in children.iter().enumerate() {
+        assert_eq!(child["id"], format!("analyze-{i}"), "{report}");
+        assert_eq!(child["kind"], "worker", "{report}");
+        assert_eq!(child["restart"], "transient", "{report}");
+        assert_eq!(child["status"], "running", "{report}");
+        assert_eq!(child["restarts"], 0, "{report}");
+        assert!(child["actor"].as_u64().is_some(), "{report}");
+    }
+    let text = report["text"].as_str().expect("the printed tree");
+    assert!(text.contains("analyze: supervisor"), "{text}");
     let (exit, _rest) = courier.close_and_wait();
     assert!(exit.success());
 }

@@ -25,6 +25,7 @@ use crate::call::ToolCall;
 use crate::error::BridgeError;
 use crate::tool::Tool;
 use cache::LruTtl;
+use courier_supervisor::SupervisorRef;
 
 /// A language `analyze` parses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -194,24 +195,35 @@ impl Actor for AnalyzerActor {
 }
 
 /// `analyze`: spawns `config.actors` analyzer actors on `runtime`, supervised (see
-/// [`ActorPool`]), and returns the tool that routes calls to them.
+/// [`ActorPool`]), and returns the tool that routes calls to them, with their supervisor (for
+/// the `supervision_tree` tool).
 ///
 /// # Errors
-/// Never in practice (the definition is valid); the `Result` is [`Tool::new`]'s.
-pub fn analyze_tool(runtime: &Runtime, config: &AnalyzerConfig) -> Result<Tool, BridgeError> {
+/// [`BridgeError::InvalidTool`] when the pool's supervisor cannot start (the runtime is
+/// shutting down); otherwise [`Tool::new`]'s, never in practice.
+pub fn analyze_tool(
+    runtime: &Runtime,
+    config: &AnalyzerConfig,
+) -> Result<(Tool, SupervisorRef), BridgeError> {
     let hasher = std::hash::RandomState::new();
     let member_config = config.clone();
     let pool = ActorPool::spawn(
         runtime,
+        "analyze",
         config.actors,
         move || AnalyzerActor::new(member_config.clone()),
         move |args: &AnalyzeArgs| hasher.hash_one((args.language, args.code.as_str())),
-    );
+    )
+    .map_err(|error| BridgeError::InvalidTool {
+        name: "analyze".to_owned(),
+        reason: format!("its supervised pool did not start: {error}"),
+    })?;
+    let supervisor = pool.supervisor().clone();
     let tool = Tool::new(
         "analyze",
         "Analyzes a snippet of Rust, Python or JavaScript with tree-sitter: cyclomatic \
          complexity, deepest nesting, functions, imports, syntax errors and suggestions.",
         pool,
     )?;
-    Ok(tool.with_title("Code analyzer").read_only())
+    Ok((tool.with_title("Code analyzer").read_only(), supervisor))
 }

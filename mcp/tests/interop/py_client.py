@@ -53,7 +53,7 @@ async def main() -> int:
                 break
         names = [t.name for t in tools]
         print(f"tools ({len(tools)} in {pages} page(s)):", ", ".join(names))
-        check({"analyze", "echo", "topology", "runtime_stats"} <= set(names), "analyze, echo, topology and runtime_stats are listed")
+        check({"analyze", "echo", "topology", "runtime_stats", "supervision_tree"} <= set(names), "analyze, echo, topology, runtime_stats and supervision_tree are listed")
         for t in tools:
             check(t.input_schema.get("type") == "object", f"{t.name} input schema is an object")
             check(t.output_schema is not None, f"{t.name} has an output schema")
@@ -83,6 +83,13 @@ async def main() -> int:
         check(not analysis.is_error, "analyze succeeds")
         check(analysis.structured_content.get("imports") == ["os"], "analyze finds the import")
         check(analysis.structured_content.get("complexity") == 3, "analyze counts if and and")
+
+        trees = await client.call_tool("supervision_tree", {})
+        print("call supervision_tree:", json.dumps(dump(trees))[:300], "...")
+        check(not trees.is_error, "supervision_tree succeeds")
+        supervisors = trees.structured_content.get("supervisors", [])
+        check([s.get("id") for s in supervisors] == ["analyze"], "supervision_tree shows the analyze pool")
+        check(all(c.get("status") == "running" for c in supervisors[0].get("children", [])), "its children run")
 
         bad = await client.call_tool("echo", {"wrong": 1})
         print("call echo (bad arguments):", json.dumps(dump(bad)))
