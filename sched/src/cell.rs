@@ -24,7 +24,7 @@ use courier_mailbox::{Capacity, Mailbox, Pop, Priority, PushError, Pushed};
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::panic::{HandlerOutcome, run_handler, run_quietly};
 use crate::runtime::Shared;
-use crate::supervision::{ChildEvent, Factory, Guardian, Supervision, Termination};
+use crate::supervision::{ChildEvent, ChildEventKind, Factory, Guardian, Supervision, Termination};
 use crate::sync::{
     Cell as StdCell, StdAtomicBool, StdAtomicUsize, StdOrdering, UnsafeCell, std_fence,
 };
@@ -512,6 +512,20 @@ impl Turn<'_> {
             let outcome = run_handler(|| actor.started(&mut ctx));
             self.settle(slot, outcome, ctx);
         }
+        // A supervised instance that came through `started` alive tells its guardian (R1).
+        if slot.actor.is_some()
+            && let Some(supervision) = slot.supervision.as_ref()
+            && supervision.suspended.is_none()
+        {
+            let _told = (supervision.guardian)(ChildEvent {
+                child: self.ptr.header().id,
+                kind: ChildEventKind::Started,
+                instance: supervision.instance,
+                reason: Exit::Normal,
+                finished: false,
+                lost_message: false,
+            });
+        }
     }
 
     /// Handles a runtime message: stop, kill, or a notice from a link or monitor.
@@ -623,6 +637,7 @@ impl Turn<'_> {
             self.filter_changed = true;
             let event = ChildEvent {
                 child: self.ptr.header().id,
+                kind: ChildEventKind::Ended,
                 instance: supervision.instance,
                 reason: reason.clone(),
                 finished: false,
@@ -682,6 +697,7 @@ impl Turn<'_> {
             supervision.suspended = Some(reason.clone());
             let event = ChildEvent {
                 child: self.ptr.header().id,
+                kind: ChildEventKind::Ended,
                 instance: supervision.instance,
                 reason: reason.clone(),
                 finished: false,
@@ -726,6 +742,7 @@ impl Turn<'_> {
         if let Some(supervision) = slot.supervision.take() {
             let _told = (supervision.guardian)(ChildEvent {
                 child: header.id,
+                kind: ChildEventKind::Ended,
                 instance: supervision.instance,
                 reason: reason.clone(),
                 finished: true,

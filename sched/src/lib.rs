@@ -59,7 +59,7 @@ pub use placement::{
 pub use registry::NameError;
 pub use reply::{AskError, Reply, ReplyTo};
 pub use runtime::{Runtime, RuntimeError, RuntimeSettings, SpawnError};
-pub use supervision::{ChildEvent, ChildHandle, Factory, Guardian, Termination};
+pub use supervision::{ChildEvent, ChildEventKind, ChildHandle, Factory, Guardian, Termination};
 pub use timer::TimerHandle;
 pub use topology::{
     DistanceMatrix, DistanceSource, Node, Pu, Topology, TopologyError, TopologySource,

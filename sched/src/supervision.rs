@@ -39,11 +39,24 @@ pub type Factory<A> = Box<dyn FnMut() -> Result<A, String> + Send>;
 /// that ran the instance, so it must not block: supervisors send themselves a message.
 pub type Guardian = Arc<dyn Fn(ChildEvent) -> bool + Send + Sync>;
 
-/// An instance of a supervised actor ended.
+/// What happened to an instance of a supervised actor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChildEventKind {
+    /// Its `started` hook returned `Ok`: it is up and handles messages (a supervisor's ordered
+    /// start waits for this before it starts the next child). `reason` is `Exit::Normal` and
+    /// means nothing here.
+    Started,
+    /// It ended: `reason`, `finished` and `lost_message` say how.
+    Ended,
+}
+
+/// An instance of a supervised actor started or ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildEvent {
     /// The supervised actor (stable across restarts).
     pub child: ActorId,
+    /// Started or ended.
+    pub kind: ChildEventKind,
     /// Which instance ended: 0 for the first, then one more for each restart attempt (a
     /// factory that fails counts as an instance that ended at once). A supervisor that already
     /// moved past an instance recognises its late events by this number.

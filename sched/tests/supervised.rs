@@ -6,8 +6,8 @@ use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use courier_sched::{
-    Actor, ActorRef, ChildEvent, ChildHandle, Context, Down, Exit, Factory, Guardian, Runtime,
-    SendError, Termination,
+    Actor, ActorRef, ChildEvent, ChildEventKind, ChildHandle, Context, Down, Exit, Factory,
+    Guardian, Runtime, SendError, Termination,
 };
 
 const HANG: Duration = Duration::from_mins(1);
@@ -101,6 +101,8 @@ struct Fixture {
     handle: ChildHandle,
     seen: mpsc::Receiver<(u32, u32)>,
     events: mpsc::Receiver<ChildEvent>,
+    /// The instances whose `started` came through.
+    started: mpsc::Receiver<u64>,
     downs: mpsc::Receiver<Down>,
     spawner: ActorRef<Parent>,
     fail_next: Arc<AtomicUsize>,
@@ -112,13 +114,15 @@ fn fixture(guardian_answers: bool) -> Fixture {
     let (events_tx, events) = mpsc::channel();
     let (downs_tx, downs) = mpsc::channel();
     let fail_next = Arc::new(AtomicUsize::new(0));
-    let events_tx = std::sync::Mutex::new(events_tx);
-    let guardian: Guardian = Arc::new(move |event| {
-        events_tx
-            .lock()
-            .expect("not poisoned")
-            .send(event)
-            .expect("the test listens");
+    let (started_tx, started) = mpsc::channel();
+    let senders = std::sync::Mutex::new((events_tx, started_tx));
+    let guardian: Guardian = Arc::new(move |event: ChildEvent| {
+        let senders = senders.lock().expect("not poisoned");
+        let delivered = match event.kind {
+            ChildEventKind::Started => senders.1.send(event.instance).is_ok(),
+            ChildEventKind::Ended => senders.0.send(event).is_ok(),
+        };
+        assert!(delivered, "the test listens");
         guardian_answers
     });
     let spawner = runtime.spawn(Spawner { downs: downs_tx });
@@ -142,6 +146,7 @@ fn fixture(guardian_answers: bool) -> Fixture {
         handle,
         seen,
         events,
+        started,
         downs,
         spawner,
         fail_next,
@@ -177,6 +182,8 @@ fn a_restart_keeps_the_address_and_the_queued_messages_in_order() {
     assert!(f.handle.restart(true));
     let handled = items(&f, 100);
     assert_eq!(handled, (1..=100).map(|n| (1, n)).collect::<Vec<_>>());
+    let started: Vec<u64> = f.started.try_iter().collect();
+    assert_eq!(started, [0, 1], "each instance reports its start");
     assert!(f.events.try_recv().is_err(), "one event per instance end");
     f.runtime.shutdown();
 }

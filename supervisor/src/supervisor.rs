@@ -4,8 +4,11 @@
 //!
 //! Its life, all in its own handlers (it never blocks a worker):
 //!
-//! - **Start** (`started`): children are started in order; a factory that fails shuts down the
-//!   ones already started and fails the supervisor's start with an error naming the child.
+//! - **Start** (`started`): children are started in order, each only once the one before it
+//!   has come through its `started` hook (its `Started` event); a factory or a `started` that
+//!   fails shuts down the ones already started and fails the supervisor's start with an error
+//!   naming the child. (A child supervisor counts as started when its own `started` ran, which
+//!   begins, not ends, the start of its children.)
 //! - **A child's instance ends** (a [`ChildEvent`] from the child's guardian): the supervisor
 //!   asks [`decide`] and applies the plan: siblings to stop are suspended one at a time in
 //!   reverse start order, each waited for (up to its `Shutdown::Timeout`), then every child to
@@ -24,7 +27,8 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use courier_sched::{
-    Actor, ActorId, ActorRef, ChildEvent, Context, Exit, Guardian, Priority, ReplyTo, Termination,
+    Actor, ActorId, ActorRef, ChildEvent, ChildEventKind, Context, Exit, Guardian, Priority,
+    ReplyTo, Termination,
 };
 
 use crate::child::{Child, Start, Started};
@@ -160,6 +164,10 @@ impl Cell {
 /// What the supervisor is in the middle of.
 enum Phase {
     Running,
+    /// Ordered start: waiting for child `next` to report its start.
+    Starting {
+        next: usize,
+    },
     /// Suspending `stop` one at a time, then restarting `restart` in order.
     Restarting {
         stop: VecDeque<ChildId>,
@@ -310,7 +318,7 @@ impl Supervisor {
     fn status(&self) -> TreeStatus {
         match self.phase {
             Phase::Running => TreeStatus::Running,
-            Phase::Restarting { .. } => TreeStatus::Restarting,
+            Phase::Starting { .. } | Phase::Restarting { .. } => TreeStatus::Restarting,
             Phase::ShuttingDown { .. } => TreeStatus::Stopped,
         }
     }
@@ -330,6 +338,26 @@ impl Supervisor {
         let cell = entry.cell.as_mut().expect("found by its cell");
         if event.instance < cell.instance {
             return Ok(()); // A late event of an instance already replaced.
+        }
+        if let Phase::Starting { next } = self.phase
+            && next == at
+            && waited
+        {
+            self.waiting = None;
+            return match event.kind {
+                ChildEventKind::Started => self.start_from(ctx, at + 1),
+                // Its `started` failed (or it ended before it got there): the start fails.
+                ChildEventKind::Ended => {
+                    let error = SuperviseError::StartFailed {
+                        child: self.entries[at].id.clone(),
+                        reason: event.reason.to_string(),
+                    };
+                    self.fail_start(at, error)
+                }
+            };
+        }
+        if event.kind == ChildEventKind::Started {
+            return Ok(()); // A restarted instance is up; nothing to do.
         }
         if event.lost_message {
             self.lost_messages += 1;
@@ -511,6 +539,11 @@ impl Supervisor {
                 return Ok(());
             }
             match &mut self.phase {
+                // Driven by the children's start events (`start_from`).
+                Phase::Starting { .. } => {
+                    self.publish(self.status());
+                    return Ok(());
+                }
                 Phase::Running => {
                     let Some(event) = self.pending.pop_front() else {
                         self.publish(TreeStatus::Running);
@@ -636,20 +669,57 @@ impl Supervisor {
         self.advance(ctx)
     }
 
-    fn start_children(&mut self, ctx: &Context<'_, Self>) -> Result<(), SuperviseError> {
-        for at in 0..self.entries.len() {
-            if let Err(error) = self.start_cell(ctx, at) {
-                // Undo in reverse order, without waiting: the start has failed either way.
-                for entry in self.entries[..at].iter_mut().rev() {
-                    if let Some(cell) = &mut entry.cell {
-                        let _sent = cell.started.handle.shut_down(termination(entry.shutdown));
-                        cell.life = Life::Finishing;
-                    }
-                }
-                return Err(error);
+    /// Ordered start: starts child `at` and waits for its `Started` event (or, past the last
+    /// child, ends the start and reports it).
+    fn start_from(&mut self, ctx: &mut Context<'_, Self>, at: usize) -> Result<(), SuperviseError> {
+        if at == self.entries.len() {
+            self.phase = Phase::Running;
+            if let Some(report) = self.start_report.take() {
+                // The starter may have given up waiting; the result stands either way.
+                let _sent = report.try_send(Ok(()));
+            }
+            return self.advance(ctx);
+        }
+        self.phase = Phase::Starting { next: at };
+        match self.start_cell(ctx, at) {
+            Ok(actor) => {
+                self.waiting = Some((actor, 0));
+                self.publish(TreeStatus::Restarting);
+                Ok(())
+            }
+            Err(error) => self.fail_start(at, error),
+        }
+    }
+
+    /// The start failed at child `at`: the ones before it are shut down in reverse order,
+    /// without waiting (the start has failed either way), the failure is reported, and the
+    /// supervisor exits with it.
+    fn fail_start(&mut self, at: usize, error: SuperviseError) -> Result<(), SuperviseError> {
+        for entry in self.entries[..at].iter_mut().rev() {
+            if let Some(cell) = &mut entry.cell {
+                let _sent = cell.started.handle.shut_down(termination(entry.shutdown));
+                cell.life = Life::Finishing;
             }
         }
-        Ok(())
+        if let Some(cell) = self
+            .entries
+            .get_mut(at)
+            .and_then(|entry| entry.cell.as_mut())
+        {
+            // Its instance ended already (its `started` failed): finish its suspended cell.
+            let _sent = cell.started.handle.shut_down(Termination::Brutal);
+            cell.life = Life::Finishing;
+        }
+        self.waiting = None;
+        self.phase = Phase::ShuttingDown {
+            stop: VecDeque::new(),
+            then: Ending::Stop(None),
+        };
+        self.publish(TreeStatus::Stopped);
+        if let Some(report) = self.start_report.take() {
+            let _sent = report.try_send(Err(error.clone()));
+        }
+        Err(error)
     }
 }
 
@@ -694,17 +764,7 @@ impl Actor for Supervisor {
 
     fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), SuperviseError> {
         self.me = Some(ctx.id());
-        let started = self.start_children(ctx);
-        self.publish(if started.is_ok() {
-            TreeStatus::Running
-        } else {
-            TreeStatus::Stopped
-        });
-        if let Some(report) = self.start_report.take() {
-            // The starter may have given up waiting; the result stands either way.
-            let _sent = report.try_send(started.clone());
-        }
-        started
+        self.start_from(ctx, 0)
     }
 
     fn handle(
@@ -740,6 +800,11 @@ impl Actor for Supervisor {
                 Ok(())
             }
             SupervisorMsg::Shutdown(reply) => {
+                if let Some(report) = self.start_report.take() {
+                    let _sent = report.try_send(Err(SuperviseError::NoAnswer {
+                        reason: "shut down before its children had all started".to_owned(),
+                    }));
+                }
                 if matches!(self.phase, Phase::ShuttingDown { .. }) {
                     if let Some(reply) = reply {
                         reply.send(());

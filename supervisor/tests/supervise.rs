@@ -141,6 +141,14 @@ fn one_for_one_restarts_only_the_child_in_place_with_its_queued_messages() {
         .filter(|l| l.starts_with("build"))
         .collect();
     assert_eq!(builds, ["build a", "build b", "build c"], "ordered start");
+    // Each child's `started` ran before the next child was built.
+    assert_eq!(
+        journal.lines()[..6],
+        [
+            "build a", "start a", "build b", "start b", "build c", "start c"
+        ],
+        "each child is up before the next starts"
+    );
     let b = child(&sup, "b");
     let (back, answers) = mpsc::channel();
     assert!(b.send(Cmd::Panic).is_ok());
@@ -550,5 +558,44 @@ fn a_child_supervisor_shuts_its_children_down_in_order_before_its_parent_goes_on
         .filter(|l| l.starts_with("stop"))
         .collect();
     assert_eq!(stops, ["stop w2", "stop y", "stop x", "stop w1"]);
+    runtime.shutdown();
+}
+
+/// A child whose `started` fails.
+struct NoDatabase;
+
+impl Actor for NoDatabase {
+    type Msg = Cmd;
+    type Error = String;
+
+    fn started(&mut self, _ctx: &mut Context<'_, Self>) -> Result<(), String> {
+        Err("cannot reach the database".to_owned())
+    }
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, _cmd: Cmd) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_child_whose_started_fails_fails_the_start_and_names_the_child() {
+    let runtime = Runtime::with_workers(2).expect("a runtime");
+    let journal = Journal::default();
+    let spec = SupervisorSpec::new(Strategy::OneForOne)
+        .child(worker("a", &journal))
+        .child(Child::worker("db", || NoDatabase))
+        .child(worker("c", &journal));
+    let error = SupervisorRef::start(&runtime, "root", spec).expect_err("the start fails");
+    let SuperviseError::StartFailed { child, reason } = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(child.as_str(), "db");
+    assert!(reason.contains("cannot reach the database"), "{reason}");
+    journal.wait_for("stop a", 1);
+    assert_eq!(
+        journal.count("build c"),
+        0,
+        "nothing after the failed child starts"
+    );
     runtime.shutdown();
 }
