@@ -512,10 +512,13 @@ impl Turn<'_> {
             let outcome = run_handler(|| actor.started(&mut ctx));
             self.settle(slot, outcome, ctx);
         }
-        // A supervised instance that came through `started` alive tells its guardian (R1).
+        // A supervised cell's first instance that came through `started` alive tells its
+        // guardian (R1): what a supervisor's ordered start waits for. Restarts do not, which
+        // keeps a restart one message shorter.
         if slot.actor.is_some()
             && let Some(supervision) = slot.supervision.as_ref()
             && supervision.suspended.is_none()
+            && supervision.instance == 0
         {
             let _told = (supervision.guardian)(ChildEvent {
                 child: self.ptr.header().id,

@@ -42,9 +42,9 @@ pub type Guardian = Arc<dyn Fn(ChildEvent) -> bool + Send + Sync>;
 /// What happened to an instance of a supervised actor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ChildEventKind {
-    /// Its `started` hook returned `Ok`: it is up and handles messages (a supervisor's ordered
-    /// start waits for this before it starts the next child). `reason` is `Exit::Normal` and
-    /// means nothing here.
+    /// The cell's first instance came through its `started` hook: it is up and handles
+    /// messages (a supervisor's ordered start waits for this before it starts the next child).
+    /// Restarted instances do not report it. `reason` is `Exit::Normal` and means nothing here.
     Started,
     /// It ended: `reason`, `finished` and `lost_message` say how.
     Ended,
