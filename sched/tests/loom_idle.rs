@@ -215,3 +215,89 @@ fn pinned_work_always_wakes_its_worker() {
 fn two_pinned_items_back_to_back_are_both_taken() {
     loom::model(|| run_pinned(2));
 }
+
+/// A worker with a timer parks with a timeout, and on waking for it takes itself off the
+/// sleeper list (`transition_worker_from_parked`) unless a notifier already did. Loom has no
+/// clock, so the model lets the timeout fire at every point a notifier could race it: the
+/// parked worker, instead of sleeping, takes itself off the list. Work submitted meanwhile is
+/// still taken, and the searching count ends at zero (I1): whichever of the two takes the
+/// worker off the list counts it (a notifier as a searcher, the timeout as not searching).
+fn run_timed(items: usize) {
+    let pool = Arc::new(Pool {
+        idle: IdleWorkers::new(&[0, 0]),
+        queued: AtomicUsize::new(0),
+        taken: AtomicUsize::new(0),
+        shutdown: AtomicBool::new(false),
+        threads: Mutex::new(Vec::new()),
+    });
+    let worker = {
+        let pool = Arc::clone(&pool);
+        thread::spawn(move || {
+            let me = WorkerId(0);
+            let mut searching = false;
+            let mut timeouts = 2;
+            loop {
+                if pool.try_take() {
+                    if std::mem::take(&mut searching)
+                        && pool.idle.transition_worker_from_searching()
+                        && let Some(other) = pool.idle.worker_to_notify(0)
+                    {
+                        pool.unpark(other);
+                    }
+                    if pool.taken.load(Ordering::Relaxed) == items {
+                        return;
+                    }
+                    continue;
+                }
+                if !searching && pool.idle.transition_worker_to_searching() {
+                    searching = true;
+                    continue;
+                }
+                let last_searcher = pool.idle.transition_worker_to_parked(me, searching);
+                searching = false;
+                // ORDERING: SeqCst fence, I3: the parking update, fence, then the re-scan.
+                fence(Ordering::SeqCst);
+                if last_searcher
+                    && pool.queued.load(Ordering::Acquire) > 0
+                    && let Some(worker) = pool.idle.worker_to_notify(0)
+                {
+                    pool.unpark(worker);
+                }
+                // The timer fires (a bounded number of times, so the model ends): off the list
+                // by itself, unless a notifier took it off first.
+                if timeouts > 0 {
+                    timeouts -= 1;
+                    if pool.idle.transition_worker_from_parked(me) {
+                        continue; // woke for the timer: not counted as searching
+                    }
+                }
+                while pool.idle.is_parked(me) {
+                    thread::park();
+                }
+                searching = true; // a notifier counted it as a searcher (I4)
+            }
+        })
+    };
+    *pool.threads.lock().expect("no panics in the model") =
+        vec![worker.thread().clone(), worker.thread().clone()];
+    for _ in 0..items {
+        pool.submit();
+    }
+    worker.join().expect("the worker panicked");
+    assert_eq!(pool.taken.load(Ordering::Relaxed), items);
+    assert_eq!(
+        pool.idle.searching_len(),
+        0,
+        "I1: the searcher count is back to zero"
+    );
+}
+
+#[test]
+fn a_timed_park_racing_a_notifier_loses_no_work_and_no_count() {
+    loom::model(|| run_timed(1));
+}
+
+#[test]
+fn two_items_with_timed_parks_are_both_taken() {
+    loom::model(|| run_timed(2));
+}
