@@ -674,11 +674,13 @@ impl Supervisor {
     fn start_from(&mut self, ctx: &mut Context<'_, Self>, at: usize) -> Result<(), SuperviseError> {
         if at == self.entries.len() {
             self.phase = Phase::Running;
+            // Publish (in `advance`) before reporting: the starter reads the tree next.
+            let advanced = self.advance(ctx);
             if let Some(report) = self.start_report.take() {
                 // The starter may have given up waiting; the result stands either way.
                 let _sent = report.try_send(Ok(()));
             }
-            return self.advance(ctx);
+            return advanced;
         }
         self.phase = Phase::Starting { next: at };
         match self.start_cell(ctx, at) {

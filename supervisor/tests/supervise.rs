@@ -599,3 +599,23 @@ fn a_child_whose_started_fails_fails_the_start_and_names_the_child() {
     );
     runtime.shutdown();
 }
+
+#[test]
+fn a_started_supervisor_publishes_a_running_tree_before_start_returns() {
+    let runtime = Runtime::with_workers(2).expect("a runtime");
+    for _ in 0..50 {
+        let journal = Journal::default();
+        let sup = SupervisorRef::start(&runtime, "root", abc(Strategy::OneForOne, &journal))
+            .expect("started");
+        let tree = sup.tree();
+        assert_eq!(tree.status, TreeStatus::Running, "{tree}");
+        assert!(
+            tree.children
+                .iter()
+                .all(|c| c.status == TreeStatus::Running),
+            "{tree}"
+        );
+        sup.shutdown(HANG).expect("shut down");
+    }
+    runtime.shutdown();
+}
