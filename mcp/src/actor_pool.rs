@@ -3,9 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use courier_sched::{Actor, ActorRef, Runtime};
+use courier_sched::{Actor, Runtime};
 use courier_supervisor::{
-    Restart, Strategy, SuperviseError, SupervisorRef, SupervisorSpec, pool_children,
+    PoolRef, Restart, Strategy, SuperviseError, SupervisorRef, SupervisorSpec, pool_children,
 };
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -35,7 +35,7 @@ const RESTART_WINDOW: Duration = Duration::from_secs(10);
 /// exits, and the pool's calls are refused with an `isError` result that says so. The
 /// supervisor's tree is what the `supervision_tree` tool shows.
 pub struct ActorPool<I, O> {
-    members: Box<[ActorRef<ToolCall<I, O>>]>,
+    members: PoolRef<ToolCall<I, O>>,
     route: Route<I>,
     supervisor: SupervisorRef,
 }
@@ -65,17 +65,12 @@ impl<I: Send + 'static, O: Send + 'static> ActorPool<I, O> {
             .with_intensity(RESTARTS_MAX, RESTART_WINDOW)
             .children(children);
         let supervisor = SupervisorRef::start(runtime, name, spec)?;
-        let members = (0..size)
-            .map(|i| {
-                supervisor.child(&format!("{name}-{i}")).ok_or_else(|| {
-                    SuperviseError::UnknownChild {
-                        child: format!("{name}-{i}").into(),
-                    }
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let members =
+            PoolRef::of(&supervisor, name, size).ok_or_else(|| SuperviseError::UnknownChild {
+                child: format!("{name}-0").into(),
+            })?;
         Ok(Self {
-            members: members.into(),
+            members,
             route: Box::new(route),
             supervisor,
         })
@@ -107,9 +102,10 @@ where
 
     fn call(&self, call: ToolCall<I, O>) {
         let key = (self.route)(&call.arguments);
-        let len = u64::try_from(self.members.len()).unwrap_or(u64::MAX);
+        let members = self.members.workers();
+        let len = u64::try_from(members.len()).unwrap_or(u64::MAX);
         let index = usize::try_from(key % len).unwrap_or(0);
-        if let Err(error) = self.members[index].try_send(call) {
+        if let Err(error) = members[index].try_send(call) {
             let reason = error.to_string();
             error.into_inner().responder.fail(ToolError::new(format!(
                 "the tool's actor refused the call: {reason}"

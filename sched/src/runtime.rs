@@ -110,7 +110,7 @@ impl Shared {
             .max()
             .unwrap_or(1);
         let node_of: Vec<u16> = plans.iter().map(|plan| plan.node.0).collect();
-        let settings_pool_memory = settings.pool_memory.clone();
+        let pools = NodePools::new(&settings.pool_memory, nodes_len);
         Shared {
             settings,
             stealers: deques
@@ -134,7 +134,7 @@ impl Shared {
             dead_letters: StdAtomicU64::new(0),
             binds: Mutex::new(Vec::new()),
             registry: Registry::default(),
-            pools: NodePools::new(&settings_pool_memory, nodes_len),
+            pools,
             placement,
         }
     }
@@ -398,7 +398,7 @@ fn pinned_worker(home: u16) -> Option<WorkerId> {
 
 /// Whether an actor (by its cell's `home`) is pinned to a worker.
 pub(crate) fn is_pinned(home: u16) -> bool {
-    home & PINNED != 0
+    pinned_worker(home).is_some()
 }
 
 /// Why a spawn was refused.

@@ -22,6 +22,17 @@ struct Pool {
 }
 
 impl Pool {
+    /// Two workers on one node, nothing queued.
+    fn new() -> Pool {
+        Pool {
+            idle: IdleWorkers::new(&[0, 0]),
+            queued: AtomicUsize::new(0),
+            taken: AtomicUsize::new(0),
+            shutdown: AtomicBool::new(false),
+            threads: Mutex::new(Vec::new()),
+        }
+    }
+
     fn try_take(&self) -> bool {
         let mut queued = self.queued.load(Ordering::Acquire);
         while queued > 0 {
@@ -109,13 +120,7 @@ fn worker_loop(pool: &Pool, me: WorkerId, items: usize) {
 }
 
 fn run(items: usize) {
-    let pool = Arc::new(Pool {
-        idle: IdleWorkers::new(&[0, 0]),
-        queued: AtomicUsize::new(0),
-        taken: AtomicUsize::new(0),
-        shutdown: AtomicBool::new(false),
-        threads: Mutex::new(Vec::new()),
-    });
+    let pool = Arc::new(Pool::new());
     let workers: Vec<_> = (0..2)
         .map(|index| {
             let pool = Arc::clone(&pool);
@@ -147,13 +152,7 @@ fn two_items_submitted_back_to_back_are_both_taken() {
 /// worker asleep: the submitter pushes then wakes the worker if it is listed; the worker lists
 /// itself, then checks its inbox. The sleeper list's lock orders the two.
 fn run_pinned(items: usize) {
-    let pool = Arc::new(Pool {
-        idle: IdleWorkers::new(&[0, 0]),
-        queued: AtomicUsize::new(0),
-        taken: AtomicUsize::new(0),
-        shutdown: AtomicBool::new(false),
-        threads: Mutex::new(Vec::new()),
-    });
+    let pool = Arc::new(Pool::new());
     let worker = {
         let pool = Arc::clone(&pool);
         thread::spawn(move || {
@@ -223,13 +222,7 @@ fn two_pinned_items_back_to_back_are_both_taken() {
 /// still taken, and the searching count ends at zero (I1): whichever of the two takes the
 /// worker off the list counts it (a notifier as a searcher, the timeout as not searching).
 fn run_timed(items: usize) {
-    let pool = Arc::new(Pool {
-        idle: IdleWorkers::new(&[0, 0]),
-        queued: AtomicUsize::new(0),
-        taken: AtomicUsize::new(0),
-        shutdown: AtomicBool::new(false),
-        threads: Mutex::new(Vec::new()),
-    });
+    let pool = Arc::new(Pool::new());
     let worker = {
         let pool = Arc::clone(&pool);
         thread::spawn(move || {
