@@ -83,6 +83,7 @@ mod actor_tool;
 pub mod analyze;
 pub mod builtin;
 mod call;
+pub mod client;
 mod error;
 mod framing;
 mod jsonrpc;

@@ -1,0 +1,267 @@
+//! The MCP client against the real `courier mcp` binary: the handshake in both eras, tool
+//! calls (echo, analyze, bad arguments, an unknown tool), 64 pipelined calls, the typed
+//! handle, a server that exits at start, a server killed under calls, and the stop that
+//! reaps it. No mock stands in for the server.
+
+mod client_common;
+
+use std::time::{Duration, Instant};
+
+use client_common::{PATIENCE, config, courier_mcp, eventually, exists, kill};
+use courier_mcp::client::{
+    ClientError, EraPreference, McpServerRef, ProtocolEra, ServerCommand, Session,
+};
+use courier_sched::Runtime;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+fn spawn(runtime: &Runtime) -> McpServerRef {
+    McpServerRef::spawn(runtime, &courier_mcp(), config()).expect("courier mcp starts")
+}
+
+#[test]
+fn the_handshake_with_courier_mcp_chooses_the_modern_era_and_calls_echo() {
+    let session = Session::spawn(&courier_mcp(), config())
+        .unwrap()
+        .handshake()
+        .unwrap();
+    let info = session.info();
+    assert_eq!(info.era, ProtocolEra::Modern);
+    assert_eq!(info.protocol_version, "2026-07-28");
+    assert_eq!(info.name.as_deref(), Some("courier"));
+    assert!(info.pid.is_some());
+    let result = session
+        .call_tool("echo", json!({ "message": "hello" }))
+        .unwrap();
+    assert!(!result.is_error);
+    assert_eq!(
+        result.structured_content,
+        Some(json!({ "message": "hello" }))
+    );
+    assert!(result.text().contains("hello"), "{result:?}");
+}
+
+#[test]
+fn a_legacy_only_session_uses_initialize_and_still_calls_echo() {
+    let session = Session::spawn(&courier_mcp(), config().with_era(EraPreference::Legacy))
+        .unwrap()
+        .handshake()
+        .unwrap();
+    assert_eq!(session.info().era, ProtocolEra::Legacy);
+    assert_eq!(session.info().protocol_version, "2025-11-25");
+    let result = session
+        .call_tool("echo", json!({ "message": "old" }))
+        .unwrap();
+    assert_eq!(result.structured_content, Some(json!({ "message": "old" })));
+}
+
+#[test]
+fn the_actor_calls_echo_and_analyze_and_lists_the_tools() {
+    let runtime = Runtime::with_workers(2).unwrap();
+    let server = spawn(&runtime);
+    let echo = server
+        .call("echo", json!({ "message": "via actor" }))
+        .unwrap();
+    assert_eq!(
+        echo.structured_content,
+        Some(json!({ "message": "via actor" }))
+    );
+
+    let code = "fn f(x: u32) -> u32 { if x > 1 { match x { 2 => 1, _ => 0 } } else { 3 } }";
+    let analysis = server
+        .call("analyze", json!({ "code": code, "language": "rust" }))
+        .unwrap();
+    assert!(!analysis.is_error, "{analysis:?}");
+    let structured = analysis
+        .structured_content
+        .expect("analyze has an output schema");
+    assert_eq!(structured["language"], "rust");
+    assert_eq!(structured["functions"], 1);
+    assert!(
+        structured["complexity"].as_u64().unwrap() >= 3,
+        "{structured}"
+    );
+
+    let tools = server.list_tools().unwrap();
+    let names: Vec<&str> = tools.iter().map(|tool| tool.name.as_str()).collect();
+    for name in ["analyze", "echo", "runtime_stats", "topology"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    let echo_tool = tools.iter().find(|tool| tool.name == "echo").unwrap();
+    assert_eq!(echo_tool.input_schema["type"], "object");
+    server.stop();
+    runtime.shutdown();
+}
+
+#[test]
+fn bad_arguments_come_back_as_an_is_error_result_not_an_error() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let server = spawn(&runtime);
+    let result = server.call("echo", json!({ "wrong": 1 })).unwrap();
+    assert!(result.is_error, "{result:?}");
+    assert!(
+        result.text().contains("message"),
+        "names the field: {}",
+        result.text()
+    );
+    runtime.shutdown();
+}
+
+#[test]
+fn an_unknown_tool_is_a_json_rpc_error_that_names_it() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let server = spawn(&runtime);
+    let error = server.call("no_such_tool", json!({})).unwrap_err();
+    let ClientError::Rpc { method, error, .. } = &error else {
+        panic!("expected a JSON-RPC error, got {error:?}");
+    };
+    assert_eq!(method, "tools/call");
+    assert_eq!(error.code.0, -32602);
+    assert!(error.message.contains("no_such_tool"), "{error:?}");
+    // The connection is still good.
+    assert!(
+        !server
+            .call("echo", json!({ "message": "x" }))
+            .unwrap()
+            .is_error
+    );
+    runtime.shutdown();
+}
+
+#[test]
+fn sixty_four_pipelined_calls_are_each_answered_with_their_own_result() {
+    let runtime = Runtime::with_workers(2).unwrap();
+    let server = spawn(&runtime);
+    let started = Instant::now();
+    let replies: Vec<_> = (0..64)
+        .map(|n| {
+            let message = format!("call {n}");
+            (
+                message.clone(),
+                server
+                    .ask_call("echo", json!({ "message": message }))
+                    .unwrap(),
+            )
+        })
+        .collect();
+    for (message, reply) in replies {
+        let result = reply.wait_timeout(PATIENCE).unwrap().unwrap();
+        assert_eq!(
+            result.structured_content,
+            Some(json!({ "message": message }))
+        );
+    }
+    eprintln!("64 pipelined echo calls: {:?}", started.elapsed());
+    runtime.shutdown();
+}
+
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+struct Echo {
+    message: String,
+}
+
+#[test]
+fn a_typed_remote_tool_sends_and_asks_like_an_actor_ref() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let server = spawn(&runtime);
+    let echo = server.tool::<Echo, Echo>("echo");
+    echo.send(&Echo {
+        message: "forgotten".into(),
+    })
+    .unwrap();
+    let answer = echo
+        .ask(&Echo {
+            message: "typed".into(),
+        })
+        .unwrap();
+    assert_eq!(
+        answer,
+        Echo {
+            message: "typed".into()
+        }
+    );
+
+    let reply = echo
+        .ask_reply(&Echo {
+            message: "later".into(),
+        })
+        .unwrap();
+    let result = reply.wait_timeout(PATIENCE).unwrap().unwrap();
+    assert_eq!(echo.decode(result).unwrap().message, "later");
+
+    // A tool that fails is an error of the typed call.
+    let wrong = server.tool::<serde_json::Value, Echo>("echo");
+    let error = wrong.ask(&json!({ "nope": true })).unwrap_err();
+    assert!(matches!(error, ClientError::ToolFailed { .. }), "{error:?}");
+    runtime.shutdown();
+}
+
+#[test]
+fn a_server_that_exits_at_start_fails_the_handshake_with_its_status_and_stderr() {
+    let command = ServerCommand::new(env!("CARGO_BIN_EXE_courier")).args([
+        "mcp",
+        "--config",
+        "/nonexistent/courier.toml",
+    ]);
+    let started = Instant::now();
+    let error = Session::spawn(&command, config())
+        .unwrap()
+        .handshake()
+        .unwrap_err();
+    assert!(started.elapsed() < PATIENCE);
+    let ClientError::Disconnected { reason, .. } = &error else {
+        panic!("expected Disconnected, got {error:?}");
+    };
+    assert!(reason.contains("exit status: 1"), "{reason}");
+    assert!(
+        reason.contains("nonexistent"),
+        "names the file from stderr: {reason}"
+    );
+}
+
+#[test]
+fn a_program_that_does_not_exist_is_a_spawn_error() {
+    let error =
+        Session::spawn(&ServerCommand::new("/nonexistent/mcp-server"), config()).unwrap_err();
+    assert!(matches!(error, ClientError::Spawn { .. }), "{error:?}");
+}
+
+#[test]
+fn killing_the_server_fails_later_calls_at_once_and_stops_the_unsupervised_actor() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let server = spawn(&runtime);
+    let pid = server.info().unwrap().pid.unwrap();
+    kill(pid);
+    assert!(
+        eventually(|| server.actor().is_stopped()),
+        "the actor stops"
+    );
+    let started = Instant::now();
+    let error = server.call("echo", json!({ "message": "x" })).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1), "fails at once");
+    assert!(matches!(error, ClientError::NotRunning { .. }), "{error:?}");
+    assert!(eventually(|| !exists(pid)), "the killed server is reaped");
+    runtime.shutdown();
+}
+
+#[test]
+fn stopping_the_client_stops_and_reaps_its_server() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let server = spawn(&runtime);
+    let pid = server.info().unwrap().pid.unwrap();
+    assert!(exists(pid));
+    assert!(server.stop());
+    assert!(eventually(|| !exists(pid)), "server {pid} is still there");
+    runtime.shutdown();
+}
+
+#[test]
+fn dropping_a_session_stops_and_reaps_its_server() {
+    let session = Session::spawn(&courier_mcp(), config())
+        .unwrap()
+        .handshake()
+        .unwrap();
+    let pid = session.info().pid.unwrap();
+    drop(session);
+    assert!(eventually(|| !exists(pid)), "server {pid} is still there");
+}
