@@ -40,6 +40,14 @@ fn workspace() -> PathBuf {
 /// `scripts/node-mcp` when missing. When it cannot be installed the test fails with the
 /// reason: it never skips.
 pub fn server_everything() -> ServerCommand {
+    // node itself, not `npx`: killing the client's child must kill the server.
+    ServerCommand::new("node")
+        .arg(server_everything_entry())
+        .arg("stdio")
+}
+
+/// server-everything's entry script (run it with `node ENTRY stdio`).
+pub fn server_everything_entry() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     let dir = DIR.get_or_init(|| {
         let output = Command::new(workspace().join("scripts/node-mcp"))
@@ -55,8 +63,7 @@ pub fn server_everything() -> ServerCommand {
     });
     let entry = dir.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
     assert!(entry.is_file(), "{} is missing", entry.display());
-    // node itself, not `npx`: killing the client's child must kill the server.
-    ServerCommand::new("node").arg(entry).arg("stdio")
+    entry
 }
 
 /// Kills process `pid` with SIGKILL, as a crash would end it.
