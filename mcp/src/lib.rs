@@ -30,6 +30,14 @@
 //!
 //! `mcp/examples/custom_tools.rs` adds a tool that reports progress and honours cancellation.
 //!
+//! # Calling external MCP servers
+//!
+//! [`client`] is the other direction: an external MCP server (a child process over stdio, or
+//! any pair of byte streams) as an actor, [`client::McpServerRef`], with pipelined calls, a
+//! timeout per call that sends `notifications/cancelled`, both eras' handshakes, supervision
+//! (a restart restarts the server process) and courier-supervisor's circuit breaker.
+//! `mcp/examples/call_external_server.rs` shows it.
+//!
 //! # Threads and the seam to actors
 //!
 //! A connection has two threads. The **reader** (the caller of [`Server::serve`]) reads a line,
