@@ -265,3 +265,79 @@ fn dropping_a_session_stops_and_reaps_its_server() {
     drop(session);
     assert!(eventually(|| !exists(pid)), "server {pid} is still there");
 }
+
+/// How long `wait` waits, at most.
+#[derive(Deserialize, schemars::JsonSchema)]
+struct Wait {
+    seconds: u64,
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct Waited {
+    cancelled: bool,
+}
+
+/// A courier `Server` in this process, on in-memory pipes, with `echo` and `wait` (which
+/// waits on its cancel token and reports on `cancelled` whether the client cancelled it).
+fn in_process_server(
+    cancelled: crossbeam_channel::Sender<bool>,
+) -> (courier_mcp::client::ByteStreams, courier_mcp::WorkerPool) {
+    use courier_mcp::{Registry, Server, Tool, ToolError, WorkerPool, blocking};
+    let pool = WorkerPool::new(2);
+    let registry = Registry::new();
+    registry
+        .add(courier_mcp::builtin::echo_tool().expect("echo is valid"))
+        .expect("one echo");
+    let wait = blocking(&pool, move |args: Wait, context| {
+        let was_cancelled = context
+            .cancel_token()
+            .wait_timeout(Duration::from_secs(args.seconds));
+        let _test_waits = cancelled.send(was_cancelled);
+        Ok::<_, ToolError>(Waited {
+            cancelled: was_cancelled,
+        })
+    });
+    registry
+        .add(Tool::new("wait", "Waits until cancelled.", wait).expect("wait is valid"))
+        .expect("one wait");
+    let (server_input, client_output) = std::io::pipe().expect("a pipe");
+    let (client_input, server_output) = std::io::pipe().expect("a pipe");
+    std::thread::spawn(move || Server::new(registry).serve(server_input, server_output));
+    let streams =
+        courier_mcp::client::ByteStreams::new("in-process courier", client_input, client_output);
+    (streams, pool)
+}
+
+#[test]
+fn over_byte_streams_a_timed_out_call_is_cancelled_on_the_courier_server() {
+    let (cancelled, tool_saw) = crossbeam_channel::unbounded();
+    let (streams, _pool) = in_process_server(cancelled);
+    let session = Session::over(streams, config())
+        .unwrap()
+        .handshake()
+        .unwrap();
+    assert_eq!(session.info().era, ProtocolEra::Modern);
+    assert_eq!(session.info().pid, None);
+
+    let runtime = Runtime::with_workers(1).unwrap();
+    let server = McpServerRef::new(
+        runtime.spawn(courier_mcp::client::McpClient::from_session(session)),
+        Duration::from_millis(200),
+    );
+    let error = server.call("wait", json!({ "seconds": 15 })).unwrap_err();
+    assert!(matches!(error, ClientError::Timeout { .. }), "{error:?}");
+    assert_eq!(
+        tool_saw.recv_timeout(PATIENCE),
+        Ok(true),
+        "the server's tool saw the cancellation"
+    );
+    let server = server.with_timeout(PATIENCE);
+    let result = server.call("wait", json!({ "seconds": 0 })).unwrap();
+    assert_eq!(
+        result.structured_content,
+        Some(json!({ "cancelled": false }))
+    );
+    assert_eq!(tool_saw.recv_timeout(PATIENCE), Ok(false));
+    server.stop();
+    runtime.shutdown();
+}

@@ -169,25 +169,31 @@ fn timeouts_open_the_circuit_breaker_and_a_trial_after_the_cool_down_closes_it()
 }
 
 #[test]
-fn killing_the_server_fails_the_call_in_flight_with_a_clear_error() {
+fn killing_the_server_fails_every_call_in_flight_with_a_clear_error() {
     let runtime = Runtime::with_workers(1).unwrap();
     let server = spawn(&runtime).with_timeout(PATIENCE);
     let pid = server.info().unwrap().pid.unwrap();
-    let reply = server
-        .ask_call("trigger-long-running-operation", long_running(15))
-        .unwrap();
+    let replies: Vec<_> = (0..3)
+        .map(|_| {
+            server
+                .ask_call("trigger-long-running-operation", long_running(15))
+                .unwrap()
+        })
+        .collect();
     let killed = Instant::now();
     kill(pid);
-    let error = reply.wait_timeout(PATIENCE).unwrap().unwrap_err();
+    for reply in replies {
+        let error = reply.wait_timeout(PATIENCE).unwrap().unwrap_err();
+        let ClientError::Disconnected { reason, .. } = &error else {
+            panic!("expected Disconnected, got {error:?}");
+        };
+        assert!(reason.contains("signal: 9"), "{reason}");
+    }
     assert!(
         killed.elapsed() < Duration::from_secs(5),
         "{:?}",
         killed.elapsed()
     );
-    let ClientError::Disconnected { reason, .. } = &error else {
-        panic!("expected Disconnected, got {error:?}");
-    };
-    assert!(reason.contains("signal: 9"), "{reason}");
     assert!(eventually(|| !exists(pid)));
     runtime.shutdown();
 }

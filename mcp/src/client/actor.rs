@@ -126,7 +126,8 @@ impl McpClient {
     }
 
     /// A permanent supervised child that runs `command`: each start (and restart) starts a
-    /// new server process and does the handshake; a start that fails counts as a crash.
+    /// new server process and does the handshake (on the supervisor's worker, bounded by the
+    /// handshake timeout); a start that fails counts as a crash.
     #[must_use]
     pub fn child(id: &str, command: ServerCommand, config: ClientConfig) -> Child {
         Child::from_spec(ChildSpec::worker(id, move || {
@@ -189,12 +190,8 @@ impl Actor for McpClient {
             Request::Info { reply } => reply.send(self.session.info().clone()),
             Request::Expire { id, waited } => self.session.requester().cancel(id, waited),
             Request::Closed => {
-                let info = self.session.info();
                 return Err(ClientError::Disconnected {
-                    server: info
-                        .name
-                        .clone()
-                        .unwrap_or_else(|| "the MCP server".to_owned()),
+                    server: self.session.server_label().to_owned(),
                     reason: self.session.closed_reason().unwrap_or_default(),
                 });
             }

@@ -255,6 +255,12 @@ impl Session<Ready> {
         self.connection.shared().on_close(Box::new(hook));
     }
 
+    /// The server's program and arguments (or its streams' label), as errors name it.
+    #[must_use]
+    pub fn server_label(&self) -> &str {
+        self.connection.shared().label()
+    }
+
     /// Why the connection closed, if it has.
     #[must_use]
     pub fn closed_reason(&self) -> Option<String> {

@@ -113,6 +113,7 @@ impl ServerCommand {
 
 /// A pair of byte streams to a server that is already running (a socket, a pipe, an
 /// in-memory channel): the client reads JSON-RPC lines from `reader` and writes to `writer`.
+/// Closing the session drops `writer`; the client's reader thread ends when `reader` does.
 pub struct ByteStreams {
     label: String,
     reader: Box<dyn Read + Send>,
