@@ -106,7 +106,7 @@ fn a_call_past_its_timeout_is_cancelled_and_the_connection_keeps_working() {
     };
     assert_eq!(method, "tools/call");
     assert_eq!(*waited, Duration::from_millis(300));
-    assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
     let server = server.with_timeout(Duration::from_secs(10));
     let result = server
         .call("echo", json!({ "message": "still here" }))

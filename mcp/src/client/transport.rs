@@ -8,7 +8,7 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStderr, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,56 @@ use crate::client::ClientError;
 
 /// The last lines of a server's stderr kept for error messages.
 const STDERR_TAIL_LINES: usize = 8;
+/// How long an exit report waits for the stderr of a server that has exited to be read to
+/// its end (a grandchild may hold it open).
+const STDERR_END_WAIT: Duration = Duration::from_millis(500);
+
+/// The last lines of a server's stderr, and whether it has ended.
+#[derive(Debug, Default)]
+struct StderrTail {
+    lines: VecDeque<String>,
+    ended: bool,
+}
+
+/// A [`StderrTail`] shared with the thread that reads stderr.
+#[derive(Debug, Default)]
+struct SharedTail {
+    tail: Mutex<StderrTail>,
+    ended: Condvar,
+}
+
+impl SharedTail {
+    fn lock(&self) -> std::sync::MutexGuard<'_, StderrTail> {
+        self.tail.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, line: String) {
+        let mut tail = self.lock();
+        if tail.lines.len() == STDERR_TAIL_LINES {
+            tail.lines.pop_front();
+        }
+        tail.lines.push_back(line);
+    }
+
+    fn end(&self) {
+        self.lock().ended = true;
+        self.ended.notify_all();
+    }
+
+    /// The lines, joined, once stderr has ended or `wait` has passed.
+    fn joined_after(&self, wait: Duration) -> String {
+        let tail = self.lock();
+        let (tail, _timeout) = self
+            .ended
+            .wait_timeout_while(tail, wait, |tail| !tail.ended)
+            .unwrap_or_else(PoisonError::into_inner);
+        tail.lines
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+}
 
 /// The command that starts an MCP server speaking stdio, such as `courier mcp` or
 /// `node server-everything/dist/index.js`. Its stderr is read by the client: each line is
@@ -167,12 +217,12 @@ impl From<ByteStreams> for Streams {
 pub(crate) struct Process {
     child: Mutex<Child>,
     pid: u32,
-    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    stderr_tail: Arc<SharedTail>,
 }
 
 impl Process {
     fn new(child: Child, stderr: ChildStderr, label: &str) -> Arc<Process> {
-        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let stderr_tail = Arc::new(SharedTail::default());
         let tail = Arc::clone(&stderr_tail);
         let server = label.to_owned();
         // The stderr reader ends when the server (and whatever inherited its stderr) exits.
@@ -182,15 +232,13 @@ impl Process {
                 for line in BufReader::new(stderr).lines() {
                     let Ok(line) = line else { break };
                     tracing::debug!(server = %server, "stderr: {line}");
-                    let mut tail = tail.lock().unwrap_or_else(PoisonError::into_inner);
-                    if tail.len() == STDERR_TAIL_LINES {
-                        tail.pop_front();
-                    }
-                    tail.push_back(line);
+                    tail.push(line);
                 }
+                tail.end();
             });
         if let Err(error) = spawned {
             tracing::warn!("no thread to read the MCP server's stderr: {error}");
+            stderr_tail.end();
         }
         Arc::new(Process {
             pid: child.id(),
@@ -227,23 +275,21 @@ impl Process {
     /// Why the server's output ended: its exit status (waiting up to `wait` for it) and the
     /// last lines of its stderr.
     pub(crate) fn exit_report(&self, wait: Duration) -> String {
-        let mut report = match self.exit_status_within(wait) {
-            Some(status) => format!("the server (pid {}) exited with {status}", self.pid),
-            None => format!("the server (pid {}) closed its output", self.pid),
+        let (mut report, stderr_wait) = match self.exit_status_within(wait) {
+            // Its last words may still be in the pipe: read them to the end first.
+            Some(status) => (
+                format!("the server (pid {}) exited with {status}", self.pid),
+                STDERR_END_WAIT,
+            ),
+            None => (
+                format!("the server (pid {}) closed its output", self.pid),
+                Duration::ZERO,
+            ),
         };
-        let tail = self
-            .stderr_tail
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let tail = self.stderr_tail.joined_after(stderr_wait);
         if !tail.is_empty() {
             report.push_str("; its last stderr lines: ");
-            report.push_str(
-                &tail
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .join(" | "),
-            );
+            report.push_str(&tail);
         }
         report
     }
