@@ -281,6 +281,7 @@ struct Waited {
 /// waits on its cancel token and reports on `cancelled` whether the client cancelled it).
 fn in_process_server(
     cancelled: crossbeam_channel::Sender<bool>,
+    server_config: courier_mcp::ServerConfig,
 ) -> (courier_mcp::client::ByteStreams, courier_mcp::WorkerPool) {
     use courier_mcp::{Registry, Server, Tool, ToolError, WorkerPool, blocking};
     let pool = WorkerPool::new(2);
@@ -302,7 +303,9 @@ fn in_process_server(
         .expect("one wait");
     let (server_input, client_output) = std::io::pipe().expect("a pipe");
     let (client_input, server_output) = std::io::pipe().expect("a pipe");
-    std::thread::spawn(move || Server::new(registry).serve(server_input, server_output));
+    std::thread::spawn(move || {
+        Server::with_config(registry, server_config).serve(server_input, server_output)
+    });
     let streams =
         courier_mcp::client::ByteStreams::new("in-process courier", client_input, client_output);
     (streams, pool)
@@ -311,7 +314,7 @@ fn in_process_server(
 #[test]
 fn over_byte_streams_a_timed_out_call_is_cancelled_on_the_courier_server() {
     let (cancelled, tool_saw) = crossbeam_channel::unbounded();
-    let (streams, _pool) = in_process_server(cancelled);
+    let (streams, _pool) = in_process_server(cancelled, courier_mcp::ServerConfig::default());
     let session = Session::over(streams, config())
         .unwrap()
         .handshake()
@@ -340,4 +343,26 @@ fn over_byte_streams_a_timed_out_call_is_cancelled_on_the_courier_server() {
     assert_eq!(tool_saw.recv_timeout(PATIENCE), Ok(false));
     server.stop();
     runtime.shutdown();
+}
+
+#[test]
+fn list_tools_follows_every_page_in_both_eras() {
+    for era in [EraPreference::Modern, EraPreference::Legacy] {
+        let (cancelled, _tool_saw) = crossbeam_channel::unbounded();
+        let (streams, _pool) = in_process_server(
+            cancelled,
+            courier_mcp::ServerConfig::default().with_page_len_max(1),
+        );
+        let session = Session::over(streams, config().with_era(era))
+            .unwrap()
+            .handshake()
+            .unwrap();
+        let names: Vec<String> = session
+            .list_tools()
+            .unwrap()
+            .into_iter()
+            .map(|tool| tool.name)
+            .collect();
+        assert_eq!(names, ["echo", "wait"], "{era:?}");
+    }
 }

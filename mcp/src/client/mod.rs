@@ -44,6 +44,8 @@ mod error;
 mod remote_tool;
 mod server_ref;
 mod session;
+#[cfg(test)]
+mod tests;
 mod transport;
 mod types;
 
