@@ -366,3 +366,71 @@ fn list_tools_follows_every_page_in_both_eras() {
         assert_eq!(names, ["echo", "wait"], "{era:?}");
     }
 }
+
+/// An actor that calls the external server's `echo` from its handler and gets the answer
+/// back as a message, as it would from another actor.
+struct Caller {
+    echo: courier_mcp::client::RemoteTool<Echo, Echo>,
+    answers: crossbeam_channel::Sender<Result<Echo, ClientError>>,
+}
+
+enum CallerMsg {
+    Go(String),
+    Answer(Result<Echo, ClientError>),
+}
+
+impl courier_sched::Actor for Caller {
+    type Msg = CallerMsg;
+    type Error = std::convert::Infallible;
+
+    fn handle(
+        &mut self,
+        ctx: &mut courier_sched::Context<'_, Self>,
+        msg: CallerMsg,
+    ) -> Result<(), Self::Error> {
+        match msg {
+            CallerMsg::Go(message) => {
+                self.echo
+                    .ask_to(&Echo { message }, &ctx.myself(), CallerMsg::Answer);
+            }
+            CallerMsg::Answer(answer) => {
+                let _test_waits = self.answers.send(answer);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn an_actor_calls_the_server_from_its_handler_and_gets_the_answer_as_a_message() {
+    let runtime = Runtime::with_workers(2).unwrap();
+    let breaker = courier_supervisor::Breaker::new(courier_supervisor::BreakerConfig::default());
+    let server = spawn(&runtime).with_breaker(breaker.clone());
+    let (answers, answered) = crossbeam_channel::unbounded();
+    let caller = runtime.spawn(Caller {
+        echo: server.tool("echo"),
+        answers,
+    });
+    for n in 0..8 {
+        caller
+            .send(CallerMsg::Go(format!("from an actor {n}")))
+            .unwrap();
+    }
+    let mut got: Vec<String> = (0..8)
+        .map(|_| answered.recv_timeout(PATIENCE).unwrap().unwrap().message)
+        .collect();
+    got.sort();
+    let mut expected: Vec<String> = (0..8).map(|n| format!("from an actor {n}")).collect();
+    expected.sort();
+    assert_eq!(got, expected);
+    assert_eq!(breaker.snapshot().counts.successes, 8);
+
+    // A stopped client: the failure, too, arrives as a message.
+    server.stop();
+    assert!(eventually(|| server.actor().is_stopped()));
+    caller.send(CallerMsg::Go("too late".into())).unwrap();
+    let error = answered.recv_timeout(PATIENCE).unwrap().unwrap_err();
+    assert!(matches!(error, ClientError::NotRunning { .. }), "{error:?}");
+    assert_eq!(breaker.snapshot().counts.failures, 1);
+    runtime.shutdown();
+}

@@ -16,6 +16,9 @@ use crate::client::{CallResult, ClientConfig, ClientError, ServerInfo, ToolInfo}
 /// What a [`McpClient`] answers a call with.
 pub type CallReply = Result<CallResult, ClientError>;
 
+/// Where a call's result goes: an ask's reply, or a message to an actor.
+type Deliver = Box<dyn FnOnce(CallReply) + Send>;
+
 /// A message to a [`McpClient`]. Build them with [`ClientMsg::call`], [`ClientMsg::list_tools`]
 /// and [`ClientMsg::info`] (usually through [`McpServerRef`](crate::client::McpServerRef)).
 pub struct ClientMsg(Request);
@@ -25,7 +28,7 @@ enum Request {
         name: String,
         arguments: Value,
         timeout: Duration,
-        reply: ReplyTo<CallReply>,
+        deliver: Deliver,
     },
     List {
         reply: ReplyTo<Result<Vec<ToolInfo>, ClientError>>,
@@ -51,12 +54,34 @@ impl ClientMsg {
         timeout: Duration,
         reply: ReplyTo<CallReply>,
     ) -> ClientMsg {
+        ClientMsg::call_then(name, arguments, timeout, move |result| reply.send(result))
+    }
+
+    /// As [`ClientMsg::call`], handing the result to `deliver` (on the connection's reader
+    /// thread, or the client's worker: it must not block), for example to send it to an
+    /// actor as a message.
+    pub fn call_then(
+        name: impl Into<String>,
+        arguments: Value,
+        timeout: Duration,
+        deliver: impl FnOnce(CallReply) + Send + 'static,
+    ) -> ClientMsg {
         ClientMsg(Request::Call {
             name: name.into(),
             arguments,
             timeout,
-            reply,
+            deliver: Box::new(deliver),
         })
+    }
+
+    /// Answers the message with `error` at once, without sending it (for a message the
+    /// actor did not take).
+    pub(crate) fn fail(self, error: ClientError) {
+        match self.0 {
+            Request::Call { deliver, .. } => deliver(Err(error)),
+            Request::List { reply } => reply.send(Err(error)),
+            Request::Info { .. } | Request::Expire { .. } | Request::Closed => {}
+        }
     }
 
     /// Lists the server's tools.
@@ -141,13 +166,9 @@ impl McpClient {
         name: &str,
         arguments: Value,
         timeout: Duration,
-        reply: ReplyTo<CallReply>,
+        deliver: Deliver,
     ) {
-        let sent = self.session.requester().call_tool(
-            name,
-            arguments,
-            Box::new(move |result| reply.send(result)),
-        );
+        let sent = self.session.requester().call_tool(name, arguments, deliver);
         if let Some(id) = sent {
             let _timer = ctx.send_after(
                 timeout,
@@ -181,8 +202,8 @@ impl Actor for McpClient {
                 name,
                 arguments,
                 timeout,
-                reply,
-            } => self.call(ctx, &name, arguments, timeout, reply),
+                deliver,
+            } => self.call(ctx, &name, arguments, timeout, deliver),
             Request::List { reply } => self
                 .session
                 .requester()

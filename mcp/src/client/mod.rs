@@ -16,8 +16,10 @@
 //! the server's stdin, waits a moment, kills the process if it is still there, and reaps it.
 //!
 //! [`McpServerRef`] is the address to call through, optionally behind a courier-supervisor
-//! [`Breaker`](courier_supervisor::Breaker); [`RemoteTool`] types one tool so `send` and `ask`
-//! look like an `ActorRef`'s.
+//! [`Breaker`](courier_supervisor::Breaker): `call` blocks (outside the runtime), `ask_call`
+//! returns the reply to wait on or await, and `call_to` sends the result to an actor as a
+//! message (from a handler, as one asks another actor). [`RemoteTool`] types one tool so
+//! `send`, `ask` and `ask_to` look like an `ActorRef`'s.
 //!
 //! ```no_run
 //! use courier_mcp::client::{ClientConfig, McpServerRef, ServerCommand};

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use courier_sched::Reply;
+use courier_sched::{ActorRef, Reply};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -94,17 +94,7 @@ impl<I: Serialize, O: DeserializeOwned> RemoteTool<I, O> {
     /// # Errors
     /// [`ClientError::ToolFailed`] or [`ClientError::Decode`].
     pub fn decode(&self, result: CallResult) -> Result<O, ClientError> {
-        if result.is_error {
-            return Err(ClientError::ToolFailed {
-                tool: self.name.clone(),
-                message: result.text(),
-            });
-        }
-        let value = match result.structured_content {
-            Some(structured) => structured,
-            None => Value::String(result.text()),
-        };
-        serde_json::from_value(value).map_err(|error| self.decode_error(error.to_string()))
+        decode(&self.name, result)
     }
 
     /// Calls the tool and waits for its answer (through the server's breaker, if any).
@@ -125,6 +115,33 @@ impl<I: Serialize, O: DeserializeOwned> RemoteTool<I, O> {
         self.server.ask_call(&self.name, self.arguments(input)?)
     }
 
+    /// Calls the tool without blocking; the typed answer arrives at `target` as the message
+    /// `wrap(answer)`, as [`McpServerRef::call_to`] delivers it (every outcome, errors
+    /// included). The way to call the tool from an actor's handler.
+    pub fn ask_to<M: Send + 'static>(
+        &self,
+        input: &I,
+        target: &ActorRef<M>,
+        wrap: impl FnOnce(Result<O, ClientError>) -> M + Send + 'static,
+    ) where
+        O: 'static,
+    {
+        let arguments = match self.arguments(input) {
+            Ok(arguments) => arguments,
+            Err(error) => {
+                if let Err(refused) = target.try_send(wrap(Err(error))) {
+                    tracing::debug!("the result of an MCP call was not delivered: {refused}");
+                }
+                return;
+            }
+        };
+        let tool = self.name.clone();
+        self.server
+            .call_to(&self.name, arguments, target, move |result| {
+                wrap(result.and_then(|result| decode(&tool, result)))
+            });
+    }
+
     /// Calls the tool and forgets the answer (as an `ActorRef`'s send does).
     ///
     /// # Errors
@@ -132,4 +149,22 @@ impl<I: Serialize, O: DeserializeOwned> RemoteTool<I, O> {
     pub fn send(&self, input: &I) -> Result<(), ClientError> {
         self.ask_reply(input).map(drop)
     }
+}
+
+/// Reads `O` from a result of tool `tool`; an `isError` result is [`ClientError::ToolFailed`].
+fn decode<O: DeserializeOwned>(tool: &str, result: CallResult) -> Result<O, ClientError> {
+    if result.is_error {
+        return Err(ClientError::ToolFailed {
+            tool: tool.to_owned(),
+            message: result.text(),
+        });
+    }
+    let value = match result.structured_content {
+        Some(structured) => structured,
+        None => Value::String(result.text()),
+    };
+    serde_json::from_value(value).map_err(|error| ClientError::Decode {
+        tool: tool.to_owned(),
+        reason: error.to_string(),
+    })
 }

@@ -114,7 +114,7 @@ impl McpServerRef {
     }
 
     /// Calls tool `name` with `arguments` and waits for the result (blocking the calling
-    /// thread; from inside an actor use [`McpServerRef::ask_call`] and await it). A tool's own
+    /// thread; from an actor's handler use [`McpServerRef::call_to`]). A tool's own
     /// failure is a result with `is_error`, not an error.
     ///
     /// # Errors
@@ -131,14 +131,46 @@ impl McpServerRef {
             .ask_call(name, arguments)
             .and_then(|reply| self.wait(reply)?);
         if let (Some(breaker), Some(permit)) = (&self.breaker, permit) {
-            let outcome = match &result {
-                Err(ClientError::Timeout { .. }) => CallOutcome::Timeout,
-                Err(error) if error.is_server_fault() => CallOutcome::Failure,
-                _ => CallOutcome::Success,
-            };
-            breaker.record(permit, outcome);
+            breaker.record(permit, outcome(&result));
         }
         result
+    }
+
+    /// Calls tool `name` without blocking; the result arrives at `target` as the message
+    /// `wrap(result)`. This is how an actor calls the server from a handler, as it would
+    /// ask another actor: the answer comes back as a message. Every outcome arrives that way,
+    /// errors included (the breaker's refusal, a stopped client, a timeout). Goes through the
+    /// breaker, if any, recording the outcome when the result arrives.
+    pub fn call_to<M: Send + 'static>(
+        &self,
+        name: &str,
+        arguments: Value,
+        target: &ActorRef<M>,
+        wrap: impl FnOnce(CallReply) -> M + Send + 'static,
+    ) {
+        let target = target.clone();
+        let deliver = move |result: CallReply| {
+            if let Err(error) = target.try_send(wrap(result)) {
+                tracing::debug!("the result of an MCP call was not delivered: {error}");
+            }
+        };
+        let permit = match &self.breaker {
+            Some(breaker) => match breaker.acquire::<()>() {
+                Ok(permit) => Some((breaker.clone(), permit)),
+                Err(error) => return deliver(Err(rejected(error))),
+            },
+            None => None,
+        };
+        let message = ClientMsg::call_then(name, arguments, self.timeout, move |result| {
+            if let Some((breaker, permit)) = permit {
+                breaker.record(permit, outcome(&result));
+            }
+            deliver(result);
+        });
+        if let Err(error) = self.actor.try_send(message) {
+            let reason = error.to_string();
+            error.into_inner().fail(ClientError::NotRunning { reason });
+        }
     }
 
     /// Waits for the actor's answer: bounded, so a stuck actor cannot hang the caller.
@@ -189,6 +221,16 @@ impl McpServerRef {
     )]
     pub fn stop(&self) -> bool {
         self.actor.stop()
+    }
+}
+
+/// How a call's result counts for the breaker: timeouts and server faults against it, the
+/// rest (answers, tool errors, mistaken calls) for it.
+fn outcome(result: &CallReply) -> CallOutcome {
+    match result {
+        Err(ClientError::Timeout { .. }) => CallOutcome::Timeout,
+        Err(error) if error.is_server_fault() => CallOutcome::Failure,
+        _ => CallOutcome::Success,
     }
 }
 
