@@ -120,17 +120,20 @@ impl Shared {
         }
     }
 
-    /// Ends request `id` with a timeout and tells the server with `notifications/cancelled`.
-    /// Does nothing when it was already answered (the race the spec says both sides tolerate).
+    /// Ends request `id` with a timeout and tells the server with `notifications/cancelled`
+    /// (except for `initialize`, which the spec says must not be cancelled). Does nothing when
+    /// it was already answered (the race the spec says both sides tolerate).
     pub(crate) fn cancel(&self, id: i64, waited: Duration) {
         let Some(pending) = self.lock().pending.remove(&id) else {
             return;
         };
-        self.send_message(&json!({
-            "jsonrpc": "2.0",
-            "method": "notifications/cancelled",
-            "params": { "requestId": id, "reason": format!("no answer within {waited:?}") },
-        }));
+        if pending.method != "initialize" {
+            self.send_message(&json!({
+                "jsonrpc": "2.0",
+                "method": "notifications/cancelled",
+                "params": { "requestId": id, "reason": format!("no answer within {waited:?}") },
+            }));
+        }
         (pending.callback)(Err(ClientError::Timeout {
             server: self.label.clone(),
             method: pending.method,
