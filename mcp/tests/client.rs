@@ -434,3 +434,14 @@ fn an_actor_calls_the_server_from_its_handler_and_gets_the_answer_as_a_message()
     assert_eq!(breaker.snapshot().counts.failures, 1);
     runtime.shutdown();
 }
+
+#[test]
+fn shutting_the_runtime_down_stops_and_reaps_the_server() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let server = spawn(&runtime);
+    let pid = server.info().unwrap().pid.unwrap();
+    // The client actor lives while its address does (as every actor after a shutdown).
+    drop(server);
+    runtime.shutdown();
+    assert!(eventually(|| !exists(pid)), "server {pid} is still there");
+}

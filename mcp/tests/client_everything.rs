@@ -268,7 +268,14 @@ fn a_timed_out_call_sends_notifications_cancelled_for_its_id_over_byte_streams()
     let ClientError::Timeout { id, .. } = error else {
         panic!("expected a timeout, got {error:?}");
     };
-    let wire = String::from_utf8(tap.seen.lock().unwrap().clone()).unwrap();
+    // The writer thread puts the notification on the wire after the call has failed.
+    let wire = || String::from_utf8(tap.seen.lock().unwrap().clone()).unwrap();
+    assert!(
+        eventually(|| wire().contains("notifications/cancelled")),
+        "no notifications/cancelled on the wire:\n{}",
+        wire()
+    );
+    let wire = wire();
     let cancelled = wire
         .lines()
         .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())

@@ -16,6 +16,10 @@ use crate::client::{CallResult, ClientConfig, ClientError, ServerInfo, ToolInfo}
 /// What a [`McpClient`] answers a call with.
 pub type CallReply = Result<CallResult, ClientError>;
 
+/// How often an idle client checks that its server is still there (a busy one notices at
+/// its next message): the longest a supervisor waits to hear that a server has gone.
+const CLOSED_CHECK_PERIOD: Duration = Duration::from_millis(100);
+
 /// Where a call's result goes: an ask's reply, or a message to an actor.
 type Deliver = Box<dyn FnOnce(CallReply) + Send>;
 
@@ -41,8 +45,6 @@ enum Request {
         id: i64,
         waited: Duration,
     },
-    /// The connection closed under the actor (sent by the connection's `on_close` hook).
-    Closed,
 }
 
 impl ClientMsg {
@@ -80,7 +82,7 @@ impl ClientMsg {
         match self.0 {
             Request::Call { deliver, .. } => deliver(Err(error)),
             Request::List { reply } => reply.send(Err(error)),
-            Request::Info { .. } | Request::Expire { .. } | Request::Closed => {}
+            Request::Info { .. } | Request::Expire { .. } => {}
         }
     }
 
@@ -108,7 +110,6 @@ impl fmt::Debug for ClientMsg {
             Request::List { .. } => f.write_str("ListTools"),
             Request::Info { .. } => f.write_str("Info"),
             Request::Expire { id, .. } => f.debug_struct("Expire").field("id", id).finish(),
-            Request::Closed => f.write_str("Closed"),
         }
     }
 }
@@ -182,21 +183,43 @@ impl McpClient {
     }
 }
 
+impl McpClient {
+    /// The error of a connection that closed for `reason`.
+    fn disconnected(&self, reason: &str) -> ClientError {
+        ClientError::Disconnected {
+            server: self.session.server_label().to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
 impl Actor for McpClient {
     type Msg = ClientMsg;
     type Error = ClientError;
 
     fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), ClientError> {
-        let me = ctx.myself();
-        self.session.on_close(move || {
-            // A full mailbox holds calls that will fail at once on the closed connection; a
-            // stopped actor needs no news.
-            let _ = me.try_send(ClientMsg(Request::Closed));
-        });
+        // Whether the server is still there is checked by this timer (and by each message),
+        // not by a hook of the connection: a hook would hold this actor's own address inside
+        // the actor, a cycle that keeps it (and the server process) alive forever.
+        let _timer = ctx.after(CLOSED_CHECK_PERIOD);
         Ok(())
     }
 
+    fn after(&mut self, _ctx: &mut Context<'_, Self>) -> Result<(), ClientError> {
+        match self.session.closed_reason() {
+            Some(reason) => Err(self.disconnected(&reason)),
+            None => Ok(()),
+        }
+    }
+
     fn handle(&mut self, ctx: &mut Context<'_, Self>, msg: ClientMsg) -> Result<(), ClientError> {
+        if matches!(msg.0, Request::Call { .. } | Request::List { .. })
+            && let Some(reason) = self.session.closed_reason()
+        {
+            // Fail it at once, and stop, so that a supervisor restarts the server.
+            msg.fail(self.disconnected(&reason));
+            return Err(self.disconnected(&reason));
+        }
         match msg.0 {
             Request::Call {
                 name,
@@ -210,12 +233,6 @@ impl Actor for McpClient {
                 .list_tools(Box::new(move |result| reply.send(result))),
             Request::Info { reply } => reply.send(self.session.info().clone()),
             Request::Expire { id, waited } => self.session.requester().cancel(id, waited),
-            Request::Closed => {
-                return Err(ClientError::Disconnected {
-                    server: self.session.server_label().to_owned(),
-                    reason: self.session.closed_reason().unwrap_or_default(),
-                });
-            }
         }
         Ok(())
     }
