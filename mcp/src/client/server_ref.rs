@@ -15,7 +15,9 @@ use crate::client::{CallResult, ClientConfig, ClientError, RemoteTool, ServerInf
 const ANSWER_SLACK: Duration = Duration::from_secs(2);
 
 /// The address of an external MCP server behind a [`McpClient`] actor; cheap to clone.
-/// Calls may go through a circuit breaker ([`McpServerRef::with_breaker`]).
+/// Calls may go through a circuit breaker ([`McpServerRef::with_breaker`]). The client (and
+/// its server process) runs until [`McpServerRef::stop`], its supervisor's shutdown, or the
+/// runtime's shutdown once no address of it is left.
 ///
 /// ```no_run
 /// use courier_mcp::client::{ClientConfig, McpServerRef, ServerCommand};
