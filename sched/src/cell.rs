@@ -145,6 +145,16 @@ impl fmt::Debug for ActorPtr {
 }
 
 impl ActorPtr {
+    /// The cell's address, for queues that hold plain pointers (`Inbox`).
+    pub(crate) fn as_non_null(self) -> NonNull<Header> {
+        self.0
+    }
+
+    /// The pointer `as_non_null` gave, back; C1 still applies to whoever holds it.
+    pub(crate) fn from_non_null(ptr: NonNull<Header>) -> ActorPtr {
+        ActorPtr(ptr)
+    }
+
     /// A new cell for `actor`, scheduled (so `started` runs), with one `ActorRef` and the
     /// schedule token counted (C1).
     pub(crate) fn new<A: Actor>(

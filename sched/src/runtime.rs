@@ -10,7 +10,8 @@ use crossbeam_utils::CachePadded;
 use courier_alloc::PoolSet;
 use courier_mailbox::Capacity;
 
-use crate::cell::ActorPtr;
+use crate::cell::{ActorPtr, Header};
+use crate::inbox::Inbox;
 use crate::memory::{NodePools, PoolMemory};
 use crate::metrics::WorkerCounters;
 use crate::registry::{NameError, Registry};
@@ -81,7 +82,7 @@ pub(crate) struct Shared {
     /// One injector per node, by node number (empty for numbers without workers).
     injectors: Box<[Injector<ActorPtr>]>,
     /// One inbox per worker for the actors pinned to it (`spawn_on_worker`); never stolen.
-    inboxes: Box<[Injector<ActorPtr>]>,
+    inboxes: Box<[Inbox<Header>]>,
     idle: IdleWorkers,
     threads: OnceLock<Box<[Thread]>>,
     counters: Box<[CachePadded<WorkerCounters>]>,
@@ -118,7 +119,7 @@ impl Shared {
                 .map(|(queue, nursery)| (queue.stealer(), nursery.stealer()))
                 .collect(),
             injectors: (0..nodes_len).map(|_| Injector::new()).collect(),
-            inboxes: plans.iter().map(|_| Injector::new()).collect(),
+            inboxes: plans.iter().map(|_| Inbox::new()).collect(),
             idle: IdleWorkers::new(&node_of),
             threads: OnceLock::new(),
             counters: plans
@@ -219,7 +220,7 @@ impl Shared {
     /// Queues a pinned actor on its worker's inbox and wakes that worker if it sleeps (P1-P2 in
     /// `PROTOCOL.md`: the sleeper list's lock orders the push against the worker's listing).
     fn schedule_pinned(&self, actor: ActorPtr, worker: WorkerId) {
-        self.inboxes[worker.index()].push(actor);
+        self.inboxes[worker.index()].push(actor.as_non_null());
         // ORDERING: SeqCst fence, P1: the push before the read of the idle state in
         // `wake_worker`, against the parker's update; fence; inbox check (P2).
         std_fence(StdOrdering::SeqCst);
@@ -229,7 +230,7 @@ impl Shared {
         }
     }
 
-    pub(crate) fn inbox(&self, worker: WorkerId) -> &Injector<ActorPtr> {
+    pub(crate) fn inbox(&self, worker: WorkerId) -> &Inbox<Header> {
         &self.inboxes[worker.index()]
     }
 
@@ -324,10 +325,16 @@ impl Shared {
         self.registry.clear();
         // ORDERING: Release; pairs with the workers' Acquire loads of the flag.
         self.shutdown.store(true, StdOrdering::Release);
-        for injector in self.injectors.iter().chain(self.inboxes.iter()) {
+        for injector in &self.injectors {
             while let Some(actor) = steal_one(injector) {
                 // SAFETY: a queued actor's token is ours now; no worker runs it any more.
                 unsafe { actor.release() };
+            }
+        }
+        for inbox in &self.inboxes {
+            while let Some(actor) = inbox.pop(false) {
+                // SAFETY: as above (B2 hands each queued actor to one taker).
+                unsafe { ActorPtr::from_non_null(actor).release() };
             }
         }
     }

@@ -2,9 +2,9 @@
 //! §1). Under `cfg(courier_loom)` they come from loom, so the loom models run the shipped code.
 
 #[cfg(courier_loom)]
-pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 #[cfg(not(courier_loom))]
-pub(crate) use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 
 /// A lock without poisoning: `parking_lot` normally, loom's (unwrapped) under the model.
 #[derive(Debug)]

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::cell::{ActorPtr, TurnEnd};
 use crate::panic::AbortOnUnwind;
-use crate::runtime::{Shared, steal_one};
+use crate::runtime::Shared;
 use crate::sync::{Cell, RefCell, StdOrdering, UnsafeCell, std_fence};
 use crate::timer::{Fire, TimerHandle, TimerWheel};
 use crate::{StealTier, WorkerId};
@@ -282,11 +282,12 @@ impl Worker {
 
     /// The next actor pinned to this worker (P1).
     fn pop_inbox(&self) -> Option<ActorPtr> {
-        let inbox = self.shared.inbox(self.id);
-        if inbox.is_empty() {
-            return None;
-        }
-        steal_one(inbox)
+        // B3: alternate between the doorbell and the overflow behind it.
+        let overflow_first = self.tick.get() & 1 == 0;
+        self.shared
+            .inbox(self.id)
+            .pop(overflow_first)
+            .map(ActorPtr::from_non_null)
     }
 
     fn steal(&self) -> Option<ActorPtr> {
@@ -433,7 +434,7 @@ impl Worker {
             .into_iter()
             .chain(std::iter::from_fn(|| self.local.pop()))
             .chain(std::iter::from_fn(|| self.nursery.pop()))
-            .chain(std::iter::from_fn(|| steal_one(self.shared.inbox(self.id))))
+            .chain(std::iter::from_fn(|| self.pop_inbox()))
         {
             // SAFETY: a queued actor's token is ours; it will not run again.
             unsafe { actor.release() };
