@@ -805,13 +805,13 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
     // SAFETY: the cell came from `Box::leak` in `ActorPtr::new` as a `Cell<A>`, and nobody
     // else can reach it.
     let mut cell = unsafe { Box::from_raw(ptr.0.cast::<Cell<A>>().as_ptr()) };
-    let runtime = Arc::clone(&cell.header.runtime);
     let _closed = cell.header.mailbox.close();
     let mut consumer = cell.header.mailbox.consumer();
     while let Pop::Node(envelope) = consumer.drain_next() {
         // SAFETY: an envelope out of this actor's mailbox, packed for it.
         unsafe { discard_any::<A>(envelope) };
-        runtime.count_dead_letter();
+        // The cell's own reference: no clone, whose count both workers would contend on.
+        cell.header.runtime.count_dead_letter();
     }
     drop(consumer);
     // Never exited but unreachable: its watchers hear of a normal exit (L1; a no-op when it

@@ -12,6 +12,11 @@ pub(crate) struct WorkerCounters {
     steals: StdAtomicU64,
     parks: StdAtomicU64,
     spins: StdAtomicU64,
+    /// Actors spawned, exited and panicked on this worker: the runtime's totals are their sums
+    /// (plus what other threads counted), so a spawning tree never contends on one line.
+    spawned: StdAtomicU64,
+    exited: StdAtomicU64,
+    panicked: StdAtomicU64,
 }
 
 /// ORDERING: Relaxed everywhere: statistics, written by one thread, that order nothing.
@@ -41,6 +46,22 @@ impl WorkerCounters {
 
     pub(crate) fn add_spin(&self) {
         bump(&self.spins, 1);
+    }
+
+    pub(crate) fn add_spawn(&self) {
+        bump(&self.spawned, 1);
+    }
+
+    pub(crate) fn add_exit(&self, panicked: bool) {
+        bump(&self.exited, 1);
+        if panicked {
+            bump(&self.panicked, 1);
+        }
+    }
+
+    /// Actors spawned, exited and panicked on this worker so far.
+    pub(crate) fn lifecycle(&self) -> [u64; 3] {
+        [&self.spawned, &self.exited, &self.panicked].map(|c| c.load(StdOrdering::Relaxed))
     }
 
     pub(crate) fn snapshot(&self, worker: WorkerId) -> WorkerMetrics {

@@ -87,11 +87,15 @@ pub(crate) struct Shared {
     threads: OnceLock<Box<[Thread]>>,
     counters: Box<[CachePadded<WorkerCounters>]>,
     shutdown: StdAtomicBool,
+    /// The next actor id not handed out; workers take blocks of `ACTOR_ID_BLOCK`.
     next_actor_id: StdAtomicU64,
     next_spawn_node: StdAtomicU64,
     next_monitor_id: StdAtomicU64,
-    actors_exited: StdAtomicU64,
-    actors_panicked: StdAtomicU64,
+    /// Spawns and exits counted by threads that are not this runtime's workers (workers count
+    /// their own in `counters`).
+    actors_spawned_outside: StdAtomicU64,
+    actors_exited_outside: StdAtomicU64,
+    actors_panicked_outside: StdAtomicU64,
     dead_letters: StdAtomicU64,
     binds: Mutex<Vec<(WorkerId, Bind)>>,
     registry: Registry,
@@ -130,8 +134,9 @@ impl Shared {
             next_actor_id: StdAtomicU64::new(1),
             next_spawn_node: StdAtomicU64::new(0),
             next_monitor_id: StdAtomicU64::new(1),
-            actors_exited: StdAtomicU64::new(0),
-            actors_panicked: StdAtomicU64::new(0),
+            actors_spawned_outside: StdAtomicU64::new(0),
+            actors_exited_outside: StdAtomicU64::new(0),
+            actors_panicked_outside: StdAtomicU64::new(0),
             dead_letters: StdAtomicU64::new(0),
             binds: Mutex::new(Vec::new()),
             registry: Registry::default(),
@@ -264,8 +269,7 @@ impl Shared {
         actor: A,
         node: u16,
     ) -> ActorRef<A::Msg> {
-        // ORDERING: Relaxed; ids only need to be unique.
-        let id = ActorId(self.next_actor_id.fetch_add(1, StdOrdering::Relaxed));
+        let id = self.new_actor_id();
         let capacity = self.settings.mailbox_capacity;
         let ptr = ActorPtr::new(actor, id, node, capacity, Arc::clone(self));
         // The new cell holds its schedule token already (C1).
@@ -284,8 +288,7 @@ impl Shared {
         if worker.index() >= workers {
             return Err(SpawnError::NoSuchWorker { worker, workers });
         }
-        // ORDERING: Relaxed; ids only need to be unique.
-        let id = ActorId(self.next_actor_id.fetch_add(1, StdOrdering::Relaxed));
+        let id = self.new_actor_id();
         let capacity = self.settings.mailbox_capacity;
         let ptr = ActorPtr::new(actor, id, PINNED | worker.0, capacity, Arc::clone(self));
         self.schedule(ptr);
@@ -299,8 +302,7 @@ impl Shared {
         guardian: crate::Guardian,
         node: u16,
     ) -> (ActorRef<A::Msg>, crate::ChildHandle) {
-        // ORDERING: Relaxed; ids only need to be unique.
-        let id = ActorId(self.next_actor_id.fetch_add(1, StdOrdering::Relaxed));
+        let id = self.new_actor_id();
         let capacity = self.settings.mailbox_capacity;
         let ptr = ActorPtr::new_supervised(
             actor,
@@ -340,6 +342,17 @@ impl Shared {
     }
 
     pub(crate) fn metrics_snapshot(&self) -> RuntimeMetrics {
+        // ORDERING: Relaxed; statistics.
+        let outside = [
+            &self.actors_spawned_outside,
+            &self.actors_exited_outside,
+            &self.actors_panicked_outside,
+        ]
+        .map(|counter| counter.load(StdOrdering::Relaxed));
+        let lifecycle = self.counters.iter().fold(outside, |sum, counters| {
+            let counts = counters.lifecycle();
+            [0, 1, 2].map(|i| sum[i] + counts[i])
+        });
         RuntimeMetrics {
             workers: self
                 .counters
@@ -349,10 +362,9 @@ impl Shared {
                     counters.snapshot(WorkerId(u16::try_from(index).unwrap_or(u16::MAX)))
                 })
                 .collect(),
-            // ORDERING: Relaxed; statistics.
-            actors_spawned: self.next_actor_id.load(StdOrdering::Relaxed) - 1,
-            actors_exited: self.actors_exited.load(StdOrdering::Relaxed),
-            actors_panicked: self.actors_panicked.load(StdOrdering::Relaxed),
+            actors_spawned: lifecycle[0],
+            actors_exited: lifecycle[1],
+            actors_panicked: lifecycle[2],
             dead_letters: self.dead_letters.load(StdOrdering::Relaxed),
             nodes: self.pools.metrics(),
         }
@@ -374,12 +386,39 @@ impl Shared {
     }
 
     pub(crate) fn record_exit(&self, _actor: ActorId, reason: &Exit) {
-        // ORDERING: Relaxed; statistics.
-        self.actors_exited.fetch_add(1, StdOrdering::Relaxed);
-        if matches!(reason, Exit::Panicked { .. }) {
-            // ORDERING: Relaxed; a statistic.
-            self.actors_panicked.fetch_add(1, StdOrdering::Relaxed);
+        let panicked = matches!(reason, Exit::Panicked { .. });
+        if let Some(worker) = current_worker_of(self) {
+            self.metrics(worker.id()).add_exit(panicked);
+            return;
         }
+        // ORDERING: Relaxed; statistics.
+        self.actors_exited_outside
+            .fetch_add(1, StdOrdering::Relaxed);
+        if panicked {
+            // ORDERING: Relaxed; a statistic.
+            self.actors_panicked_outside
+                .fetch_add(1, StdOrdering::Relaxed);
+        }
+    }
+
+    /// A fresh actor id, counted as a spawn. A worker takes ids from a block of its own, so a
+    /// spawning tree on two workers does not move one counter's line on every spawn (that and
+    /// the exit count were most of skynet's contention).
+    fn new_actor_id(&self) -> ActorId {
+        if let Some(worker) = current_worker_of(self) {
+            self.metrics(worker.id()).add_spawn();
+            return worker.take_actor_id();
+        }
+        // ORDERING: Relaxed; a statistic.
+        self.actors_spawned_outside
+            .fetch_add(1, StdOrdering::Relaxed);
+        self.reserve_actor_ids(1)
+    }
+
+    /// Reserves `count` consecutive actor ids; returns the first.
+    pub(crate) fn reserve_actor_ids(&self, count: u64) -> ActorId {
+        // ORDERING: Relaxed; ids only need to be unique.
+        ActorId(self.next_actor_id.fetch_add(count, StdOrdering::Relaxed))
     }
 }
 

@@ -22,7 +22,7 @@ use crate::panic::AbortOnUnwind;
 use crate::runtime::Shared;
 use crate::sync::{Cell, RefCell, StdOrdering, UnsafeCell, std_fence};
 use crate::timer::{Fire, TimerHandle, TimerWheel};
-use crate::{StealTier, WorkerId};
+use crate::{ActorId, StealTier, WorkerId};
 
 /// Turns in a row an actor may take through the LIFO slot before it goes to the queue's back.
 const LIFO_STREAK_MAX: u8 = 3;
@@ -30,6 +30,8 @@ const LIFO_STREAK_MAX: u8 = 3;
 const INJECTOR_POLL_INTERVAL: u32 = 61;
 /// Rounds a spinner searches (with backoff) before it parks.
 const SPIN_ROUNDS_MAX: u32 = 200;
+/// Actor ids a worker reserves at a time (`take_actor_id`).
+const ACTOR_ID_BLOCK: u64 = 1024;
 /// Every this many picks the FIFO queue goes before the nursery.
 const FIFO_SHARE_INTERVAL: u32 = 8;
 /// Spin rounds that watch for work with `PAUSE` before the rest yield the CPU instead.
@@ -72,6 +74,8 @@ pub(crate) struct Worker {
     is_spinner: bool,
     /// Timers set by handlers on this worker (`timer.rs`).
     timers: RefCell<TimerWheel>,
+    /// The rest of this worker's block of actor ids: next, end.
+    actor_ids: Cell<(u64, u64)>,
 }
 
 impl Worker {
@@ -113,6 +117,7 @@ impl Worker {
             tiers,
             is_spinner,
             timers: RefCell::new(TimerWheel::new(Instant::now())),
+            actor_ids: Cell::new((0, 0)),
         }
     }
 
@@ -126,6 +131,17 @@ impl Worker {
 
     pub(crate) fn runtime(&self) -> &Arc<Shared> {
         &self.shared
+    }
+
+    /// The next id of this worker's block, reserving a new block when it runs out.
+    pub(crate) fn take_actor_id(&self) -> ActorId {
+        let (mut next, mut end) = self.actor_ids.get();
+        if next == end {
+            next = self.shared.reserve_actor_ids(ACTOR_ID_BLOCK).0;
+            end = next + ACTOR_ID_BLOCK;
+        }
+        self.actor_ids.set((next + 1, end));
+        ActorId(next)
     }
 
     pub(crate) fn activation_budget(&self) -> u32 {
