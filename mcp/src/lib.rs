@@ -83,6 +83,7 @@ mod actor_tool;
 pub mod analyze;
 pub mod builtin;
 mod call;
+mod content;
 mod error;
 mod framing;
 mod jsonrpc;
@@ -99,6 +100,7 @@ pub use actor_tool::ActorTool;
 pub use call::{
     CallContext, CancelToken, ProgressReporter, Responder, ToolCall, ToolError, ToolResult,
 };
+pub use content::{Content, EmbeddedResource};
 pub use error::{BridgeError, ErrorCode, RpcError};
 pub use jsonrpc::RequestId;
 pub use pool::WorkerPool;
