@@ -83,6 +83,7 @@ mod actor_tool;
 pub mod analyze;
 pub mod builtin;
 mod call;
+pub mod conformance;
 mod content;
 mod error;
 mod framing;
