@@ -11,6 +11,7 @@ use crossbeam_channel::Sender;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::content::Content;
 use crate::outbox::{CallKey, Event};
 use crate::protocol::SERVER_INFO_KEY;
 use crate::sync::{AtomicBool, Ordering};
@@ -212,13 +213,24 @@ impl ToolError {
     }
 }
 
-/// A finished call's result, ready to be written: `content` (one text block), optional
-/// `structuredContent`, `isError`.
+/// A finished call's result, ready to be written: `content` (one text block, or the blocks a
+/// tool gave), optional `structuredContent`, `isError`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ToolResult {
-    text: String,
-    structured: Option<Value>,
+    body: Body,
     is_error: bool,
+}
+
+/// What a result carries. The common case, one text block, needs no `Vec`.
+#[derive(Clone, Debug, PartialEq)]
+enum Body {
+    /// One text block, and the structured content it mirrors, if any.
+    Text {
+        text: String,
+        structured: Option<Value>,
+    },
+    /// Content blocks as the tool gave them, without structured content.
+    Blocks(Vec<Content>),
 }
 
 impl ToolResult {
@@ -226,8 +238,20 @@ impl ToolResult {
     #[must_use]
     pub fn structured(value: Value) -> Self {
         Self {
-            text: value.to_string(),
-            structured: Some(value),
+            body: Body::Text {
+                text: value.to_string(),
+                structured: Some(value),
+            },
+            is_error: false,
+        }
+    }
+
+    /// A successful result of content blocks (text, images, audio, embedded resources),
+    /// without structured content: for tools that list no `outputSchema`.
+    #[must_use]
+    pub fn content(blocks: Vec<Content>) -> Self {
+        Self {
+            body: Body::Blocks(blocks),
             is_error: false,
         }
     }
@@ -236,8 +260,10 @@ impl ToolResult {
     #[must_use]
     pub fn error(text: impl Into<String>) -> Self {
         Self {
-            text: text.into(),
-            structured: None,
+            body: Body::Text {
+                text: text.into(),
+                structured: None,
+            },
             is_error: true,
         }
     }
@@ -256,16 +282,27 @@ impl ToolResult {
         out: &mut impl io::Write,
         modern: Option<&Value>,
     ) -> io::Result<()> {
-        out.write_all(br#"{"content":[{"type":"text","text":"#)?;
-        serde_json::to_writer(&mut *out, &self.text)?;
-        out.write_all(if self.is_error {
-            br#"}],"isError":true"#
+        let is_error: &[u8] = if self.is_error {
+            br#","isError":true"#
         } else {
-            br#"}],"isError":false"#
-        })?;
-        if let Some(structured) = &self.structured {
-            out.write_all(br#","structuredContent":"#)?;
-            serde_json::to_writer(&mut *out, structured)?;
+            br#","isError":false"#
+        };
+        match &self.body {
+            Body::Text { text, structured } => {
+                out.write_all(br#"{"content":[{"type":"text","text":"#)?;
+                serde_json::to_writer(&mut *out, text)?;
+                out.write_all(b"}]")?;
+                out.write_all(is_error)?;
+                if let Some(structured) = structured {
+                    out.write_all(br#","structuredContent":"#)?;
+                    serde_json::to_writer(&mut *out, structured)?;
+                }
+            }
+            Body::Blocks(blocks) => {
+                out.write_all(br#"{"content":"#)?;
+                serde_json::to_writer(&mut *out, blocks)?;
+                out.write_all(is_error)?;
+            }
         }
         if let Some(server_info) = modern {
             out.write_all(br#","resultType":"complete","_meta":{""#)?;
@@ -280,14 +317,19 @@ impl ToolResult {
     /// The `CallToolResult` object (without era decorations).
     #[must_use]
     pub fn to_json(&self) -> Value {
-        let mut result = json!({
-            "content": [{ "type": "text", "text": self.text }],
-            "isError": self.is_error,
-        });
-        if let Some(structured) = &self.structured {
-            result["structuredContent"] = structured.clone();
+        match &self.body {
+            Body::Text { text, structured } => {
+                let mut result = json!({
+                    "content": [{ "type": "text", "text": text }],
+                    "isError": self.is_error,
+                });
+                if let Some(structured) = structured {
+                    result["structuredContent"] = structured.clone();
+                }
+                result
+            }
+            Body::Blocks(blocks) => json!({ "content": blocks, "isError": self.is_error }),
         }
-        result
     }
 }
 
@@ -407,10 +449,13 @@ impl<O: Serialize> Responder<O> {
     }
 
     /// Answers with `output` as `structuredContent` (and its JSON text mirror), or with an
-    /// `isError` result for a [`ToolError`].
+    /// `isError` result for a [`ToolError`]. An output of `()` (a tool without an
+    /// `outputSchema`) answers with no content at all; such tools answer with
+    /// [`content`](Self::content) instead.
     pub fn respond(self, result: Result<O, ToolError>) {
         let result = match result {
             Ok(output) => match serde_json::to_value(&output) {
+                Ok(Value::Null) => ToolResult::content(Vec::new()),
                 Ok(value) => ToolResult::structured(value),
                 Err(error) => {
                     ToolResult::error(format!("the tool's output did not serialize: {error}"))
@@ -429,6 +474,13 @@ impl<O: Serialize> Responder<O> {
     /// Answers with an `isError` result.
     pub fn fail(self, error: ToolError) {
         self.respond(Err(error));
+    }
+
+    /// Answers with content blocks and no structured content: for a tool whose `Output` is
+    /// `()`, which lists no `outputSchema` (a client checks the structured content of a tool
+    /// that lists one).
+    pub fn content(self, blocks: Vec<Content>) {
+        self.raw.send(ToolResult::content(blocks));
     }
 }
 

@@ -92,6 +92,8 @@ pub mod analyze;
 pub mod builtin;
 mod call;
 pub mod client;
+pub mod conformance;
+mod content;
 mod error;
 mod framing;
 mod jsonrpc;
@@ -108,6 +110,7 @@ pub use actor_tool::ActorTool;
 pub use call::{
     CallContext, CancelToken, ProgressReporter, Responder, ToolCall, ToolError, ToolResult,
 };
+pub use content::{Content, EmbeddedResource};
 pub use error::{BridgeError, ErrorCode, RpcError};
 pub use jsonrpc::RequestId;
 pub use pool::WorkerPool;

@@ -7,7 +7,8 @@
 //!
 //! - `courier mcp [--config FILE]` serves MCP over stdin and stdout (tools `analyze`, `echo`,
 //!   `runtime_stats` and `topology`) until stdin closes. Nothing but protocol goes to stdout;
-//!   logs go to stderr (`COURIER_LOG=debug` for more).
+//!   logs go to stderr (`COURIER_LOG=debug` for more). With `--conformance-fixtures` it also
+//!   serves the fixture tools of the official MCP conformance suite (`test_simple_text`, …).
 //!
 //! All exit with status 1 and a message naming the file, line and key when the config is wrong.
 
@@ -23,6 +24,7 @@ use courier_mcp::analyze::{AnalyzerConfig, analyze_tool};
 use courier_mcp::builtin::{
     RuntimeStatsActor, echo_tool, runtime_stats_tool, supervision_tree_tool, topology_tool,
 };
+use courier_mcp::conformance;
 use courier_mcp::{Registry, Server, ServerConfig, WorkerPool};
 use courier_sched::{Config, Placement, Runtime};
 
@@ -52,6 +54,10 @@ enum Command {
         /// the default settings.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Also serve the fixture tools that the official MCP conformance suite
+        /// (@modelcontextprotocol/conformance) calls, such as `test_simple_text`.
+        #[arg(long)]
+        conformance_fixtures: bool,
     },
     /// Work with NUMA config files.
     Config {
@@ -97,7 +103,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let placement = config.plan(&config.load_topology()?)?;
             write!(io::stdout().lock(), "{placement}")?;
         }
-        Command::Mcp { config } => serve_mcp(config)?,
+        Command::Mcp {
+            config,
+            conformance_fixtures,
+        } => serve_mcp(config, conformance_fixtures)?,
         Command::Config {
             command: ConfigCommand::Check { file },
         } => {
@@ -111,7 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// `courier mcp`: the stdio server with the built-in tools. A bad config file is reported before
 /// serving, so a client sees the process exit with the message on stderr.
-fn serve_mcp(config: Option<PathBuf>) -> anyhow::Result<()> {
+fn serve_mcp(config: Option<PathBuf>, conformance_fixtures: bool) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
         .with_ansi(false)
@@ -134,6 +143,9 @@ fn serve_mcp(config: Option<PathBuf>) -> anyhow::Result<()> {
     registry.add(echo_tool()?)?;
     registry.add(runtime_stats_tool(runtime.spawn(RuntimeStatsActor))?)?;
     registry.add(topology_tool(Arc::new(config), &pool)?)?;
+    if conformance_fixtures {
+        conformance::add_fixture_tools(&registry, &runtime)?;
+    }
     let server = Server::with_config(
         registry,
         ServerConfig::default().with_instructions(

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use schemars::JsonSchema;
+use schemars::Schema;
 use schemars::generate::SchemaSettings;
+use schemars::transform::{RecursiveTransform, RestrictFormats};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -29,7 +31,9 @@ use crate::pool::WorkerPool;
 /// it, and a call whose arguments do not deserialize is answered with an `isError` result
 /// before the handler sees it. Give input structs `#[serde(deny_unknown_fields)]` so that the
 /// schema (`additionalProperties: false`) and the check agree. `Output` is the structured
-/// result; the tool's `outputSchema` is generated from it and must describe a JSON object.
+/// result; the tool's `outputSchema` is generated from it and must describe a JSON object, or
+/// be `()` for a tool that lists no `outputSchema` and answers with content blocks
+/// ([`Responder::content`]).
 pub trait ToolHandler: Send + Sync + 'static {
     /// The arguments.
     type Input: DeserializeOwned + JsonSchema + Send + 'static;
@@ -80,7 +84,7 @@ pub struct Tool {
     title: Option<String>,
     description: String,
     input_schema: Value,
-    output_schema: Value,
+    output_schema: Option<Value>,
     annotations: Option<Value>,
     timeout: Option<Duration>,
     in_place: bool,
@@ -89,7 +93,8 @@ pub struct Tool {
 
 impl Tool {
     /// A tool named `name` served by `handler`, with schemas generated from the handler's
-    /// `Input` and `Output` types (JSON Schema 2020-12, the MCP default; no `$schema` key).
+    /// `Input` and `Output` types (JSON Schema 2020-12, the MCP default; no `$schema` key;
+    /// only the `format` values 2020-12 defines). An `Output` of `()` lists no `outputSchema`.
     ///
     /// # Errors
     /// [`BridgeError::InvalidTool`] when the name is not 1 to 128 characters of
@@ -115,7 +120,16 @@ impl Tool {
         }
         let input_schema = schema_of::<H::Input>();
         let output_schema = schema_of::<H::Output>();
-        for (which, schema) in [("input", &input_schema), ("output", &output_schema)] {
+        // `()` is the one output that is not an object: the tool gives content blocks instead.
+        let output_schema =
+            (output_schema.get("type") != Some(&json!("null"))).then_some(output_schema);
+        for (which, schema) in [
+            ("input", Some(&input_schema)),
+            ("output", output_schema.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(which, schema)| Some((which, schema?)))
+        {
             if schema.get("type").and_then(Value::as_str) != Some("object") {
                 return Err(invalid(format!(
                     "its {which} type must serialize as a JSON object (a struct), not {schema}"
@@ -150,6 +164,17 @@ impl Tool {
         self
     }
 
+    /// Names the input schema's dialect explicitly: `"$schema":
+    /// "https://json-schema.org/draft/2020-12/schema"`, for clients that want it spelled out
+    /// (absent, MCP means 2020-12 as well).
+    #[must_use]
+    pub fn with_schema_dialect(mut self) -> Self {
+        if let Value::Object(schema) = &mut self.input_schema {
+            schema.insert("$schema".to_owned(), json!(DIALECT_2020_12));
+        }
+        self
+    }
+
     /// Marks the tool as reading only: it changes nothing, calling it twice is the same as
     /// once, and it reaches nothing outside this process (hints for the client).
     #[must_use]
@@ -175,10 +200,10 @@ impl Tool {
         &self.input_schema
     }
 
-    /// The generated output schema.
+    /// The generated output schema; `None` for a tool whose `Output` is `()`.
     #[must_use]
-    pub fn output_schema(&self) -> &Value {
-        &self.output_schema
+    pub fn output_schema(&self) -> Option<&Value> {
+        self.output_schema.as_ref()
     }
 
     /// This tool's own timeout, if it has one.
@@ -204,7 +229,9 @@ impl Tool {
         }
         tool.insert("description".to_owned(), json!(self.description));
         tool.insert("inputSchema".to_owned(), self.input_schema.clone());
-        tool.insert("outputSchema".to_owned(), self.output_schema.clone());
+        if let Some(output_schema) = &self.output_schema {
+            tool.insert("outputSchema".to_owned(), output_schema.clone());
+        }
         if let Some(annotations) = &self.annotations {
             tool.insert("annotations".to_owned(), annotations.clone());
         }
@@ -235,13 +262,44 @@ impl fmt::Debug for Tool {
     }
 }
 
+/// The meta-schema URI of JSON Schema 2020-12.
+const DIALECT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+
 /// The JSON Schema of `T`: 2020-12, without the `$schema` key (absent means 2020-12 in MCP, and
-/// some clients reject an explicit one).
+/// some clients reject an explicit one), and with only the `format` values 2020-12 defines.
+/// schemars marks numbers with its own formats (`uint16`, `uint64`, `double`, …), which
+/// validators such as the Inspector's warn about; the bounds of the integer types up to 32 bits
+/// become `minimum`/`maximum` before the formats go.
 fn schema_of<T: JsonSchema>() -> Value {
+    // `RestrictFormats` reads the dialect from `$schema`, so the key stays until it has run.
     let generator = SchemaSettings::draft2020_12()
-        .with(|settings| settings.meta_schema = None)
+        .with_transform(RecursiveTransform(integer_bounds as fn(&mut Schema)))
+        .with_transform(RestrictFormats::default())
         .into_generator();
-    generator.into_root_schema_for::<T>().to_value()
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Value::Object(schema) = &mut schema {
+        schema.remove("$schema");
+    }
+    schema
+}
+
+/// Adds the `minimum` and `maximum` that schemars's integer `format` implies, where missing.
+/// (64-bit and wider formats only go: bounds past 2^53 mean little to a JSON reader.)
+fn integer_bounds(schema: &mut Schema) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let bounds = match object.get("format").and_then(Value::as_str) {
+        Some("int8") => (i64::from(i8::MIN), i64::from(i8::MAX)),
+        Some("int16") => (i64::from(i16::MIN), i64::from(i16::MAX)),
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        Some("uint8") => (0, i64::from(u8::MAX)),
+        Some("uint16") => (0, i64::from(u16::MAX)),
+        Some("uint32") => (0, i64::from(u32::MAX)),
+        _ => return,
+    };
+    object.entry("minimum").or_insert_with(|| json!(bounds.0));
+    object.entry("maximum").or_insert_with(|| json!(bounds.1));
 }
 
 /// A handler that answers in place, on the reader thread: for work of a few microseconds only
@@ -340,3 +398,6 @@ impl<I, O, F> fmt::Debug for Blocking<I, O, F> {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests;
