@@ -15,6 +15,7 @@
 //!   by senders that reserved before the close) are dead-lettered by later turns, each once.
 
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::Duration;
@@ -74,7 +75,9 @@ pub(crate) struct Header {
     pub(crate) id: ActorId,
     /// The node whose injector the actor is queued on when woken from outside.
     pub(crate) home: u16,
-    pub(crate) runtime: Arc<Shared>,
+    /// A counted reference to the runtime, given back through `Shared::release_ref` when the
+    /// cell goes (a worker banks it instead of moving the shared count's line, `worker.rs`).
+    pub(crate) runtime: ManuallyDrop<Arc<Shared>>,
     /// Monitors of this actor and its links (L1).
     pub(crate) watchers: WatchList,
     /// Whether link exits arrive as `ExitSignal`s instead of stopping the actor; touched only by
@@ -82,6 +85,14 @@ pub(crate) struct Header {
     pub(crate) trap_exit: StdCell<bool>,
     /// Whether the actor ever took a name in the registry (so most exits skip the registry).
     named: StdAtomicBool,
+}
+
+impl Drop for Header {
+    fn drop(&mut self) {
+        // SAFETY: the field is never used again: the header is being dropped.
+        let runtime = unsafe { ManuallyDrop::take(&mut self.runtime) };
+        Shared::release_ref(runtime);
+    }
 }
 
 impl Header {
@@ -206,7 +217,7 @@ impl ActorPtr {
                 vtable: vtable::<A>(),
                 id,
                 home,
-                runtime,
+                runtime: ManuallyDrop::new(runtime),
                 watchers: WatchList::default(),
                 trap_exit: StdCell::new(false),
                 named: StdAtomicBool::new(false),

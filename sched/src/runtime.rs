@@ -206,6 +206,17 @@ impl Shared {
         let injector = usize::from(home).min(self.injectors.len() - 1);
         self.injectors[injector].push(actor);
         self.notify_one(home);
+        self.release_queued_after_shutdown();
+    }
+
+    /// A send after shutdown queues its actor where no worker will take it, and the queued
+    /// token would keep the cell (and this runtime) alive for ever. `notify_one` and
+    /// `schedule_pinned` fence after the push; `shut_down_queues` fences after setting the flag
+    /// before it drains: either its drain sees our push, or we see the flag and drain.
+    fn release_queued_after_shutdown(&self) {
+        if self.is_shut_down() {
+            self.release_queued();
+        }
     }
 
     /// Queues a newborn, with its schedule token (C1): into the nursery of the current worker
@@ -233,6 +244,7 @@ impl Shared {
         if !on_that_worker && self.idle.wake_worker(worker) {
             self.unpark(worker);
         }
+        self.release_queued_after_shutdown();
     }
 
     pub(crate) fn inbox(&self, worker: WorkerId) -> &Inbox<Header> {
@@ -271,7 +283,7 @@ impl Shared {
     ) -> ActorRef<A::Msg> {
         let id = self.new_actor_id();
         let capacity = self.settings.mailbox_capacity;
-        let ptr = ActorPtr::new(actor, id, node, capacity, Arc::clone(self));
+        let ptr = ActorPtr::new(actor, id, node, capacity, self.new_ref());
         // The new cell holds its schedule token already (C1).
         self.schedule_spawned(ptr);
         ActorRef::from_owned(ptr)
@@ -290,7 +302,7 @@ impl Shared {
         }
         let id = self.new_actor_id();
         let capacity = self.settings.mailbox_capacity;
-        let ptr = ActorPtr::new(actor, id, PINNED | worker.0, capacity, Arc::clone(self));
+        let ptr = ActorPtr::new(actor, id, PINNED | worker.0, capacity, self.new_ref());
         self.schedule(ptr);
         Ok(ActorRef::from_owned(ptr))
     }
@@ -304,15 +316,8 @@ impl Shared {
     ) -> (ActorRef<A::Msg>, crate::ChildHandle) {
         let id = self.new_actor_id();
         let capacity = self.settings.mailbox_capacity;
-        let ptr = ActorPtr::new_supervised(
-            actor,
-            factory,
-            guardian,
-            id,
-            node,
-            capacity,
-            Arc::clone(self),
-        );
+        let ptr =
+            ActorPtr::new_supervised(actor, factory, guardian, id, node, capacity, self.new_ref());
         // The new cell holds its schedule token already (C1), and a reference for each of the
         // two handles returned.
         self.schedule_spawned(ptr);
@@ -327,6 +332,14 @@ impl Shared {
         self.registry.clear();
         // ORDERING: Release; pairs with the workers' Acquire loads of the flag.
         self.shutdown.store(true, StdOrdering::Release);
+        // ORDERING: SeqCst fence: the flag before the drain's reads of the queues, against a
+        // late sender's push; fence; read of the flag (`release_queued_after_shutdown`).
+        std_fence(StdOrdering::SeqCst);
+        self.release_queued();
+    }
+
+    /// Releases the actors queued in the injectors and inboxes (after shutdown).
+    fn release_queued(&self) {
         for injector in &self.injectors {
             while let Some(actor) = steal_one(injector) {
                 // SAFETY: a queued actor's token is ours now; no worker runs it any more.
@@ -413,6 +426,24 @@ impl Shared {
         self.actors_spawned_outside
             .fetch_add(1, StdOrdering::Relaxed);
         self.reserve_actor_ids(1)
+    }
+
+    /// A counted reference to this runtime for a new cell: from the current worker's bank
+    /// when it is one of ours (no shared line moves), else a plain `Arc` clone.
+    fn new_ref(self: &Arc<Self>) -> Arc<Shared> {
+        match current_worker_of(self) {
+            Some(worker) => worker.take_runtime_ref(),
+            None => Arc::clone(self),
+        }
+    }
+
+    /// Gives back a cell's reference to its runtime: into the current worker's bank when it
+    /// is one of that runtime's, else a plain `Arc` drop.
+    pub(crate) fn release_ref(runtime: Arc<Shared>) {
+        match current_worker_of(&runtime) {
+            Some(worker) => worker.give_back_runtime_ref(runtime),
+            None => drop(runtime),
+        }
     }
 
     /// Reserves `count` consecutive actor ids; returns the first.

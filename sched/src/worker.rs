@@ -30,6 +30,8 @@ const LIFO_STREAK_MAX: u8 = 3;
 const INJECTOR_POLL_INTERVAL: u32 = 61;
 /// Rounds a spinner searches (with backoff) before it parks.
 const SPIN_ROUNDS_MAX: u32 = 200;
+/// Runtime references a worker banks at a time (`take_runtime_ref`).
+const RUNTIME_REF_BANK: usize = 256;
 /// Actor ids a worker reserves at a time (`take_actor_id`).
 const ACTOR_ID_BLOCK: u64 = 1024;
 /// Every this many picks the FIFO queue goes before the nursery.
@@ -76,6 +78,27 @@ pub(crate) struct Worker {
     timers: RefCell<TimerWheel>,
     /// The rest of this worker's block of actor ids: next, end.
     actor_ids: Cell<(u64, u64)>,
+    /// Counts of `shared`'s `Arc` that this worker holds beyond its own, banked for the cells
+    /// it spawns (`take_runtime_ref`) and topped up by the cells dropped here
+    /// (`give_back_runtime_ref`). Every cell holds a counted reference to its runtime; cloning
+    /// and dropping it moved one line between the workers on every spawn and every exit (a
+    /// third of skynet). The bank settles with the shared count in runs of `RUNTIME_REF_BANK`
+    /// and gives everything back when the worker is dropped, so the count is never low: at
+    /// worst the runtime lives until its workers are gone, which it does anyway.
+    runtime_refs: Cell<usize>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let banked = self.runtime_refs.replace(0);
+        let shared = Arc::as_ptr(&self.shared);
+        for _ in 0..banked {
+            // SAFETY: the bank holds `banked` counts of this `Arc`, taken by
+            // `increment_strong_count` or left by a forgotten clone; `self.shared` keeps one
+            // more, so none of these is the last.
+            unsafe { Arc::decrement_strong_count(shared) };
+        }
+    }
 }
 
 impl Worker {
@@ -118,6 +141,7 @@ impl Worker {
             is_spinner,
             timers: RefCell::new(TimerWheel::new(Instant::now())),
             actor_ids: Cell::new((0, 0)),
+            runtime_refs: Cell::new(0),
         }
     }
 
@@ -142,6 +166,41 @@ impl Worker {
         }
         self.actor_ids.set((next + 1, end));
         ActorId(next)
+    }
+
+    /// A counted reference to this worker's runtime, from the bank (refilled in bulk).
+    pub(crate) fn take_runtime_ref(&self) -> Arc<Shared> {
+        let shared = Arc::as_ptr(&self.shared);
+        let mut banked = self.runtime_refs.get();
+        if banked == 0 {
+            for _ in 0..RUNTIME_REF_BANK {
+                // SAFETY: `shared` comes from a live `Arc` (`self.shared`).
+                unsafe { Arc::increment_strong_count(shared) };
+            }
+            banked = RUNTIME_REF_BANK;
+        }
+        self.runtime_refs.set(banked - 1);
+        // SAFETY: one of the counts banked above, now owned by the returned `Arc`.
+        unsafe { Arc::from_raw(shared) }
+    }
+
+    /// Takes back a counted reference to this worker's runtime into the bank, settling with
+    /// the shared count when the bank grows past twice its refill.
+    pub(crate) fn give_back_runtime_ref(&self, runtime: Arc<Shared>) {
+        debug_assert!(
+            Arc::ptr_eq(&runtime, &self.shared),
+            "another runtime's reference"
+        );
+        let shared = Arc::into_raw(runtime);
+        let mut banked = self.runtime_refs.get() + 1;
+        if banked > 2 * RUNTIME_REF_BANK {
+            for _ in 0..RUNTIME_REF_BANK {
+                // SAFETY: the bank holds more than these counts, and `self.shared` one more.
+                unsafe { Arc::decrement_strong_count(shared) };
+            }
+            banked -= RUNTIME_REF_BANK;
+        }
+        self.runtime_refs.set(banked);
     }
 
     pub(crate) fn activation_budget(&self) -> u32 {
