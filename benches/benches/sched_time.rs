@@ -18,6 +18,8 @@
 //!   bare go to stderr.
 //! - `skynet`: 1 M leaf actors (fan-out 10, 6 levels), each spawned by its parent.
 //! - `fan_out_fan_in`: one coordinator, `FAN_OUT` actors, one message and one reply each.
+//! - `spawn`: `SPAWNS` idle actors spawned by one handler on a 2-worker runtime, timed inside
+//!   the handler (throughput: spawns per second; the time per spawn is the inverse).
 //!
 //! Every result is checked: a wrong sum or count panics, and a wait longer than `HANG` panics
 //! (a lost message or wake-up) instead of hanging the run. Each runtime is shut down at the end
@@ -774,11 +776,81 @@ fn fan_out_fan_in(c: &mut Criterion) {
     assert_no_leaked_threads("fan_out_fan_in");
 }
 
+// ---------------------------------------------------------------------------------------------
+// spawn
+
+/// Actors each iteration of `spawn` spawns.
+const SPAWNS: u64 = 1000;
+
+/// An actor that never gets a message: what `spawn` creates.
+struct Idle;
+
+impl Actor for Idle {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// Spawns `SPAWNS` idle actors in one handler, keeps their refs, and reports the time the
+/// spawning took to the bench.
+struct Spawner {
+    /// The spawning time, in ns.
+    done: Sender<u64>,
+}
+
+impl Actor for Spawner {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        let mut refs = Vec::with_capacity(usize::try_from(SPAWNS).unwrap_or(0));
+        let start = Instant::now();
+        for _ in 0..SPAWNS {
+            refs.push(ctx.spawn(Idle));
+        }
+        let elapsed = start.elapsed();
+        // Dropped untimed: an idle actor whose last ref goes is freed after its `started`.
+        drop(refs);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.done.send(nanos).expect("the bench waits");
+        Ok(())
+    }
+}
+
+/// Time per spawn (DESIGN.md: <= 0.2 us): `SPAWNS` idle actors spawned by a handler on a
+/// 2-worker runtime (ids and runtime references from the worker's blocks, cells into its
+/// nursery, where the other worker may steal them to run `started`).
+fn spawn(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spawn");
+    group.throughput(Throughput::Elements(SPAWNS));
+    let runtime = Runtime::with_workers(2).expect("the runtime starts");
+    let (done, timed) = crossbeam_channel::unbounded();
+    let spawner = runtime.spawn(Spawner { done });
+    group.bench_function("1000_idle_from_a_handler_2_workers", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                spawner.send(()).expect("alive");
+                total += Duration::from_nanos(wait(&timed, "spawn"));
+            }
+            total
+        });
+    });
+    group.finish();
+    drop(spawner);
+    runtime.shutdown();
+    assert_no_leaked_threads("spawn");
+}
+
 criterion_group!(
     benches,
     single_actor_throughput,
     ping_pong,
     skynet,
-    fan_out_fan_in
+    fan_out_fan_in,
+    spawn
 );
 criterion_main!(benches);
