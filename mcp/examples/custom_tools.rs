@@ -2,13 +2,14 @@
 //! over stdio.
 //!
 //! - `add` answers in place ([`inline`]): it takes microseconds.
-//! - `countdown` does slow work on a worker pool ([`blocking`]), reports progress, and stops
-//!   early when the client cancels the call.
+//! - `countdown` does slow work on a worker pool ([`blocking`]), reports progress, logs each
+//!   step to the client (`notifications/message` at `debug`, sent only at the level the client
+//!   asked for), and stops early when the client cancels the call.
 //!
 //! Try it:
 //!
 //! ```sh
-//! M='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"progressToken":"t"}'
+//! M='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/logLevel":"debug","progressToken":"t"}'
 //! (printf '%s\n' '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"countdown","arguments":{"from":3},'"$M"'}}'; sleep 4) \
 //!   | cargo run -q -p courier-mcp --example custom_tools
 //! ```
@@ -20,7 +21,7 @@
 
 use std::time::Duration;
 
-use courier_mcp::{Registry, Server, Tool, ToolError, WorkerPool, blocking, inline};
+use courier_mcp::{LogLevel, Registry, Server, Tool, ToolError, WorkerPool, blocking, inline};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,8 @@ fn main() -> anyhow::Result<()> {
         }
         for done in 0..args.from {
             context.report_progress(f64::from(done), Some(f64::from(args.from)), None);
+            let left = args.from - done;
+            context.log(LogLevel::Debug, Some("countdown"), left.into());
             // Waiting on the cancel token, not sleeping: a cancelled call stops at once.
             if context.cancel_token().wait_timeout(Duration::from_secs(1)) {
                 return Err(ToolError::new("cancelled"));

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::content::Content;
+use crate::logging::{CallLogger, LogLevel, LogMessage};
 use crate::outbox::{CallKey, Event};
 use crate::protocol::SERVER_INFO_KEY;
 use crate::sync::{AtomicBool, Ordering};
@@ -33,16 +34,38 @@ pub struct ToolCall<I, O> {
     pub responder: Responder<O>,
 }
 
-/// What a running call can see of its request: progress reporting and cancellation.
+/// What a running call can see of its request: progress reporting, logging and cancellation.
 #[derive(Clone, Debug)]
 pub struct CallContext {
     progress: ProgressReporter,
+    logger: CallLogger,
     cancel: CancelToken,
 }
 
 impl CallContext {
-    pub(crate) fn new(progress: ProgressReporter, cancel: CancelToken) -> Self {
-        Self { progress, cancel }
+    pub(crate) fn new(progress: ProgressReporter, logger: CallLogger, cancel: CancelToken) -> Self {
+        Self {
+            progress,
+            logger,
+            cancel,
+        }
+    }
+
+    /// Sends a log message to the client (`notifications/message` with `level`, `logger` and
+    /// `data`) when `level` is at least the level the client asked for: the connection's
+    /// `logging/setLevel` (every level until it sets one) for a 2025-11-25 request, the
+    /// request's `_meta["io.modelcontextprotocol/logLevel"]` for a 2026-07-28 one (no messages
+    /// without it). Like progress, a message goes out only while the call is in flight (never
+    /// after its response or its cancellation), and it never blocks: when the writer is far
+    /// behind, it is dropped.
+    pub fn log(&self, level: LogLevel, logger: Option<&str>, data: Value) {
+        self.logger.log(level, logger, data);
+    }
+
+    /// Whether a message at `level` would be sent now (to skip building costly `data`).
+    #[must_use]
+    pub fn log_enabled(&self, level: LogLevel) -> bool {
+        self.logger.is_enabled(level)
     }
 
     /// Reports progress (see [`ProgressReporter::report`]).
@@ -355,7 +378,13 @@ struct SlotState {
     /// The call the reader is running, while it runs.
     running: Option<CallKey>,
     result: Option<ToolResult>,
+    /// The running call's log messages, written before its response.
+    logs: Vec<LogMessage>,
 }
+
+/// The most log messages one call answered in place may leave; more are dropped (as messages
+/// beyond the writer's bound are).
+const IN_PLACE_LOGS_MAX: usize = 1024;
 
 impl InPlaceSlot {
     /// Opens the slot for `key`'s result.
@@ -363,13 +392,27 @@ impl InPlaceSlot {
         let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         state.running = Some(key);
         state.result = None;
+        state.logs.clear();
     }
 
-    /// Closes the slot and takes the result the running call left, if any.
-    pub(crate) fn take(&self) -> Option<ToolResult> {
+    /// Closes the slot and takes the result the running call left, if any, and its log
+    /// messages.
+    pub(crate) fn take(&self) -> (Option<ToolResult>, Vec<LogMessage>) {
         let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         state.running = None;
-        state.result.take()
+        (state.result.take(), std::mem::take(&mut state.logs))
+    }
+
+    /// Keeps a log message of `key` for the reader, while `key` runs and has not answered
+    /// (a message after the answer, or from a call that is over, is dropped).
+    pub(crate) fn put_log(&self, key: CallKey, message: LogMessage) {
+        let mut state = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.running == Some(key)
+            && state.result.is_none()
+            && state.logs.len() < IN_PLACE_LOGS_MAX
+        {
+            state.logs.push(message);
+        }
     }
 
     fn put(&self, key: CallKey, result: ToolResult) {

@@ -7,9 +7,9 @@
 //! real actor-backed tool ([`ActorTool`]): a call is a message to an actor of the runtime.
 //!
 //! Not here, because the server has no way to do them (the scenarios fail, and
-//! `mcp/tests/conformance-expected-failures.yaml` says why): `test_tool_with_logging` (the server
-//! sends no `notifications/message`), `test_sampling` and the `test_elicitation*` tools (it sends
-//! no requests to the client), and the prompt and resource fixtures (it serves neither).
+//! `mcp/tests/conformance-expected-failures.yaml` says why): `test_sampling` and the
+//! `test_elicitation*` tools (it sends no requests to the client), and the prompt and resource
+//! fixtures (it serves neither).
 
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -23,6 +23,7 @@ use crate::ActorTool;
 use crate::call::{ToolCall, ToolError};
 use crate::content::Content;
 use crate::error::BridgeError;
+use crate::logging::LogLevel;
 use crate::registry::Registry;
 use crate::tool::Tool;
 
@@ -34,6 +35,14 @@ const TEST_AUDIO_BASE64: &str = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABA
 
 /// How long `test_tool_with_progress` waits between its reports, as the reference server does.
 const PROGRESS_STEP: Duration = Duration::from_millis(50);
+
+/// What `test_tool_with_logging` logs, at `info`, [`PROGRESS_STEP`] apart, as the reference
+/// server does.
+const LOG_STEPS: [&str; 3] = [
+    "Tool execution started",
+    "Tool processing data",
+    "Tool execution completed",
+];
 
 /// No arguments.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
@@ -183,10 +192,72 @@ impl Actor for ProgressRun {
     }
 }
 
+/// The actor behind `test_tool_with_logging`: like [`ProgressActor`], a [`LoggingRun`] per call.
+#[derive(Debug, Default)]
+struct LoggingActor;
+
+impl Actor for LoggingActor {
+    type Msg = ToolCall<NoArgs, ()>;
+    type Error = std::convert::Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, call: Self::Msg) -> Result<(), Self::Error> {
+        ctx.spawn(LoggingRun {
+            call: Some(call),
+            step: 0,
+        });
+        Ok(())
+    }
+}
+
+/// One call of `test_tool_with_logging`: logs the [`LOG_STEPS`] at `info`, [`PROGRESS_STEP`]
+/// apart (a runtime timer), then answers and stops.
+#[derive(Debug)]
+struct LoggingRun {
+    call: Option<ToolCall<NoArgs, ()>>,
+    step: usize,
+}
+
+impl LoggingRun {
+    fn log(&self, ctx: &mut Context<'_, Self>) {
+        let Some(call) = &self.call else { return };
+        let Some(text) = LOG_STEPS.get(self.step) else {
+            return;
+        };
+        call.context.log(LogLevel::Info, None, (*text).into());
+        if self.step + 1 < LOG_STEPS.len() {
+            let _timer = ctx.send_after(PROGRESS_STEP, &ctx.myself(), Tick);
+        }
+    }
+}
+
+impl Actor for LoggingRun {
+    type Msg = Tick;
+    type Error = std::convert::Infallible;
+
+    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), Self::Error> {
+        self.log(ctx);
+        Ok(())
+    }
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, Tick: Tick) -> Result<(), Self::Error> {
+        self.step += 1;
+        self.log(ctx);
+        if self.step + 1 >= LOG_STEPS.len() {
+            if let Some(call) = self.call.take() {
+                call.responder.content(vec![Content::text(
+                    "Tool with logging executed successfully",
+                )]);
+            }
+            ctx.stop();
+        }
+        Ok(())
+    }
+}
+
 /// Adds the conformance suite's fixture tools to `registry`, each served by an actor spawned
 /// on `runtime`: `test_simple_text`, `test_image_content`, `test_audio_content`,
 /// `test_embedded_resource`, `test_multiple_content_types`, `test_error_handling`,
-/// `test_tool_with_progress` and `json_schema_2020_12_tool`.
+/// `test_tool_with_progress`, `test_tool_with_logging` and `json_schema_2020_12_tool`.
 ///
 /// # Errors
 /// [`BridgeError::DuplicateTool`] when `registry` has a tool of one of these names already.
@@ -245,6 +316,11 @@ pub fn add_fixture_tools(registry: &Registry, runtime: &Runtime) -> Result<(), B
         "test_tool_with_progress",
         "Tests tool that reports progress notifications",
         ActorTool::new(runtime.spawn(ProgressActor)),
+    )?)?;
+    registry.add(Tool::new(
+        "test_tool_with_logging",
+        "Tests tool that emits log messages during execution",
+        ActorTool::new(runtime.spawn(LoggingActor)),
     )?)?;
     let schema_tool = fixed_tool::<SchemaArgs>(
         runtime,

@@ -43,12 +43,12 @@
 //! A connection has two threads. The **reader** (the caller of [`Server::serve`]) reads a line,
 //! checks it, answers what it can answer at once (`initialize`, `tools/list`, errors), and hands
 //! each `tools/call` to the tool's [`ToolHandler`] as a [`ToolCall`] message: the checked
-//! arguments, a [`CallContext`] (a [`ProgressReporter`] and a [`CancelToken`]) and a one-shot
+//! arguments, a [`CallContext`] (a [`ProgressReporter`], a logger and a [`CancelToken`]) and a one-shot
 //! [`Responder`]. [`ToolHandler::call`] must not block; whoever ends up holding the call
 //! answers through the responder, which sends the result over a channel to the **writer**
 //! thread. The writer owns the output and the table of calls in flight: it writes responses as
-//! they arrive (correlated by id, in any order), writes progress only for calls still in
-//! flight, enforces per-tool timeouts (an `isError` result) and drops the results of cancelled
+//! they arrive (correlated by id, in any order), writes progress and log messages
+//! (`notifications/message`, see [`CallContext::log`]) only for calls still in flight, enforces per-tool timeouts (an `isError` result) and drops the results of cancelled
 //! calls.
 //!
 //! A handler that answers before `call` returns ([`ToolHandler::answers_in_place`], as
@@ -71,7 +71,8 @@
 //! buffered and answered with -32600. At [`ServerConfig::in_flight_max`] tool calls in flight the
 //! reader stops reading until one finishes: backpressure, not unbounded memory. Likewise, when
 //! the client does not read its responses and 1024 batches of answers (of up to 16 KiB each) wait
-//! for the writer, the reader stops; progress reports beyond 1024 waiting are dropped. (While the
+//! for the writer, the reader stops; progress reports and log messages beyond 1024 waiting are
+//! dropped. (While the
 //! reader is stopped it cannot read a `notifications/cancelled` either; the per-tool timeout
 //! still ends stuck calls.)
 //!
@@ -97,6 +98,7 @@ mod content;
 mod error;
 mod framing;
 mod jsonrpc;
+mod logging;
 mod outbox;
 mod pool;
 mod protocol;
@@ -113,6 +115,7 @@ pub use call::{
 pub use content::{Content, EmbeddedResource};
 pub use error::{BridgeError, ErrorCode, RpcError};
 pub use jsonrpc::RequestId;
+pub use logging::LogLevel;
 pub use pool::WorkerPool;
 pub use protocol::{LEGACY_VERSIONS, MODERN_VERSION};
 pub use registry::Registry;

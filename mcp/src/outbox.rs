@@ -1,10 +1,10 @@
 //! The writer side: one thread that owns the output stream and the table of calls in flight.
 //!
 //! Everything that goes out passes through here as an [`Event`], so the order rules of the
-//! protocol are enforced in one place: a call's progress is written only while it is in the
-//! table, its response removes it (so no progress follows the response), a cancelled or timed
-//! out call is removed without a response (its late result is dropped), and each removal frees
-//! one slot of the in-flight bound.
+//! protocol are enforced in one place: a call's progress and log messages are written only
+//! while it is in the table, its response removes it (so neither follows the response), a
+//! cancelled or timed out call is removed without a response (its late result is dropped), and
+//! each removal frees one slot of the in-flight bound.
 
 use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::call::{CancelToken, ToolResult};
 use crate::jsonrpc::{self, RequestId};
+use crate::logging::LogMessage;
 use crate::protocol::{Era, SUBSCRIPTION_ID_KEY};
 
 /// Identifies one call in flight (ids may repeat across time; keys do not).
@@ -31,7 +32,8 @@ pub(crate) struct Credits {
     pub(crate) calls: Receiver<()>,
     /// Messages from the reader not yet written (the reader blocks on a full one).
     pub(crate) writes: Receiver<()>,
-    /// Progress reports not yet handled (reporters drop theirs on a full one).
+    /// Progress reports and log messages not yet handled (reporters and loggers drop theirs on
+    /// a full one).
     pub(crate) progress: Receiver<()>,
 }
 
@@ -63,6 +65,11 @@ pub(crate) enum Event {
         progress: f64,
         total: Option<f64>,
         message: Option<String>,
+    },
+    /// A call's log message (already past the level filter); holds a progress credit.
+    Log {
+        key: CallKey,
+        message: Box<LogMessage>,
     },
     /// `notifications/cancelled` for this request id.
     Cancel(RequestId),
@@ -214,6 +221,17 @@ impl<W: Write> Outbox<W> {
             } => {
                 let _ = self.credits.progress.try_recv();
                 self.progress(key, progress, total, message)
+            }
+            Event::Log { key, message } => {
+                let _ = self.credits.progress.try_recv();
+                if !self.in_flight.contains_key(&key) {
+                    return Ok(()); // the call is over: nothing follows its response
+                }
+                let params = message.to_params();
+                self.write(&jsonrpc::notification(
+                    "notifications/message",
+                    Some(params),
+                ))
             }
             Event::Cancel(id) => {
                 self.cancel(&id);

@@ -57,6 +57,9 @@ pub(crate) fn era_of(params: &Map<String, Value>, initialized: bool) -> Result<E
             missing: CLIENT_CAPABILITIES_KEY,
         });
     }
+    // An unknown `_meta` log level is -32602, whatever the method
+    // (`/specification/2026-07-28/server/utilities/logging`).
+    crate::logging::request_log_level(params)?;
     Ok(Era::Modern)
 }
 

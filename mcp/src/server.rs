@@ -15,6 +15,7 @@ use crate::call::{
 use crate::error::BridgeError;
 use crate::framing::{Frame, LineReader};
 use crate::jsonrpc::{self, Incoming, RequestId};
+use crate::logging::{self, CallLogger, LogLevel, LogTarget, SessionLevel, Threshold};
 use crate::outbox::{CallKey, Credits, Event, Outbox, Started};
 use crate::protocol::{self, Era, LEGACY_VERSIONS, MODERN_VERSION};
 use crate::registry::Registry;
@@ -215,6 +216,7 @@ impl Server {
                 call_credits,
                 write_credits,
                 progress_credits,
+                session_level: Arc::new(SessionLevel::new()),
                 initialized: false,
                 next_key: 0,
                 writer_failed: &writer_failed,
@@ -233,8 +235,11 @@ impl Server {
         json!({ "name": self.config.name, "version": self.config.version })
     }
 
+    /// The capabilities of both eras. `logging` stays in 2026-07-28, where the feature is
+    /// deprecated but not removed: a server that sends `notifications/message` MUST declare it
+    /// (`/specification/2026-07-28/server/utilities/logging`, "Capabilities").
     fn capabilities() -> Value {
-        json!({ "tools": { "listChanged": true } })
+        json!({ "tools": { "listChanged": true }, "logging": {} })
     }
 
     fn ttl_ms(&self) -> u64 {
@@ -258,6 +263,8 @@ struct Reader<'a> {
     call_credits: Sender<()>,
     write_credits: Sender<()>,
     progress_credits: Sender<()>,
+    /// The level `logging/setLevel` set (2025-11-25 calls read it when they log).
+    session_level: Arc<SessionLevel>,
     initialized: bool,
     next_key: u64,
     writer_failed: &'a AtomicBool,
@@ -375,6 +382,13 @@ impl Reader<'_> {
         match method {
             "initialize" => self.initialize(params),
             "ping" if !protocol::has_modern_meta(params) => Ok(Reply::Result(json!({}))),
+            // 2025-11-25 only: 2026-07-28 removed it for the per-request `_meta` level (so with
+            // modern `_meta` it is an unknown method, like `ping`).
+            "logging/setLevel" if !protocol::has_modern_meta(params) => {
+                let level = LogLevel::from_json(params.get("level"), "\"level\"")?;
+                self.session_level.set(level);
+                Ok(Reply::Result(json!({})))
+            }
             "server/discover" => {
                 protocol::era_of(params, false)?;
                 Ok(Reply::Result(self.modern(self.discover())))
@@ -531,10 +545,16 @@ impl Reader<'_> {
             .and_then(|meta| meta.get("progressToken"))
             .filter(|token| token.is_string() || token.is_i64() || token.is_u64())
             .cloned();
+        let threshold = match era {
+            Era::Legacy => Threshold::Session(Arc::clone(&self.session_level)),
+            Era::Modern => {
+                logging::request_log_level(params)?.map_or(Threshold::Off, Threshold::Request)
+            }
+        };
         let key = CallKey(self.next_key);
         self.next_key += 1;
         if progress_token.is_none() && tool.answers_in_place() {
-            self.call_in_place(&tool, key, id, arguments, era);
+            self.call_in_place(&tool, key, id, arguments, era, threshold);
             return Ok(());
         }
         // Backpressure: at the in-flight bound this blocks, and so nothing more is read.
@@ -556,7 +576,12 @@ impl Reader<'_> {
             deadline: deadline_after(timeout),
         };
         self.send_event(Event::Started(Box::new(started)));
-        let context = CallContext::new(ProgressReporter::new(key, progress_events), cancel);
+        let logs = LogTarget::Writer(self.events.clone(), self.progress_credits.clone());
+        let context = CallContext::new(
+            ProgressReporter::new(key, progress_events),
+            CallLogger::new(key, logs, threshold),
+            cancel,
+        );
         tool.dispatch(
             arguments,
             context,
@@ -570,7 +595,8 @@ impl Reader<'_> {
     /// Runs a call whose handler answers before `dispatch` returns, and adds the response to
     /// the batch: no table entry, no timeout, no trip through the writer's events. (Without a
     /// progress token there is nothing to report; and nothing can cancel a call that is over
-    /// before the next line is read.)
+    /// before the next line is read.) Its log messages wait in the slot and go into the batch
+    /// just before its response.
     fn call_in_place(
         &mut self,
         tool: &Tool,
@@ -578,9 +604,12 @@ impl Reader<'_> {
         id: &RequestId,
         arguments: Value,
         era: Era,
+        threshold: Threshold,
     ) {
+        let logs = LogTarget::InPlace(self.in_place.clone());
         let context = CallContext::new(
             ProgressReporter::new(key, None),
+            CallLogger::new(key, logs, threshold),
             self.never_cancelled.clone(),
         );
         if !self.take_write_credit() {
@@ -592,7 +621,17 @@ impl Reader<'_> {
             context,
             RawResponder::in_place(key, self.in_place.clone()),
         );
-        let result = self.in_place.take().unwrap_or_else(|| {
+        let (result, logs) = self.in_place.take();
+        for message in logs {
+            let params = message.to_params();
+            if !self.write(&jsonrpc::notification(
+                "notifications/message",
+                Some(params),
+            )) {
+                return; // the writer is gone; the loop ends at the next check
+            }
+        }
+        let result = result.unwrap_or_else(|| {
             ToolResult::error(format!(
                 "the tool {:?} said it answers in place but did not",
                 tool.name()

@@ -2,4 +2,4 @@
 //! protocol of its own, so there is no loom switch: its concurrency is channels, a mutex and a
 //! condition variable per cancel token, and the flags below.
 
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};

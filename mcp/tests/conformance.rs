@@ -38,6 +38,8 @@ const MUST_PASS: &[&str] = &[
     "tools-call-mixed-content",
     "tools-call-error",
     "tools-call-with-progress",
+    "logging-set-level",
+    "tools-call-with-logging",
     "json-schema-2020-12",
     "server-sse-multiple-streams",
 ];
