@@ -29,6 +29,7 @@ mod memory;
 mod metrics;
 mod panic;
 mod placement;
+mod prefetch;
 mod registry;
 mod reply;
 mod runtime;

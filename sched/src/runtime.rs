@@ -281,9 +281,9 @@ impl Shared {
         actor: A,
         node: u16,
     ) -> ActorRef<A::Msg> {
-        let id = self.new_actor_id();
+        let (id, runtime) = self.new_cell_identity();
         let capacity = self.settings.mailbox_capacity;
-        let ptr = ActorPtr::new(actor, id, node, capacity, self.new_ref());
+        let ptr = ActorPtr::new(actor, id, node, capacity, runtime);
         // The new cell holds its schedule token already (C1).
         self.schedule_spawned(ptr);
         ActorRef::from_owned(ptr)
@@ -300,9 +300,9 @@ impl Shared {
         if worker.index() >= workers {
             return Err(SpawnError::NoSuchWorker { worker, workers });
         }
-        let id = self.new_actor_id();
+        let (id, runtime) = self.new_cell_identity();
         let capacity = self.settings.mailbox_capacity;
-        let ptr = ActorPtr::new(actor, id, PINNED | worker.0, capacity, self.new_ref());
+        let ptr = ActorPtr::new(actor, id, PINNED | worker.0, capacity, runtime);
         self.schedule(ptr);
         Ok(ActorRef::from_owned(ptr))
     }
@@ -314,10 +314,9 @@ impl Shared {
         guardian: crate::Guardian,
         node: u16,
     ) -> (ActorRef<A::Msg>, crate::ChildHandle) {
-        let id = self.new_actor_id();
+        let (id, runtime) = self.new_cell_identity();
         let capacity = self.settings.mailbox_capacity;
-        let ptr =
-            ActorPtr::new_supervised(actor, factory, guardian, id, node, capacity, self.new_ref());
+        let ptr = ActorPtr::new_supervised(actor, factory, guardian, id, node, capacity, runtime);
         // The new cell holds its schedule token already (C1), and a reference for each of the
         // two handles returned.
         self.schedule_spawned(ptr);
@@ -414,27 +413,19 @@ impl Shared {
         }
     }
 
-    /// A fresh actor id, counted as a spawn. A worker takes ids from a block of its own, so a
-    /// spawning tree on two workers does not move one counter's line on every spawn (that and
-    /// the exit count were most of skynet's contention).
-    fn new_actor_id(&self) -> ActorId {
+    /// A fresh actor id, counted as a spawn, and a counted reference to this runtime for the
+    /// new cell. A worker of this runtime takes both from blocks of its own, so a spawning tree
+    /// on two workers moves no shared line per spawn (the id counter, the spawn count and the
+    /// runtime's `Arc` count were most of skynet's time); other threads use the shared ones.
+    fn new_cell_identity(self: &Arc<Self>) -> (ActorId, Arc<Shared>) {
         if let Some(worker) = current_worker_of(self) {
             self.metrics(worker.id()).add_spawn();
-            return worker.take_actor_id();
+            return (worker.take_actor_id(), worker.take_runtime_ref());
         }
         // ORDERING: Relaxed; a statistic.
         self.actors_spawned_outside
             .fetch_add(1, StdOrdering::Relaxed);
-        self.reserve_actor_ids(1)
-    }
-
-    /// A counted reference to this runtime for a new cell: from the current worker's bank
-    /// when it is one of ours (no shared line moves), else a plain `Arc` clone.
-    fn new_ref(self: &Arc<Self>) -> Arc<Shared> {
-        match current_worker_of(self) {
-            Some(worker) => worker.take_runtime_ref(),
-            None => Arc::clone(self),
-        }
+        (self.reserve_actor_ids(1), Arc::clone(self))
     }
 
     /// Gives back a cell's reference to its runtime: into the current worker's bank when it
