@@ -81,6 +81,7 @@ fn print_machine(scale: Scale) {
 fn savina(c: &mut Criterion) {
     let scale = scale();
     print_machine(scale);
+    let load_at_start = targets::load_average();
     let runtimes = Runtimes::new(courier_runtime()).expect("the peers' runtimes start");
     let mut counters = Counters::open();
     let mut counted = format!("# {}\n", counters.source());
@@ -118,9 +119,14 @@ fn savina(c: &mut Criterion) {
     let placement = targets::pingpong_floor(c);
     let skynet = targets::skynet_rss();
     eprintln!("savina_time: {skynet}");
+    let load = [load_at_start, targets::load_average()]
+        .map(|load| load.map_or_else(|| "-".to_owned(), |load| load.to_string()));
     write_beside(
         "savina_targets.tsv",
-        &format!("pingpong_floor\t{placement}\n{skynet}\n"),
+        &format!(
+            "pingpong_floor\t{placement}\n{skynet}\nload_average\t{}\t{}\n",
+            load[0], load[1]
+        ),
     );
     scaling(c, runtimes, scale);
 }

@@ -14,7 +14,8 @@
 //!   and after. A fresh process, because the bench process's high-water mark already holds every
 //!   other workload's (and every peer's) peak.
 //!
-//! What was measured goes to `<criterion dir>/savina_targets.tsv`, where the report reads it.
+//! What was measured goes to `<criterion dir>/savina_targets.tsv`, where the report reads it,
+//! with the 1-minute load average when the run started and after this step.
 
 use std::convert::Infallible;
 use std::io::Write as _;
@@ -258,6 +259,13 @@ pub(crate) fn skynet_rss() -> String {
         Ok(output) => format!("skynet_rss_missing\tthe child failed ({})", output.status),
         Err(error) => format!("skynet_rss_missing\tthe child did not start ({error})"),
     }
+}
+
+/// The 1-minute load average (`/proc/loadavg`), to say how busy the machine was; `None` off
+/// Linux.
+pub(crate) fn load_average() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next()?.parse().ok()
 }
 
 /// This process's peak resident set so far, in KiB (`VmHWM`); `None` off Linux.

@@ -145,10 +145,10 @@ fn main() -> anyhow::Result<()> {
         scale: &args.scale,
         targets: &targets,
     };
-    writeln!(
-        out,
-        "### Targets (DESIGN.md)\n\n{}",
-        report::targets_table(&sources)
-    )?;
+    writeln!(out, "### Targets (DESIGN.md)\n")?;
+    if let Some(note) = report::load_note(&targets) {
+        writeln!(out, "{note}\n")?;
+    }
+    writeln!(out, "{}", report::targets_table(&sources))?;
     Ok(())
 }

@@ -10,6 +10,7 @@
 //! pingpong_floor<TAB>how the two workers and the bare threads were placed
 //! skynet_rss<TAB>leaves<TAB>runs<TAB>median ns<TAB>VmHWM KiB before<TAB>VmHWM KiB after
 //! skynet_rss_missing<TAB>why
+//! load_average<TAB>at the start of the run<TAB>after the targets step (or -)
 //! ```
 
 use std::fmt::Write as _;
@@ -52,6 +53,8 @@ pub struct TargetReadings {
     pub floor_placement: Option<String>,
     /// The skynet child.
     pub skynet: Result<SkynetRss, String>,
+    /// The 1-minute load average at the start of the run and after the targets step.
+    pub load_average: [Option<f64>; 2],
 }
 
 impl Default for TargetReadings {
@@ -61,6 +64,7 @@ impl Default for TargetReadings {
             floor: Err(missing.clone()),
             floor_placement: None,
             skynet: Err(missing),
+            load_average: [None, None],
         }
     }
 }
@@ -96,6 +100,20 @@ pub fn load_target_readings(criterion_dir: &Path) -> TargetReadings {
     readings
 }
 
+/// A sentence on how busy the machine was during the run, when the run recorded it.
+#[must_use]
+pub fn load_note(readings: &TargetReadings) -> Option<String> {
+    let [start, end] = readings
+        .load_average
+        .map(|load| load.map(|l| format!("{l:.1}")));
+    let (start, end) = (start?, end.unwrap_or_else(|| "unknown".to_owned()));
+    Some(format!(
+        "Load average (1 minute) at the start of the run: {start}, after the targets step: \
+         {end}. Other work on the machine inflates every time above and makes it noisy, the \
+         pinned ping-pong most (a pinned thread cannot move away from a busy CPU)."
+    ))
+}
+
 /// Parses `savina_targets.tsv` (the floor itself comes from criterion's files).
 #[must_use]
 pub fn parse_target_readings(text: &str) -> TargetReadings {
@@ -108,6 +126,9 @@ pub fn parse_target_readings(text: &str) -> TargetReadings {
         match fields.as_slice() {
             ["pingpong_floor", placement] => readings.floor_placement = Some((*placement).into()),
             ["skynet_rss_missing", why] => readings.skynet = Err((*why).to_owned()),
+            ["load_average", start, end] => {
+                readings.load_average = [start.parse().ok(), end.parse().ok()];
+            }
             ["skynet_rss", leaves, runs, median, before, peak] => {
                 readings.skynet = parse_skynet(leaves, runs, median, before, peak)
                     .ok_or_else(|| format!("malformed skynet_rss line {line:?}"));

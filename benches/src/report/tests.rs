@@ -350,3 +350,16 @@ fn the_counters_table_has_a_column_per_event() {
         "{table}"
     );
 }
+
+#[test]
+fn the_load_average_of_the_run_is_said_when_recorded() {
+    let readings = parse_target_readings("load_average\t9.42\t-\n");
+    assert_eq!(readings.load_average, [Some(9.42), None]);
+    let note = load_note(&readings).unwrap();
+    assert!(
+        note.starts_with(
+            "Load average (1 minute) at the start of the run: 9.4, after the targets step: unknown."
+        ),
+        "{note}"
+    );
+}
