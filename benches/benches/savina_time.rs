@@ -117,14 +117,16 @@ fn savina(c: &mut Criterion) {
     }
     write_beside("savina_counters.tsv", &counted);
     let placement = targets::pingpong_floor(c);
-    let skynet = targets::skynet_rss();
+    let skynet = targets::run_child("skynet_rss", 5);
     eprintln!("savina_time: {skynet}");
+    let spawn = targets::run_child("spawn_idle", 3);
+    eprintln!("savina_time: {spawn}");
     let load = [load_at_start, targets::load_average()]
         .map(|load| load.map_or_else(|| "-".to_owned(), |load| load.to_string()));
     write_beside(
         "savina_targets.tsv",
         &format!(
-            "pingpong_floor\t{placement}\n{skynet}\nload_average\t{}\t{}\n",
+            "pingpong_floor\t{placement}\n{skynet}\n{spawn}\nload_average\t{}\t{}\n",
             load[0], load[1]
         ),
     );
@@ -210,12 +212,21 @@ criterion_group! {
     targets = savina
 }
 
-/// criterion's `criterion_main!`, except that with `COURIER_BENCH_CHILD=skynet_rss` the binary
-/// is the skynet RSS child of `targets` instead.
+/// criterion's `criterion_main!`, except that with `COURIER_BENCH_CHILD=skynet_rss` or
+/// `spawn_idle` the binary is one of the children of `targets` instead.
 fn main() {
-    if std::env::var_os(targets::CHILD).is_some_and(|job| job == "skynet_rss") {
-        targets::skynet_rss_child(courier_runtime());
-        return;
+    match std::env::var(targets::CHILD).as_deref() {
+        Ok("skynet_rss") => return targets::skynet_rss_child(courier_runtime()),
+        Ok("spawn_idle") => {
+            let runtime = courier_runtime();
+            targets::spawn_idle_child(&runtime);
+            return runtime.shutdown();
+        }
+        Ok(other) => panic!(
+            "{}={other}: expected skynet_rss or spawn_idle",
+            targets::CHILD
+        ),
+        Err(_) => {}
     }
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -14,6 +14,11 @@
 //!   and after. A fresh process, because the bench process's high-water mark already holds every
 //!   other workload's (and every peer's) peak.
 //!
+//! - spawn: a second child (`COURIER_BENCH_CHILD=spawn_idle`) spawns `IDLE_ACTORS` idle actors
+//!   from outside the runtime, first thing in a fresh process (so that no freed page is reused):
+//!   the time per `spawn` call, and the growth of the resident set (`VmRSS`) right after the
+//!   spawns per actor, less the `ActorRef` the child keeps for each.
+//!
 //! What was measured goes to `<criterion dir>/savina_targets.tsv`, where the report reads it,
 //! with the 1-minute load average when the run started and after this step.
 
@@ -36,6 +41,20 @@ use crate::savina::{HANG, Peer, Runtimes, Scale, WORKLOADS};
 pub(crate) const CHILD: &str = "COURIER_BENCH_CHILD";
 /// Runs of 1 M-leaf skynet in the child: the median time is reported.
 const SKYNET_RUNS: usize = 3;
+/// Idle actors the spawn child spawns.
+const IDLE_ACTORS: usize = 100_000;
+
+/// An actor that does nothing: what an idle actor costs.
+struct Idle;
+
+impl Actor for Idle {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
 
 /// The floor ping-pong's messages: an introduction, then the ball with the hits to go.
 enum Hit {
@@ -208,7 +227,7 @@ pub(crate) fn pingpong_floor(c: &mut Criterion) -> String {
 /// The child's job: skynet with 1 M leaves on Courier's benchmark runtime, `SKYNET_RUNS` times;
 /// writes `leaves, runs, median ns, VmHWM KiB before, VmHWM KiB after` to stdout, tab-separated.
 pub(crate) fn skynet_rss_child(courier: Runtime) {
-    let before = peak_rss_kib();
+    let before = resident_kib("VmHWM:");
     let runtimes = Runtimes::new(courier).expect("the peers' runtimes start");
     let skynet = WORKLOADS
         .iter()
@@ -223,7 +242,7 @@ pub(crate) fn skynet_rss_child(courier: Runtime) {
         times.push(start.elapsed());
         messages = outcome.messages;
     }
-    let after = peak_rss_kib();
+    let after = resident_kib("VmHWM:");
     runtimes.shutdown();
     times.sort_unstable();
     let median = times[times.len() / 2].as_nanos();
@@ -239,12 +258,42 @@ pub(crate) fn skynet_rss_child(courier: Runtime) {
         .expect("stdout is the parent's pipe");
 }
 
-/// Runs the skynet RSS child and returns the line for `savina_targets.tsv`: `skynet_rss` and
-/// the child's fields, or `skynet_rss_missing` and why.
-pub(crate) fn skynet_rss() -> String {
+/// The child's job: `IDLE_ACTORS` idle actors spawned on Courier's benchmark runtime; writes
+/// `actors, ns per spawn, bytes per actor` to stdout, tab-separated (`-` for the bytes off
+/// Linux).
+pub(crate) fn spawn_idle_child(courier: &Runtime) {
+    let mut refs = Vec::with_capacity(IDLE_ACTORS);
+    // Touch the vector's pages first, so that the resident set grows by the actors only.
+    refs.resize_with(IDLE_ACTORS, || None);
+    refs.clear();
+    let before = resident_kib("VmRSS:");
+    let start = Instant::now();
+    for _ in 0..IDLE_ACTORS {
+        refs.push(Some(courier.spawn(Idle)));
+    }
+    let elapsed = start.elapsed();
+    let after = resident_kib("VmRSS:");
+    #[expect(clippy::cast_precision_loss, reason = "a per-actor average")]
+    let ns_per_spawn = elapsed.as_nanos() as f64 / IDLE_ACTORS as f64;
+    let bytes = before.zip(after).map_or_else(
+        || "-".to_owned(),
+        |(before, after)| (after.saturating_sub(before) * 1024 / IDLE_ACTORS as u64).to_string(),
+    );
+    for actor in refs.iter().flatten() {
+        let _stopped = actor.stop();
+    }
+    let line = format!("{IDLE_ACTORS}\t{ns_per_spawn:.1}\t{bytes}\n");
+    std::io::stdout()
+        .write_all(line.as_bytes())
+        .expect("stdout is the parent's pipe");
+}
+
+/// Runs this bench binary as the child `job` and returns the line for `savina_targets.tsv`:
+/// `job` and the child's fields, or `<job>_missing` and why.
+pub(crate) fn run_child(job: &str, fields: usize) -> String {
     let output = std::env::current_exe().and_then(|exe| {
         std::process::Command::new(exe)
-            .env(CHILD, "skynet_rss")
+            .env(CHILD, job)
             .stderr(std::process::Stdio::inherit())
             .output()
     });
@@ -252,12 +301,12 @@ pub(crate) fn skynet_rss() -> String {
         Ok(output) if output.status.success() => {
             let text = String::from_utf8_lossy(&output.stdout);
             match text.lines().last() {
-                Some(line) if line.split('\t').count() == 5 => format!("skynet_rss\t{line}"),
-                _ => format!("skynet_rss_missing\tthe child printed no result ({text:?})"),
+                Some(line) if line.split('\t').count() == fields => format!("{job}\t{line}"),
+                _ => format!("{job}_missing\tthe child printed no result ({text:?})"),
             }
         }
-        Ok(output) => format!("skynet_rss_missing\tthe child failed ({})", output.status),
-        Err(error) => format!("skynet_rss_missing\tthe child did not start ({error})"),
+        Ok(output) => format!("{job}_missing\tthe child failed ({})", output.status),
+        Err(error) => format!("{job}_missing\tthe child did not start ({error})"),
     }
 }
 
@@ -268,9 +317,10 @@ pub(crate) fn load_average() -> Option<f64> {
     text.split_whitespace().next()?.parse().ok()
 }
 
-/// This process's peak resident set so far, in KiB (`VmHWM`); `None` off Linux.
-fn peak_rss_kib() -> Option<u64> {
+/// A resident-set line of `/proc/self/status` (`VmHWM:` the peak so far, `VmRSS:` now), in
+/// KiB; `None` off Linux.
+fn resident_kib(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|line| line.starts_with(key))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }

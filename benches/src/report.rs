@@ -15,7 +15,7 @@ use anyhow::Context as _;
 mod targets;
 
 pub use targets::{
-    Floor, SkynetRss, Sources, TargetReadings, instructions_per_op, load_note,
+    Floor, SkynetRss, Sources, SpawnIdle, TargetReadings, instructions_per_op, load_note,
     load_target_readings, parse_target_readings, targets_table,
 };
 

@@ -10,6 +10,8 @@
 //! pingpong_floor<TAB>how the two workers and the bare threads were placed
 //! skynet_rss<TAB>leaves<TAB>runs<TAB>median ns<TAB>VmHWM KiB before<TAB>VmHWM KiB after
 //! skynet_rss_missing<TAB>why
+//! spawn_idle<TAB>actors<TAB>ns per spawn<TAB>bytes per idle actor (or -)
+//! spawn_idle_missing<TAB>why
 //! load_average<TAB>at the start of the run<TAB>after the targets step (or -)
 //! ```
 
@@ -26,6 +28,26 @@ pub struct Floor {
     pub courier_ns: f64,
     /// Two threads bouncing a cache line.
     pub bare_ns: f64,
+    /// The floor's fastest sample (criterion's `sample.json`), to tell a disturbed floor.
+    pub bare_fastest_ns: Option<f64>,
+}
+
+/// A floor whose median is more than this many times its fastest sample was disturbed by
+/// other work on the machine (a quiet run's samples are within a few percent of each other):
+/// the ratio to it gets no verdict.
+const FLOOR_SPREAD_MAX: f64 = 2.0;
+
+/// The fastest per-iteration time of a criterion result directory's samples.
+fn fastest_sample(new: &Path) -> Option<f64> {
+    let text = std::fs::read_to_string(new.join("sample.json")).ok()?;
+    let sample: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let times = sample["times"].as_array()?;
+    let iters = sample["iters"].as_array()?;
+    times
+        .iter()
+        .zip(iters)
+        .filter_map(|(time, iters)| Some(time.as_f64()? / iters.as_f64()?))
+        .min_by(f64::total_cmp)
 }
 
 /// Skynet with 1 M leaves in a fresh child process: its time and its peak resident set.
@@ -43,6 +65,17 @@ pub struct SkynetRss {
     pub peak_kib: Option<u64>,
 }
 
+/// Idle actors spawned in a fresh child process: the time per spawn and the memory per actor.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpawnIdle {
+    /// Actors spawned.
+    pub actors: u64,
+    /// Time per `spawn` call, from outside the runtime.
+    pub ns_per_spawn: f64,
+    /// Growth of the resident set per actor (`None`: unknown).
+    pub bytes_per_actor: Option<u64>,
+}
+
 /// What `savina_time` measured for the targets beside the workloads; each `Err` says why a
 /// figure is missing.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,6 +86,8 @@ pub struct TargetReadings {
     pub floor_placement: Option<String>,
     /// The skynet child.
     pub skynet: Result<SkynetRss, String>,
+    /// The spawn child.
+    pub spawn: Result<SpawnIdle, String>,
     /// The 1-minute load average at the start of the run and after the targets step.
     pub load_average: [Option<f64>; 2],
 }
@@ -63,7 +98,8 @@ impl Default for TargetReadings {
         TargetReadings {
             floor: Err(missing.clone()),
             floor_placement: None,
-            skynet: Err(missing),
+            skynet: Err(missing.clone()),
+            spawn: Err(missing),
             load_average: [None, None],
         }
     }
@@ -95,6 +131,7 @@ pub fn load_target_readings(criterion_dir: &Path) -> TargetReadings {
         median("bare_atomic").map(|bare_ns| Floor {
             courier_ns,
             bare_ns,
+            bare_fastest_ns: fastest_sample(&group.join("bare_atomic").join("new")),
         })
     });
     readings
@@ -119,6 +156,7 @@ pub fn load_note(readings: &TargetReadings) -> Option<String> {
 pub fn parse_target_readings(text: &str) -> TargetReadings {
     let mut readings = TargetReadings {
         skynet: Err("savina_targets.tsv has no skynet_rss line".to_owned()),
+        spawn: Err("savina_targets.tsv has no spawn_idle line".to_owned()),
         ..TargetReadings::default()
     };
     for line in text.lines() {
@@ -132,6 +170,19 @@ pub fn parse_target_readings(text: &str) -> TargetReadings {
             ["skynet_rss", leaves, runs, median, before, peak] => {
                 readings.skynet = parse_skynet(leaves, runs, median, before, peak)
                     .ok_or_else(|| format!("malformed skynet_rss line {line:?}"));
+            }
+            ["spawn_idle_missing", why] => readings.spawn = Err((*why).to_owned()),
+            ["spawn_idle", actors, ns, bytes] => {
+                readings.spawn = actors
+                    .parse()
+                    .ok()
+                    .zip(ns.parse().ok())
+                    .map(|(actors, ns_per_spawn)| SpawnIdle {
+                        actors,
+                        ns_per_spawn,
+                        bytes_per_actor: bytes.parse().ok(),
+                    })
+                    .ok_or_else(|| format!("malformed spawn_idle line {line:?}"));
             }
             _ => {}
         }
@@ -191,12 +242,10 @@ enum Measure {
     Rate(&'static str, f64),
     /// The cross-worker round trip over the bare one, against this maximum.
     PingPong(f64),
-    Spawn,
+    /// The spawn child: time per spawn and bytes per idle actor against these maxima.
+    Spawn { ns_max: f64, bytes_max: u64 },
     /// The 1 M-leaf child: time and peak RSS against these maxima.
-    Skynet {
-        time_ns_max: f64,
-        rss_mib_max: f64,
-    },
+    Skynet { time_ns_max: f64, rss_mib_max: f64 },
     /// Courier's lead over the fastest peer on these workloads, against this factor.
     Lead(&'static [&'static str], f64),
 }
@@ -231,7 +280,10 @@ const TARGETS: [(&str, &str, &str, Measure); 13] = [
         "spawn",
         "10 us, 3 MB",
         "<= 0.2 us, <= 384 B per idle actor",
-        Measure::Spawn,
+        Measure::Spawn {
+            ns_max: 200.0,
+            bytes_max: 384,
+        },
     ),
     (
         "skynet, 1 M short-lived actors",
@@ -308,7 +360,7 @@ fn measured(measure: Measure, sources: &Sources<'_>) -> Row {
             ),
             None => not_measured(&format!("no local_send count in {}", sources.counts_from)),
         },
-        Measure::Spawn => spawn_row(sources),
+        Measure::Spawn { ns_max, bytes_max } => spawn_row(sources, ns_max, bytes_max),
         Measure::Rate(workload, min) => rate_row(sources, workload, min),
         Measure::PingPong(max) => ping_pong_row(sources.targets, max),
         Measure::Skynet {
@@ -319,18 +371,30 @@ fn measured(measure: Measure, sources: &Sources<'_>) -> Row {
     }
 }
 
-fn spawn_row(sources: &Sources<'_>) -> Row {
-    let why = "time and bytes per idle actor are not measured by this report";
-    match instructions_per_op(sources.counts, "spawn_1000", 1000) {
-        Some(i) => (
-            format!(
-                "{i} instructions per spawn ({}); {why}",
-                sources.counts_from
-            ),
-            "not measured".to_owned(),
-        ),
-        None => not_measured(why),
-    }
+fn spawn_row(sources: &Sources<'_>, ns_max: f64, bytes_max: u64) -> Row {
+    let instructions = instructions_per_op(sources.counts, "spawn_1000", 1000)
+        .map(|i| format!("; {i} instructions per spawn ({})", sources.counts_from))
+        .unwrap_or_default();
+    let spawn = match &sources.targets.spawn {
+        Ok(spawn) => spawn,
+        Err(why) => return not_measured(&format!("{why}{instructions}")),
+    };
+    let mut text = format!("{} per spawn", format_time(spawn.ns_per_spawn));
+    let bytes_verdict = if let Some(bytes) = spawn.bytes_per_actor {
+        let _ = write!(text, ", {bytes} B per idle actor");
+        verdict(bytes <= bytes_max)
+    } else {
+        text.push_str(", bytes per idle actor not measured: no VmRSS in /proc/self/status");
+        "not measured".to_owned()
+    };
+    let _ = write!(
+        text,
+        " ({} idle actors spawned from outside the runtime in a fresh child; resident-set \
+         growth){instructions}",
+        spawn.actors
+    );
+    let time_verdict = verdict(spawn.ns_per_spawn <= ns_max);
+    (text, format!("time {time_verdict}, bytes {bytes_verdict}"))
 }
 
 fn rate_row(sources: &Sources<'_>, workload: &str, min: f64) -> Row {
@@ -366,10 +430,22 @@ fn ping_pong_row(targets: &TargetReadings, max: f64) -> Row {
                     format_time(floor.courier_ns),
                     format_time(floor.bare_ns)
                 ),
-                verdict(ratio <= max),
+                floor_verdict(floor, ratio, max),
             )
         }
         Err(why) => not_measured(why),
+    }
+}
+
+/// The ping-pong verdict, unless the floor was disturbed.
+fn floor_verdict(floor: &Floor, ratio: f64, max: f64) -> String {
+    match floor.bare_fastest_ns {
+        Some(fastest) if floor.bare_ns > FLOOR_SPREAD_MAX * fastest => format!(
+            "no verdict: the floor was disturbed (its median is {:.1}x its fastest sample, {})",
+            floor.bare_ns / fastest,
+            format_time(fastest)
+        ),
+        _ => verdict(ratio <= max),
     }
 }
 

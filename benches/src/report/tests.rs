@@ -132,6 +132,7 @@ fn the_ping_pong_row_is_the_ratio_to_the_floor_of_the_same_run() {
         floor: Ok(Floor {
             courier_ns: 300.0,
             bare_ns: 100.0,
+            bare_fastest_ns: Some(95.0),
         }),
         floor_placement: Some("2 workers pinned".to_owned()),
         ..TargetReadings::default()
@@ -149,11 +150,28 @@ fn the_ping_pong_row_is_the_ratio_to_the_floor_of_the_same_run() {
         floor: Ok(Floor {
             courier_ns: 200.0,
             bare_ns: 100.0,
+            bare_fastest_ns: None,
         }),
         ..targets
     };
     let table = targets_table(&sources_with(&[], &targets));
     assert!(row(&table, "ping-pong").ends_with("| met |"), "{table}");
+    let disturbed = TargetReadings {
+        floor: Ok(Floor {
+            courier_ns: 200.0,
+            bare_ns: 100.0,
+            bare_fastest_ns: Some(40.0),
+        }),
+        ..targets
+    };
+    let table = targets_table(&sources_with(&[], &disturbed));
+    assert!(
+        row(&table, "ping-pong").ends_with(
+            "| no verdict: the floor was disturbed (its median is 2.5x its fastest sample, \
+             40 ns) |"
+        ),
+        "{table}"
+    );
 }
 
 #[test]
@@ -221,6 +239,8 @@ fn target_readings_come_from_criterion_files_and_the_tsv() {
         let estimates = format!("{{\"median\":{{\"point_estimate\":{median}}}}}");
         std::fs::write(new.join("estimates.json"), estimates).unwrap();
         std::fs::write(new.join("benchmark.json"), "{\"throughput\":null}").unwrap();
+        let sample = "{\"iters\":[10.0,20.0],\"times\":[1200.0,1800.0]}";
+        std::fs::write(new.join("sample.json"), sample).unwrap();
     };
     let missing = load_target_readings(&dir);
     assert!(missing.floor.is_err());
@@ -240,7 +260,8 @@ fn target_readings_come_from_criterion_files_and_the_tsv() {
         readings.floor,
         Ok(Floor {
             courier_ns: 250.0,
-            bare_ns: 100.0
+            bare_ns: 100.0,
+            bare_fastest_ns: Some(90.0),
         })
     );
     assert_eq!(readings.floor_placement.as_deref(), Some("UNPINNED"));
@@ -361,5 +382,44 @@ fn the_load_average_of_the_run_is_said_when_recorded() {
             "Load average (1 minute) at the start of the run: 9.4, after the targets step: unknown."
         ),
         "{note}"
+    );
+}
+
+#[test]
+fn the_spawn_row_gives_time_and_bytes_per_idle_actor_with_a_verdict_each() {
+    let readings = parse_target_readings("spawn_idle\t100000\t150.5\t512\n");
+    assert_eq!(
+        readings.spawn,
+        Ok(SpawnIdle {
+            actors: 100_000,
+            ns_per_spawn: 150.5,
+            bytes_per_actor: Some(512),
+        })
+    );
+    let counts = [gate::Count {
+        name: "spawn::x.spawn_1000".into(),
+        instructions: 474_000,
+    }];
+    let sources = Sources {
+        counts: &counts,
+        ..sources_with(&[], &readings)
+    };
+    let table = targets_table(&sources);
+    let line = row(&table, "spawn");
+    assert!(
+        line.contains("| 150 ns per spawn, 512 B per idle actor (100000 idle actors"),
+        "{line}"
+    );
+    assert!(
+        line.contains("; 474 instructions per spawn (baseline)"),
+        "{line}"
+    );
+    assert!(line.ends_with("| time met, bytes not met |"), "{line}");
+    let missing = parse_target_readings("spawn_idle_missing\tthe child failed\n");
+    let table = targets_table(&sources_with(&[], &missing));
+    let line = row(&table, "spawn");
+    assert!(
+        line.ends_with("| not measured: the child failed | not measured |"),
+        "{line}"
     );
 }
