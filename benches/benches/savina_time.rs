@@ -1,7 +1,8 @@
 //! Wall-clock time of the Savina workloads (`benches/savina/`) on Courier and each peer, in one
 //! run: a criterion group per workload (`savina_<workload>`), a function per runtime; then the
 //! targets' own measurements (`benches/savina/targets.rs`: the cross-worker ping-pong beside the
-//! bare atomic floor, group `pingpong_floor`, and skynet's peak RSS in a child process); then
+//! bare atomic floor, group `pingpong_floor`; skynet's time and peak RSS and the cost of an idle
+//! actor, each in a child process); then
 //! Courier, ractor and kameo with 1, 2 and 4 workers on a few of them (`scaling_<workload>`,
 //! functions `<runtime>_<n>_workers`; actix has no worker count: its System arbiter is one
 //! thread, and the workloads run every actor on it).
