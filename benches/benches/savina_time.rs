@@ -1,6 +1,11 @@
 //! Wall-clock time of the Savina workloads (`benches/savina/`) on Courier and each peer, in one
-//! run: a criterion group per workload (`savina_<workload>`), a function per runtime; then
-//! Courier alone with 1, 2 and 4 workers on a few of them (`scaling_<workload>`).
+//! run: a criterion group per workload (`savina_<workload>`), a function per runtime; then the
+//! targets' own measurements (`benches/savina/targets.rs`: the cross-worker ping-pong beside the
+//! bare atomic floor, group `pingpong_floor`; skynet's time and peak RSS and the cost of an idle
+//! actor, each in a child process); then
+//! Courier, ractor and kameo with 1, 2 and 4 workers on a few of them (`scaling_<workload>`,
+//! functions `<runtime>_<n>_workers`; actix has no worker count: its System arbiter is one
+//! thread, and the workloads run every actor on it).
 //!
 //! Every run's answer is checked; a wrong answer or a hang panics. `scripts/bench-report` runs
 //! this and prints the tables; by hand:
@@ -18,6 +23,8 @@
 mod counters;
 #[path = "../savina/mod.rs"]
 mod savina;
+#[path = "../savina/targets.rs"]
+mod targets;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -25,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use counters::Counters;
 use courier_sched::{Config, Runtime, Topology};
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group};
 use mimalloc::MiMalloc;
 use savina::{Peer, Runtimes, Scale, WORKLOADS, Workload};
 
@@ -75,6 +82,7 @@ fn print_machine(scale: Scale) {
 fn savina(c: &mut Criterion) {
     let scale = scale();
     print_machine(scale);
+    let load_at_start = targets::load_average();
     let runtimes = Runtimes::new(courier_runtime()).expect("the peers' runtimes start");
     let mut counters = Counters::open();
     let mut counted = format!("# {}\n", counters.source());
@@ -108,13 +116,32 @@ fn savina(c: &mut Criterion) {
             workload.name, workload.stresses
         );
     }
-    let path = criterion_home().join("savina_counters.tsv");
+    write_beside("savina_counters.tsv", &counted);
+    let placement = targets::pingpong_floor(c);
+    let skynet = targets::run_child("skynet_rss", 5);
+    eprintln!("savina_time: {skynet}");
+    let spawn = targets::run_child("spawn_idle", 3);
+    eprintln!("savina_time: {spawn}");
+    let load = [load_at_start, targets::load_average()]
+        .map(|load| load.map_or_else(|| "-".to_owned(), |load| load.to_string()));
+    write_beside(
+        "savina_targets.tsv",
+        &format!(
+            "pingpong_floor\t{placement}\n{skynet}\n{spawn}\nload_average\t{}\t{}\n",
+            load[0], load[1]
+        ),
+    );
+    scaling(c, runtimes, scale);
+}
+
+/// Writes `text` to `name` in criterion's directory, for the report; a failure is only said.
+fn write_beside(name: &str, text: &str) {
+    let path = criterion_home().join(name);
     if let Err(error) =
-        std::fs::create_dir_all(criterion_home()).and_then(|()| std::fs::write(&path, counted))
+        std::fs::create_dir_all(criterion_home()).and_then(|()| std::fs::write(&path, text))
     {
         eprintln!("savina_time: {}: {error}", path.display());
     }
-    scaling(c, runtimes, scale);
 }
 
 /// Where criterion writes (its own rule): `CRITERION_HOME`, else `CARGO_TARGET_DIR/criterion`,
@@ -129,22 +156,31 @@ fn criterion_home() -> PathBuf {
     )
 }
 
-/// Courier alone on a few workloads with 1, 2 and 4 workers (unpinned, no spinners; 4 is more
-/// than this machine may have: oversubscribed), group `scaling_<workload>`.
+/// Courier, ractor and kameo on a few workloads with 1, 2 and 4 workers, group
+/// `scaling_<workload>`, function `<runtime>_<workers>_workers`: Courier unpinned with no
+/// spinners, ractor and kameo on a tokio runtime of that many worker threads. 4 is more than
+/// this machine may have: oversubscribed. actix is left out: its System arbiter is one thread.
 fn scaling(c: &mut Criterion, mut runtimes: Runtimes, scale: Scale) {
     const WORKLOADS_SCALED: [&str; 4] = ["counting", "fork_join_throughput", "skynet", "chameneos"];
+    const RUNTIMES_SCALED: [Peer; 3] = [Peer::Courier, Peer::Ractor, Peer::Kameo];
     for workers in [1_u16, 2, 4] {
         let runtime = Runtime::with_workers(workers).expect("Courier's runtime starts");
         std::mem::replace(&mut runtimes.courier, runtime).shutdown();
+        runtimes.tokio = savina::tokio_runtime(workers.into()).expect("tokio starts");
         for workload in WORKLOADS
             .iter()
             .filter(|w| WORKLOADS_SCALED.contains(&w.name))
         {
             let mut group = c.benchmark_group(format!("scaling_{}", workload.name));
             group.sampling_mode(SamplingMode::Flat);
-            group.bench_function(format!("courier_{workers}_workers"), |b| {
-                b.iter_custom(|iters| timed_runs(&runtimes, workload, Peer::Courier, scale, iters));
-            });
+            for peer in RUNTIMES_SCALED {
+                if !workload.peers.contains(&peer) {
+                    continue;
+                }
+                group.bench_function(format!("{peer}_{workers}_workers"), |b| {
+                    b.iter_custom(|iters| timed_runs(&runtimes, workload, peer, scale, iters));
+                });
+            }
             group.finish();
         }
     }
@@ -176,4 +212,23 @@ criterion_group! {
     config = Criterion::default().sample_size(10);
     targets = savina
 }
-criterion_main!(benches);
+
+/// criterion's `criterion_main!`, except that with `COURIER_BENCH_CHILD=skynet_rss` or
+/// `spawn_idle` the binary is one of the children of `targets` instead.
+fn main() {
+    match std::env::var(targets::CHILD).as_deref() {
+        Ok("skynet_rss") => return targets::skynet_rss_child(courier_runtime()),
+        Ok("spawn_idle") => {
+            let runtime = courier_runtime();
+            targets::spawn_idle_child(&runtime);
+            return runtime.shutdown();
+        }
+        Ok(other) => panic!(
+            "{}={other}: expected skynet_rss or spawn_idle",
+            targets::CHILD
+        ),
+        Err(_) => {}
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

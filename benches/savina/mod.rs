@@ -109,14 +109,9 @@ impl Runtimes {
     /// The peers' runtimes next to `courier`. Call it on the thread that runs the workloads:
     /// actix's System lives on it.
     pub(crate) fn new(courier: courier_sched::Runtime) -> anyhow::Result<Self> {
-        let tokio = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .context("the tokio runtime starts")?;
         Ok(Runtimes {
             courier,
-            tokio,
+            tokio: tokio_runtime(2)?,
             actix: actix::System::new(),
         })
     }
@@ -125,6 +120,15 @@ impl Runtimes {
     pub(crate) fn shutdown(self) {
         self.courier.shutdown();
     }
+}
+
+/// A multi-thread tokio runtime with `workers` worker threads, for ractor and kameo.
+pub(crate) fn tokio_runtime(workers: usize) -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
+        .enable_all()
+        .build()
+        .context("the tokio runtime starts")
 }
 
 /// What one run did.

@@ -1,5 +1,5 @@
 //! SVG plots for the benchmark report (plotters, SVG backend, no font files needed): each
-//! peer's time relative to Courier's per workload, and Courier's time by number of workers.
+//! peer's time relative to Courier's per workload, and each runtime's time by number of workers.
 
 use std::path::Path;
 
@@ -128,60 +128,96 @@ fn ratio_bars(measurements: &[Measurement], workloads: &[String]) -> Vec<(usize,
     bars
 }
 
-/// A line per workload: Courier's median time by number of workers, relative to its time on
-/// one worker (below 1: faster with more workers).
+/// A panel per workload: each runtime's median time by number of workers (log scale), a line
+/// per runtime; a runtime of `single_thread` (actix: one arbiter thread, no worker count) is a
+/// dashed level line at its one time.
 ///
 /// # Errors
 /// When the file cannot be written.
-pub fn scaling(points: &[ScalingPoint], path: &Path) -> anyhow::Result<()> {
+pub fn scaling(
+    points: &[ScalingPoint],
+    single_thread: &[Measurement],
+    path: &Path,
+) -> anyhow::Result<()> {
     let mut workloads: Vec<&str> = points.iter().map(|p| p.workload.as_str()).collect();
     workloads.dedup();
-    let workers_max = points.iter().map(|p| p.workers).max().unwrap_or(1);
-    let relative = |workload: &str| -> Vec<(u32, f64)> {
-        let one = points
-            .iter()
-            .find(|p| p.workload == workload && p.workers == 1);
-        points
-            .iter()
-            .filter(|p| p.workload == workload)
-            .filter_map(|p| one.map(|one| (p.workers, p.median_ns / one.median_ns)))
-            .collect()
-    };
-    let high = workloads
-        .iter()
-        .flat_map(|w| relative(w))
-        .fold(1.5_f64, |high, (_, r)| high.max(r * 1.2));
-    let root = SVGBackend::new(path, (800, 480)).into_drawing_area();
+    let columns = 2;
+    let rows = workloads.len().div_ceil(columns).max(1);
+    #[expect(clippy::cast_possible_truncation, reason = "a handful of panels")]
+    let height = 360 * rows as u32;
+    let root = SVGBackend::new(path, (1100, height)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-    let mut chart = ChartBuilder::on(&root)
+    let panels = root.split_evenly((rows, columns));
+    for (panel, workload) in panels.iter().zip(&workloads) {
+        let single: Vec<&Measurement> = single_thread
+            .iter()
+            .filter(|m| m.workload == *workload)
+            .collect();
+        scaling_panel(panel, workload, points, &single)?;
+    }
+    root.present().map_err(|e| anyhow!("{e}"))
+}
+
+/// One workload's panel of [`scaling`].
+fn scaling_panel(
+    panel: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    workload: &str,
+    points: &[ScalingPoint],
+    single: &[&Measurement],
+) -> anyhow::Result<()> {
+    let mine: Vec<&ScalingPoint> = points.iter().filter(|p| p.workload == workload).collect();
+    let workers_max = mine.iter().map(|p| p.workers).max().unwrap_or(1).max(2);
+    let times = mine
+        .iter()
+        .map(|p| p.median_ns)
+        .chain(single.iter().map(|m| m.median_ns));
+    let (low, high) = times.fold((f64::MAX, 1.0_f64), |(low, high), ns| {
+        (low.min(ns / 1e6), high.max(ns / 1e6))
+    });
+    let mut chart = ChartBuilder::on(panel)
         .caption(
-            "Courier: time by workers, relative to 1 worker (unpinned)",
-            ("sans-serif", 18),
+            format!("{workload}: time by workers (log scale)"),
+            ("sans-serif", 16),
         )
         .margin(10)
-        .x_label_area_size(40)
+        .x_label_area_size(35)
         .y_label_area_size(60)
-        .build_cartesian_2d(1..workers_max, 0.0..high)
+        .build_cartesian_2d(1..workers_max, ((low / 1.3)..(high * 1.3)).log_scale())
         .map_err(|e| anyhow!("{e}"))?;
     chart
         .configure_mesh()
         .x_desc("workers")
-        .y_desc("time / time on 1 worker")
+        .y_desc("ms per run")
         .draw()
         .map_err(|e| anyhow!("{e}"))?;
-    for (index, workload) in workloads.iter().enumerate() {
-        let colour = COLOURS[1 + index % (COLOURS.len() - 1)];
-        chart
-            .draw_series(LineSeries::new(relative(workload), colour.stroke_width(2)))
-            .map_err(|e| anyhow!("{e}"))?
-            .label(*workload)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 10, y)], colour.stroke_width(2)));
+    for (index, runtime) in RUNTIMES.iter().enumerate() {
+        let colour = COLOURS[index];
+        let line: Vec<(u32, f64)> = mine
+            .iter()
+            .filter(|p| p.runtime == *runtime)
+            .map(|p| (p.workers, p.median_ns / 1e6))
+            .collect();
+        let legend = move |(x, y)| PathElement::new([(x, y), (x + 10, y)], colour.stroke_width(2));
+        if !line.is_empty() {
+            chart
+                .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+                .map_err(|e| anyhow!("{e}"))?
+                .label(*runtime)
+                .legend(legend);
+        } else if let Some(m) = single.iter().find(|m| m.runtime == *runtime) {
+            let ms = m.median_ns / 1e6;
+            let level = [(1, ms), (workers_max, ms)];
+            chart
+                .draw_series(DashedLineSeries::new(level, 8, 6, colour.stroke_width(2)))
+                .map_err(|e| anyhow!("{e}"))?
+                .label(format!("{runtime} (one thread)"))
+                .legend(legend);
+        }
     }
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.8))
         .border_style(BLACK)
         .draw()
-        .map_err(|e| anyhow!("{e}"))?;
-    root.present().map_err(|e| anyhow!("{e}"))
+        .map_err(|e| anyhow!("{e}"))
 }

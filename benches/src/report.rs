@@ -4,14 +4,20 @@
 //!
 //! It reads what criterion writes: `<criterion dir>/savina_<workload>/<runtime>/new/`
 //! `estimates.json` (the median, in nanoseconds per run) and `benchmark.json` (messages per
-//! run, as criterion's element throughput).
+//! run, as criterion's element throughput). The targets table (`report/targets.rs`) also reads
+//! the `pingpong_floor` group and `savina_targets.tsv`, which `savina_time` writes beside them.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::gate;
+mod targets;
+
+pub use targets::{
+    Floor, SkynetRss, Sources, SpawnIdle, TargetReadings, instructions_per_op, load_note,
+    load_target_readings, parse_target_readings, targets_table,
+};
 
 /// The order of the runtimes in a table; Courier first, the floor last.
 pub const RUNTIMES: [&str; 5] = ["courier", "actix", "ractor", "kameo", "threads"];
@@ -92,7 +98,7 @@ pub fn load(criterion_dir: &Path) -> anyhow::Result<Vec<Measurement>> {
 }
 
 /// The median and the messages per run from one criterion result directory (`.../new`).
-fn read_result(new: &Path) -> anyhow::Result<(f64, Option<u64>)> {
+pub(crate) fn read_result(new: &Path) -> anyhow::Result<(f64, Option<u64>)> {
     let read = |name: &str| -> anyhow::Result<serde_json::Value> {
         let path = new.join(name);
         let text = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
@@ -106,19 +112,31 @@ fn read_result(new: &Path) -> anyhow::Result<(f64, Option<u64>)> {
     Ok((median_ns, messages))
 }
 
-/// Courier's result on one workload with a given number of workers (criterion group
-/// `scaling_<workload>`, function `courier_<workers>_workers`).
+/// One runtime's result on one workload with a given number of workers (criterion group
+/// `scaling_<workload>`, function `<runtime>_<workers>_workers`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScalingPoint {
     /// The workload.
     pub workload: String,
-    /// Courier's workers.
+    /// The runtime: Courier, or a peer whose worker count can be set (ractor, kameo).
+    pub runtime: String,
+    /// Its workers (Courier's workers, tokio's worker threads).
     pub workers: u32,
     /// Criterion's median time of one run, in nanoseconds.
     pub median_ns: f64,
 }
 
-/// Reads every `scaling_*` result under `criterion_dir`, sorted by workload and workers.
+/// The runtime and the workers a scaling function name (`<runtime>_<workers>_workers`) gives.
+#[must_use]
+pub fn parse_scaling_function(name: &str) -> Option<(&'static str, u32)> {
+    let rest = name.strip_suffix("_workers")?;
+    let (runtime, workers) = rest.rsplit_once('_')?;
+    let runtime = RUNTIMES.into_iter().find(|r| *r == runtime)?;
+    Some((runtime, workers.parse().ok()?))
+}
+
+/// Reads every `scaling_*` result under `criterion_dir`, sorted by workload, runtime (in the
+/// order of [`RUNTIMES`]) and workers.
 ///
 /// # Errors
 /// A result file that cannot be read or parsed.
@@ -139,52 +157,73 @@ pub fn load_scaling(criterion_dir: &Path) -> anyhow::Result<Vec<ScalingPoint>> {
         };
         for function in std::fs::read_dir(&group)? {
             let function = function?.path();
-            let workers = function
+            let parsed = function
                 .file_name()
                 .and_then(|n| n.to_str())
-                .and_then(|n| n.strip_prefix("courier_"))
-                .and_then(|n| n.strip_suffix("_workers"))
-                .and_then(|n| n.parse::<u32>().ok());
+                .and_then(parse_scaling_function);
             let new = function.join("new");
-            if let (Some(workers), true) = (workers, new.join("estimates.json").exists()) {
+            if let (Some((runtime, workers)), true) = (parsed, new.join("estimates.json").exists())
+            {
                 let (median_ns, _) = read_result(&new)?;
                 points.push(ScalingPoint {
                     workload: workload.to_owned(),
+                    runtime: runtime.to_owned(),
                     workers,
                     median_ns,
                 });
             }
         }
     }
-    points.sort_by(|a, b| a.workload.cmp(&b.workload).then(a.workers.cmp(&b.workers)));
+    let rank = |p: &ScalingPoint| RUNTIMES.iter().position(|r| *r == p.runtime);
+    points.sort_by(|a, b| {
+        a.workload
+            .cmp(&b.workload)
+            .then_with(|| rank(a).cmp(&rank(b)))
+            .then(a.workers.cmp(&b.workers))
+    });
     Ok(points)
 }
 
-/// Courier's times by number of workers, a row per workload.
+/// Times by number of workers, a row per workload and runtime; with `single_thread`, a row per
+/// workload for each runtime that has no worker count (actix: its one arbiter thread), its
+/// time from the Savina table in the 1-worker column and "one thread" in the others.
 #[must_use]
-pub fn scaling_table(points: &[ScalingPoint]) -> String {
+pub fn scaling_table(points: &[ScalingPoint], single_thread: &[Measurement]) -> String {
     let mut workers: Vec<u32> = points.iter().map(|p| p.workers).collect();
     workers.sort_unstable();
     workers.dedup();
-    let mut workloads: Vec<&str> = points.iter().map(|p| p.workload.as_str()).collect();
-    workloads.dedup();
-    let mut text = String::from("| workload |");
+    let mut rows: Vec<(&str, &str)> = points
+        .iter()
+        .map(|p| (p.workload.as_str(), p.runtime.as_str()))
+        .collect();
+    rows.dedup();
+    let mut text = String::from("| workload | runtime |");
     for w in &workers {
         let _ = write!(text, " {w} worker{} |", if *w == 1 { "" } else { "s" });
     }
-    text.push_str("\n|---|");
+    text.push_str("\n|---|---|");
     text.push_str(&"---:|".repeat(workers.len()));
     text.push('\n');
+    let mut workloads: Vec<&str> = rows.iter().map(|row| row.0).collect();
+    workloads.dedup();
     for workload in workloads {
-        let _ = write!(text, "| {workload} |");
-        for w in &workers {
-            let cell = points
-                .iter()
-                .find(|p| p.workload == workload && p.workers == *w)
-                .map_or_else(|| "-".to_owned(), |p| format_time(p.median_ns));
-            let _ = write!(text, " {cell} |");
+        for (_, runtime) in rows.iter().filter(|row| row.0 == workload) {
+            let _ = write!(text, "| {workload} | {runtime} |");
+            for w in &workers {
+                let cell = points
+                    .iter()
+                    .find(|p| p.workload == workload && p.runtime == *runtime && p.workers == *w)
+                    .map_or_else(|| "-".to_owned(), |p| format_time(p.median_ns));
+                let _ = write!(text, " {cell} |");
+            }
+            text.push('\n');
         }
-        text.push('\n');
+        for m in single_thread.iter().filter(|m| m.workload == workload) {
+            let time = format_time(m.median_ns);
+            let _ = write!(text, "| {workload} | {} (one thread) | {time} |", m.runtime);
+            text.push_str(&" one thread |".repeat(workers.len().saturating_sub(1)));
+            text.push('\n');
+        }
     }
     text
 }
@@ -359,170 +398,6 @@ pub fn lead_over_best_peer(measurements: &[Measurement], workload: &str) -> Opti
         .filter_map(|peer| time(peer).map(|ns| (*peer, ns)))
         .min_by(|a, b| a.1.total_cmp(&b.1))?;
     Some((best_ns / courier, best.to_owned()))
-}
-
-/// Instructions per operation from the gungraun counts: `total / ops` of the first benchmark
-/// whose name contains `needle`.
-#[must_use]
-pub fn instructions_per_op(counts: &[gate::Count], needle: &str, ops: u64) -> Option<u64> {
-    counts
-        .iter()
-        .find(|c| c.name.contains(needle))
-        .map(|c| c.instructions / ops)
-}
-
-/// Where the measured values for the targets come from.
-#[derive(Debug)]
-pub struct Sources<'a> {
-    /// The Savina results.
-    pub measurements: &'a [Measurement],
-    /// The gungraun instruction counts (this run's, or the committed baseline's).
-    pub counts: &'a [gate::Count],
-    /// Where `counts` came from, said in the table.
-    pub counts_from: &'a str,
-    /// The scale the Savina benches ran at (`quick` or `full`).
-    pub scale: &'a str,
-}
-
-/// What a row of the targets table is measured by, in this report.
-#[derive(Clone, Copy, Debug)]
-enum Measure {
-    /// Not measured by this report.
-    Elsewhere,
-    LocalSend,
-    /// Courier's messages per second on this workload.
-    Rate(&'static str),
-    Spawn,
-    Skynet,
-    /// Courier's lead over the fastest peer on these workloads, against this factor.
-    Lead(&'static [&'static str], f64),
-}
-
-/// The targets table of `DESIGN.md`: measure, spec, target, and how this report measures it.
-const TARGETS: [(&str, &str, &str, Measure); 13] = [
-    (
-        "local send, same core (instructions, gungraun)",
-        "75 ns",
-        "<= 150 instructions",
-        Measure::LocalSend,
-    ),
-    (
-        "single actor throughput, one sender",
-        "10 M msg/s",
-        ">= 30 M msg/s",
-        Measure::Rate("counting"),
-    ),
-    (
-        "ping-pong round trip between two pinned workers",
-        "-",
-        "<= 2.5x bare cache line",
-        Measure::Elsewhere,
-    ),
-    (
-        "pipeline with backpressure",
-        "5 M msg/s",
-        ">= 10 M msg/s",
-        Measure::Rate("bounded_buffer"),
-    ),
-    (
-        "spawn",
-        "10 us, 3 MB",
-        "<= 0.2 us, <= 384 B per idle actor",
-        Measure::Spawn,
-    ),
-    (
-        "skynet, 1 M short-lived actors",
-        "-",
-        "<= 200 ms, peak RSS <= 256 MiB",
-        Measure::Skynet,
-    ),
-    ("supervised restart", "50 us", "<= 5 us", Measure::Elsewhere),
-    (
-        "selective receive",
-        "200 ns",
-        "<= 50 ns per skipped message",
-        Measure::Elsewhere,
-    ),
-    (
-        "MCP tools/call over stdio, pipelined",
-        "100 K/s",
-        ">= 250 K/s on 2 cores",
-        Measure::Elsewhere,
-    ),
-    (
-        "remote send over loopback",
-        "75 us, 100 K msg/s",
-        "<= 25 us, >= 1 M msg/s",
-        Measure::Elsewhere,
-    ),
-    (
-        "node failure detected / partition healed",
-        "< 1 s / < 5 s",
-        "< 0.5 s / < 2 s",
-        Measure::Elsewhere,
-    ),
-    (
-        "versus peers: throughput, fanout, skynet",
-        "-",
-        ">= 5x the best",
-        Measure::Lead(&["counting", "fork_join_throughput", "skynet"], 5.0),
-    ),
-    (
-        "versus peers: ping-pong, spawn",
-        "-",
-        ">= 2.5x the best",
-        Measure::Lead(&["ping_pong", "fork_join_creation"], 2.5),
-    ),
-];
-
-/// What this run measured for a row, if anything.
-fn measured(measure: Measure, sources: &Sources<'_>) -> Option<String> {
-    let m = sources.measurements;
-    let courier = |workload: &str| {
-        m.iter()
-            .find(|x| x.workload == workload && x.runtime == "courier")
-    };
-    match measure {
-        Measure::Elsewhere => None,
-        Measure::LocalSend => instructions_per_op(sources.counts, "local_send", 1000)
-            .map(|i| format!("{i} instructions ({})", sources.counts_from)),
-        Measure::Spawn => instructions_per_op(sources.counts, "spawn_1000", 1000)
-            .map(|i| format!("{i} instructions per spawn ({})", sources.counts_from)),
-        Measure::Rate(workload) => courier(workload)
-            .and_then(Measurement::messages_per_second)
-            .map(|rate| {
-                let rate = format_rate(rate);
-                format!("{rate} msg/s ({workload}, {} scale)", sources.scale)
-            }),
-        Measure::Skynet => courier("skynet").map(|x| {
-            let time = format_time(x.median_ns);
-            format!("{time} ({} scale; 1 M leaves only at full)", sources.scale)
-        }),
-        Measure::Lead(workloads, target) => {
-            let parts: Vec<String> = workloads
-                .iter()
-                .filter_map(|workload| {
-                    lead_over_best_peer(m, workload).map(|(lead, peer)| {
-                        let verdict = if lead >= target { "met" } else { "not met" };
-                        format!("{workload}: {lead:.2}x {peer} ({verdict})")
-                    })
-                })
-                .collect();
-            (!parts.is_empty()).then(|| parts.join("; "))
-        }
-    }
-}
-
-/// The targets table of `DESIGN.md` with the values this run measured ("-" where this report
-/// measures nothing for a row). A lead is the fastest peer's time over Courier's.
-#[must_use]
-pub fn targets_table(sources: &Sources<'_>) -> String {
-    let mut text = String::from("| measure | spec | target | measured here |\n|---|---|---|---|\n");
-    for (name, spec, target, measure) in TARGETS {
-        let value = measured(measure, sources).unwrap_or_else(|| "-".to_owned());
-        let _ = writeln!(text, "| {name} | {spec} | {target} | {value} |");
-    }
-    text
 }
 
 #[cfg(test)]

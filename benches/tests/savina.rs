@@ -5,7 +5,7 @@
 #[expect(dead_code, reason = "the benches use the bigger scales")]
 mod savina;
 
-use savina::{Runtimes, Scale, WORKLOADS, Workload};
+use savina::{Peer, Runtimes, Scale, WORKLOADS, Workload};
 
 /// Runs `name` a few times on each of its runtimes (a 2-worker unpinned Courier runtime, no
 /// spinners, so tests running side by side do not fight over pinned CPUs). Repeating gives
@@ -85,4 +85,25 @@ fn chameneos_answers_correctly_everywhere() {
 #[test]
 fn bounded_buffer_answers_correctly_everywhere() {
     answers_correctly_everywhere("bounded_buffer");
+}
+
+/// The scaling runs of `savina_time` put ractor and kameo on a tokio runtime of 1, 2 and 4 worker
+/// threads and Courier on as many workers: the scaled workloads answer on one worker too
+/// (Courier's counting once failed there: its final `ask` met a mailbox still full).
+#[test]
+fn scaled_workloads_answer_correctly_on_one_worker() {
+    let courier = courier_sched::Runtime::with_workers(1).expect("the runtime starts");
+    let mut runtimes = Runtimes::new(courier).expect("the peers' runtimes start");
+    runtimes.tokio = savina::tokio_runtime(1).expect("tokio starts");
+    for name in ["counting", "fork_join_throughput", "skynet", "chameneos"] {
+        let workload = WORKLOADS.iter().find(|w| w.name == name).expect("known");
+        for peer in [Peer::Courier, Peer::Ractor, Peer::Kameo] {
+            for _ in 0..3 {
+                let outcome = (workload.run)(&runtimes, peer, Scale::Test)
+                    .unwrap_or_else(|error| panic!("{name} on {peer}, 1 worker: {error:#}"));
+                assert!(outcome.messages > 0, "{name} on {peer} sent no message");
+            }
+        }
+    }
+    runtimes.shutdown();
 }

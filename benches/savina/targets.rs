@@ -1,0 +1,326 @@
+//! Measurements for the targets of `DESIGN.md` that the Savina workloads do not give, taken in
+//! the same `savina_time` run so that `scripts/bench-report --quick` covers them:
+//!
+//! - `pingpong_floor`: the ping-pong round trip between two actors each pinned to its own
+//!   worker (`courier_2_workers`, `spawn_on_worker`, so every hit crosses workers) of a pinned
+//!   2-worker runtime with both workers spinning, beside a bare atomic ping-pong of two spinning
+//!   threads bound to the same two CPUs (`bare_atomic`): the physical floor of the same machine.
+//!   Where no pinned plan is possible (one PU) or the binding fails, both run unpinned and the
+//!   placement note says so.
+//! - skynet's peak RSS: a child process (this bench binary again, with
+//!   `COURIER_BENCH_CHILD=skynet_rss`) starts the same Courier runtime as the benchmark, runs
+//!   skynet with 1 M leaves (Savina's full size, whatever the scale) `SKYNET_RUNS` times and
+//!   reports the median time and its own peak resident set (`VmHWM` of `/proc/self/status`) before
+//!   and after. A fresh process, because the bench process's high-water mark already holds every
+//!   other workload's (and every peer's) peak.
+//!
+//! - spawn: a second child (`COURIER_BENCH_CHILD=spawn_idle`) spawns `IDLE_ACTORS` idle actors
+//!   from outside the runtime, first thing in a fresh process (so that no freed page is reused):
+//!   the time per `spawn` call, and the growth of the resident set (`VmRSS`) right after the
+//!   spawns per actor, less the `ActorRef` the child keeps for each.
+//!
+//! What was measured goes to `<criterion dir>/savina_targets.tsv`, where the report reads it,
+//! with the 1-minute load average when the run started and after this step.
+
+use std::convert::Infallible;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use courier_sched::{
+    Actor, ActorRef, Bind, Binder, Context, Placement, Runtime, RuntimeSettings, Topology,
+    WorkerCount, WorkerId, WorkerSettings,
+};
+use criterion::{Criterion, SamplingMode};
+use crossbeam_channel::Sender;
+
+use crate::savina::{HANG, Peer, Runtimes, Scale, WORKLOADS};
+
+/// The environment variable that turns the bench binary into the skynet RSS child.
+pub(crate) const CHILD: &str = "COURIER_BENCH_CHILD";
+/// Runs of 1 M-leaf skynet in the child: the median time is reported.
+const SKYNET_RUNS: usize = 3;
+/// Idle actors the spawn child spawns.
+const IDLE_ACTORS: usize = 100_000;
+
+/// An actor that does nothing: what an idle actor costs.
+struct Idle;
+
+impl Actor for Idle {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// The floor ping-pong's messages: an introduction, then the ball with the hits to go.
+enum Hit {
+    Meet(ActorRef<Hit>),
+    Ball(u64),
+}
+
+/// Returns the ball until it counts down to zero, then tells the bench.
+struct Player {
+    peer: Option<ActorRef<Hit>>,
+    done: Sender<()>,
+}
+
+impl Actor for Player {
+    type Msg = Hit;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, msg: Hit) -> Result<(), Infallible> {
+        match msg {
+            Hit::Meet(peer) => self.peer = Some(peer),
+            Hit::Ball(0) => {
+                let _ = self.done.send(());
+            }
+            Hit::Ball(left) => {
+                let peer = self.peer.as_ref().expect("met before the first hit");
+                peer.try_send(Hit::Ball(left - 1))
+                    .expect("the peer is alive");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A pinned 2-worker runtime with both workers spinning, and its placement when both workers
+/// bound to their CPUs; else an unpinned one. The note says which, for the report.
+fn pinned_runtime() -> (Runtime, Option<Placement>, String) {
+    let plan = Topology::this_system()
+        .map_err(|e| e.to_string())
+        .and_then(|topology| {
+            let settings = WorkerSettings {
+                count: WorkerCount::Total(2),
+                pin: true,
+                spinners_per_node: 2,
+                ..WorkerSettings::default()
+            };
+            Placement::plan(&topology, &settings).map_err(|e| e.to_string())
+        });
+    let placement = match plan {
+        Ok(placement) => placement,
+        Err(error) => {
+            let runtime = Runtime::with_workers(2).expect("the runtime starts");
+            return (
+                runtime,
+                None,
+                format!("UNPINNED: no pinned plan here ({error})"),
+            );
+        }
+    };
+    let runtime = Runtime::start(placement.clone(), RuntimeSettings::default())
+        .expect("the pinned runtime starts");
+    // The workers bind themselves as they start; wait until both have reported.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while runtime.binds().len() < 2 && Instant::now() < deadline {
+        thread::yield_now();
+    }
+    let binds = runtime.binds();
+    if binds.len() == 2 && binds.iter().all(|(_, b)| matches!(b, Bind::Bound { .. })) {
+        let note = "2 workers pinned, both spinning; bare threads bound to the same CPUs";
+        (runtime, Some(placement), note.to_owned())
+    } else {
+        let note = format!("pinning asked but not done ({binds:?}): UNPINNED bare threads");
+        (runtime, None, note)
+    }
+}
+
+/// Two threads (bound to the placement's two CPUs when given) bounce a counter through two
+/// cache-padded flags `iters` times; the time of the side that starts each trip.
+fn bare_run(iters: u64, placement: Option<&Placement>) -> Duration {
+    #[repr(align(128))]
+    struct Padded(AtomicU64);
+    let (serve, answer) = (Padded(AtomicU64::new(0)), Padded(AtomicU64::new(0)));
+    let ready = AtomicBool::new(false);
+    let binder = placement.and_then(|_| Binder::new().ok());
+    let bind = |worker: u16| {
+        if let (Some(binder), Some(placement)) = (&binder, placement) {
+            let _bind = binder.bind_current_thread(placement, WorkerId(worker));
+        }
+    };
+    thread::scope(|scope| {
+        scope.spawn(|| {
+            bind(1);
+            // ORDERING: Release/Acquire on every flag: each value hands over the previous trip.
+            ready.store(true, Ordering::Release);
+            for i in 1..=iters {
+                while serve.0.load(Ordering::Acquire) != i {
+                    std::hint::spin_loop();
+                }
+                answer.0.store(i, Ordering::Release);
+            }
+        });
+        let starter = scope.spawn(|| {
+            bind(0);
+            while !ready.load(Ordering::Acquire) {
+                std::hint::spin_loop();
+            }
+            let start = Instant::now();
+            for i in 1..=iters {
+                serve.0.store(i, Ordering::Release);
+                while answer.0.load(Ordering::Acquire) != i {
+                    std::hint::spin_loop();
+                }
+            }
+            start.elapsed()
+        });
+        starter.join().expect("the starter does not panic")
+    })
+}
+
+/// The `pingpong_floor` group: a criterion iteration is one round trip (two hits). Returns the
+/// placement note.
+pub(crate) fn pingpong_floor(c: &mut Criterion) -> String {
+    let (runtime, placement, note) = pinned_runtime();
+    eprintln!("savina_time: pingpong_floor: {note}");
+    let (done, finished) = crossbeam_channel::unbounded();
+    let players: Vec<ActorRef<Hit>> = [WorkerId(0), WorkerId(1)]
+        .into_iter()
+        .map(|worker| {
+            let player = Player {
+                peer: None,
+                done: done.clone(),
+            };
+            runtime
+                .spawn_on_worker(player, worker)
+                .expect("a 2-worker runtime")
+        })
+        .collect();
+    players[0]
+        .send(Hit::Meet(players[1].clone()))
+        .expect("alive");
+    players[1]
+        .send(Hit::Meet(players[0].clone()))
+        .expect("alive");
+    let mut group = c.benchmark_group("pingpong_floor");
+    group.sampling_mode(SamplingMode::Flat);
+    group.bench_function("courier_2_workers", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            // A round trip is two hits; the count reaches zero back at the first player.
+            players[0].send(Hit::Ball(2 * iters)).expect("alive");
+            finished
+                .recv_timeout(HANG)
+                .expect("pingpong_floor: no answer within the hang limit");
+            start.elapsed()
+        });
+    });
+    // The players hold each other's refs: stopping them drops the cycle. The runtime goes
+    // before the floor runs, so that its spinners do not compete with the bare threads.
+    for player in &players {
+        let _stopped = player.stop();
+    }
+    drop(players);
+    runtime.shutdown();
+    group.bench_function("bare_atomic", |b| {
+        b.iter_custom(|iters| bare_run(iters, placement.as_ref()));
+    });
+    group.finish();
+    note
+}
+
+/// The child's job: skynet with 1 M leaves on Courier's benchmark runtime, `SKYNET_RUNS` times;
+/// writes `leaves, runs, median ns, VmHWM KiB before, VmHWM KiB after` to stdout, tab-separated.
+pub(crate) fn skynet_rss_child(courier: Runtime) {
+    let before = resident_kib("VmHWM:");
+    let runtimes = Runtimes::new(courier).expect("the peers' runtimes start");
+    let skynet = WORKLOADS
+        .iter()
+        .find(|w| w.name == "skynet")
+        .expect("skynet is a workload");
+    let mut times = Vec::new();
+    let mut messages = 0;
+    for _ in 0..SKYNET_RUNS {
+        let start = Instant::now();
+        let outcome = (skynet.run)(&runtimes, Peer::Courier, Scale::Full)
+            .unwrap_or_else(|error| panic!("{error:#}"));
+        times.push(start.elapsed());
+        messages = outcome.messages;
+    }
+    let after = resident_kib("VmHWM:");
+    runtimes.shutdown();
+    times.sort_unstable();
+    let median = times[times.len() / 2].as_nanos();
+    // Actors = leaves * 10/9 (every node reports once): leaves = (actors * 9 + 1) / 10.
+    let leaves = (messages * 9 + 1) / 10;
+    let fields = [before, after].map(|kib| kib.map_or_else(|| "-".to_owned(), |k| k.to_string()));
+    let line = format!(
+        "{leaves}\t{SKYNET_RUNS}\t{median}\t{}\t{}\n",
+        fields[0], fields[1]
+    );
+    std::io::stdout()
+        .write_all(line.as_bytes())
+        .expect("stdout is the parent's pipe");
+}
+
+/// The child's job: `IDLE_ACTORS` idle actors spawned on Courier's benchmark runtime; writes
+/// `actors, ns per spawn, bytes per actor` to stdout, tab-separated (`-` for the bytes off
+/// Linux).
+pub(crate) fn spawn_idle_child(courier: &Runtime) {
+    let mut refs = Vec::with_capacity(IDLE_ACTORS);
+    // Touch the vector's pages first, so that the resident set grows by the actors only.
+    refs.resize_with(IDLE_ACTORS, || None);
+    refs.clear();
+    let before = resident_kib("VmRSS:");
+    let start = Instant::now();
+    for _ in 0..IDLE_ACTORS {
+        refs.push(Some(courier.spawn(Idle)));
+    }
+    let elapsed = start.elapsed();
+    let after = resident_kib("VmRSS:");
+    #[expect(clippy::cast_precision_loss, reason = "a per-actor average")]
+    let ns_per_spawn = elapsed.as_nanos() as f64 / IDLE_ACTORS as f64;
+    let bytes = before.zip(after).map_or_else(
+        || "-".to_owned(),
+        |(before, after)| (after.saturating_sub(before) * 1024 / IDLE_ACTORS as u64).to_string(),
+    );
+    for actor in refs.iter().flatten() {
+        let _stopped = actor.stop();
+    }
+    let line = format!("{IDLE_ACTORS}\t{ns_per_spawn:.1}\t{bytes}\n");
+    std::io::stdout()
+        .write_all(line.as_bytes())
+        .expect("stdout is the parent's pipe");
+}
+
+/// Runs this bench binary as the child `job` and returns the line for `savina_targets.tsv`:
+/// `job` and the child's fields, or `<job>_missing` and why.
+pub(crate) fn run_child(job: &str, fields: usize) -> String {
+    let output = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .env(CHILD, job)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+    });
+    match output {
+        Ok(output) if output.status.success() => {
+            let text = String::from_utf8_lossy(&output.stdout);
+            match text.lines().last() {
+                Some(line) if line.split('\t').count() == fields => format!("{job}\t{line}"),
+                _ => format!("{job}_missing\tthe child printed no result ({text:?})"),
+            }
+        }
+        Ok(output) => format!("{job}_missing\tthe child failed ({})", output.status),
+        Err(error) => format!("{job}_missing\tthe child did not start ({error})"),
+    }
+}
+
+/// The 1-minute load average (`/proc/loadavg`), to say how busy the machine was; `None` off
+/// Linux.
+pub(crate) fn load_average() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next()?.parse().ok()
+}
+
+/// A resident-set line of `/proc/self/status` (`VmHWM:` the peak so far, `VmRSS:` now), in
+/// KiB; `None` off Linux.
+fn resident_kib(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
