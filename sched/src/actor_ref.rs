@@ -112,8 +112,6 @@ impl<M: Send + 'static> ActorRef<M> {
         message: M,
         priority: Priority,
     ) -> Result<(), SendError<M>> {
-        // The push and the notify below write three lines of the cell: ask for them all now.
-        crate::prefetch::hot_lines_for_write(self.ptr.as_non_null());
         let packed = with_pools(|pools| envelope::pack(pools, message, TypeTag::User, priority, 0));
         let envelope = packed.map_err(SendError::NoMemory)?;
         // SAFETY: the envelope is ours, live until it comes back out of the mailbox, and in no

@@ -29,7 +29,6 @@ mod memory;
 mod metrics;
 mod panic;
 mod placement;
-mod prefetch;
 mod registry;
 mod reply;
 mod runtime;

@@ -288,9 +288,6 @@ impl Worker {
                 self.shared.notify_one(self.node);
             }
         }
-        // The turn starts with an RMW of the state and reads the mailbox: ask for those lines
-        // together (they are in the sender's cache when the actor came from another worker).
-        crate::prefetch::hot_lines_for_write(actor.as_non_null());
         self.shared.metrics(self.id).add_run();
         // Actor code is caught inside the turn; a panic escaping it is a runtime bug.
         let guard = AbortOnUnwind;
