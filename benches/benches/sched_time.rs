@@ -26,16 +26,17 @@
 //! of its benchmark, and each group ends by checking that no thread outlives it.
 
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use courier_alloc::NodeId;
+use courier_benches::floor::{Idle, bare_round_trips};
 use courier_mailbox::Capacity;
 use courier_sched::{
-    Actor, ActorRef, Bind, Binder, Context, Placement, Runtime, RuntimeSettings, SendError,
-    Topology, WorkerCount, WorkerId, WorkerSettings,
+    Actor, ActorRef, Bind, Context, Placement, Runtime, RuntimeSettings, SendError, Topology,
+    WorkerCount, WorkerId, WorkerSettings,
 };
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
@@ -484,49 +485,6 @@ fn ratio(part: u64, whole: u64) -> f64 {
     part as f64 / whole as f64
 }
 
-/// Two threads (bound to the placement's two CPUs when given) bounce a counter through two
-/// cache-padded flags `iters` times; the time of the side that starts each trip.
-fn bare_run(iters: u64, placement: Option<&Placement>) -> Duration {
-    #[repr(align(128))]
-    struct Padded(AtomicU64);
-    let (serve, answer) = (Padded(AtomicU64::new(0)), Padded(AtomicU64::new(0)));
-    let ready = AtomicBool::new(false);
-    let binder = placement.and_then(|_| Binder::new().ok());
-    let bind = |worker: u16| {
-        if let (Some(binder), Some(placement)) = (&binder, placement) {
-            let _bind = binder.bind_current_thread(placement, WorkerId(worker));
-        }
-    };
-    thread::scope(|scope| {
-        scope.spawn(|| {
-            bind(1);
-            // ORDERING: Release/Acquire on every flag: each value hands over the previous trip.
-            ready.store(true, Ordering::Release);
-            for i in 1..=iters {
-                while serve.0.load(Ordering::Acquire) != i {
-                    std::hint::spin_loop();
-                }
-                answer.0.store(i, Ordering::Release);
-            }
-        });
-        let starter = scope.spawn(|| {
-            bind(0);
-            while !ready.load(Ordering::Acquire) {
-                std::hint::spin_loop();
-            }
-            let start = Instant::now();
-            for i in 1..=iters {
-                serve.0.store(i, Ordering::Release);
-                while answer.0.load(Ordering::Acquire) != i {
-                    std::hint::spin_loop();
-                }
-            }
-            start.elapsed()
-        });
-        starter.join().expect("the starter does not panic")
-    })
-}
-
 fn ping_pong(c: &mut Criterion) {
     let mut group = c.benchmark_group("ping_pong");
     group.throughput(Throughput::Elements(1));
@@ -542,7 +500,7 @@ fn ping_pong(c: &mut Criterion) {
     let mut samples = Vec::new();
     group.bench_function("bare_atomic", |b| {
         b.iter_custom(|iters| {
-            let elapsed = bare_run(iters, placement.as_ref());
+            let elapsed = bare_round_trips(iters, placement.as_ref());
             samples.push(ns_per(elapsed, iters));
             elapsed
         });
@@ -781,18 +739,6 @@ fn fan_out_fan_in(c: &mut Criterion) {
 
 /// Actors each iteration of `spawn` spawns.
 const SPAWNS: u64 = 1000;
-
-/// An actor that never gets a message: what `spawn` creates.
-struct Idle;
-
-impl Actor for Idle {
-    type Msg = ();
-    type Error = Infallible;
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
-        Ok(())
-    }
-}
 
 /// Spawns `SPAWNS` idle actors in one handler, keeps their refs, and reports the time the
 /// spawning took to the bench.

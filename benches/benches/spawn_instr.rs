@@ -7,27 +7,16 @@
     reason = "gungraun's macros generate undocumented modules and items"
 )]
 
-use std::convert::Infallible;
 use std::hint::black_box;
 
-use courier_sched::{Actor, ActorRef, Context, LocalRuntime};
+use courier_benches::floor::Idle;
+use courier_sched::{ActorRef, LocalRuntime};
 use gungraun::{library_benchmark, library_benchmark_group, main};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ACTORS: usize = 1000;
-
-struct Idle;
-
-impl Actor for Idle {
-    type Msg = ();
-    type Error = Infallible;
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
-        Ok(())
-    }
-}
 
 fn runtime() -> (LocalRuntime, Vec<ActorRef<()>>) {
     let runtime = LocalRuntime::new().expect("this machine's topology loads");

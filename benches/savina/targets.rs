@@ -24,16 +24,17 @@
 
 use std::convert::Infallible;
 use std::io::Write as _;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use courier_sched::{
-    Actor, ActorRef, Bind, Binder, Context, Placement, Runtime, RuntimeSettings, Topology,
-    WorkerCount, WorkerId, WorkerSettings,
+    Actor, ActorRef, Bind, Context, Placement, Runtime, RuntimeSettings, Topology, WorkerCount,
+    WorkerId, WorkerSettings,
 };
 use criterion::{Criterion, SamplingMode};
 use crossbeam_channel::Sender;
+
+use courier_benches::floor::{Idle, bare_round_trips};
 
 use crate::savina::{HANG, Peer, Runtimes, Scale, WORKLOADS};
 
@@ -43,18 +44,6 @@ pub(crate) const CHILD: &str = "COURIER_BENCH_CHILD";
 const SKYNET_RUNS: usize = 3;
 /// Idle actors the spawn child spawns.
 const IDLE_ACTORS: usize = 100_000;
-
-/// An actor that does nothing: what an idle actor costs.
-struct Idle;
-
-impl Actor for Idle {
-    type Msg = ();
-    type Error = Infallible;
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
-        Ok(())
-    }
-}
 
 /// The floor ping-pong's messages: an introduction, then the ball with the hits to go.
 enum Hit {
@@ -130,49 +119,6 @@ fn pinned_runtime() -> (Runtime, Option<Placement>, String) {
     }
 }
 
-/// Two threads (bound to the placement's two CPUs when given) bounce a counter through two
-/// cache-padded flags `iters` times; the time of the side that starts each trip.
-fn bare_run(iters: u64, placement: Option<&Placement>) -> Duration {
-    #[repr(align(128))]
-    struct Padded(AtomicU64);
-    let (serve, answer) = (Padded(AtomicU64::new(0)), Padded(AtomicU64::new(0)));
-    let ready = AtomicBool::new(false);
-    let binder = placement.and_then(|_| Binder::new().ok());
-    let bind = |worker: u16| {
-        if let (Some(binder), Some(placement)) = (&binder, placement) {
-            let _bind = binder.bind_current_thread(placement, WorkerId(worker));
-        }
-    };
-    thread::scope(|scope| {
-        scope.spawn(|| {
-            bind(1);
-            // ORDERING: Release/Acquire on every flag: each value hands over the previous trip.
-            ready.store(true, Ordering::Release);
-            for i in 1..=iters {
-                while serve.0.load(Ordering::Acquire) != i {
-                    std::hint::spin_loop();
-                }
-                answer.0.store(i, Ordering::Release);
-            }
-        });
-        let starter = scope.spawn(|| {
-            bind(0);
-            while !ready.load(Ordering::Acquire) {
-                std::hint::spin_loop();
-            }
-            let start = Instant::now();
-            for i in 1..=iters {
-                serve.0.store(i, Ordering::Release);
-                while answer.0.load(Ordering::Acquire) != i {
-                    std::hint::spin_loop();
-                }
-            }
-            start.elapsed()
-        });
-        starter.join().expect("the starter does not panic")
-    })
-}
-
 /// The `pingpong_floor` group: a criterion iteration is one round trip (two hits). Returns the
 /// placement note.
 pub(crate) fn pingpong_floor(c: &mut Criterion) -> String {
@@ -218,7 +164,7 @@ pub(crate) fn pingpong_floor(c: &mut Criterion) -> String {
     drop(players);
     runtime.shutdown();
     group.bench_function("bare_atomic", |b| {
-        b.iter_custom(|iters| bare_run(iters, placement.as_ref()));
+        b.iter_custom(|iters| bare_round_trips(iters, placement.as_ref()));
     });
     group.finish();
     note

@@ -5,6 +5,7 @@
 //! The library holds what the benches and scripts share: [`gate`] compares the instruction
 //! counts with the committed baseline (`benches/instr-baseline.txt`, `scripts/bench-instr`).
 
+pub mod floor;
 pub mod gate;
 pub mod mailbox;
 pub mod mcp_load;
