@@ -94,20 +94,21 @@ impl ConsumerState {
 
     /// Points every lane's tail to its stub (`Mailbox::link`).
     #[inline]
-    pub(crate) fn link<T: Linked>(&mut self, mailbox: &Mailbox<T>) {
-        for (lane, tail) in self.tails.iter_mut().enumerate() {
-            tail.link(NonNull::from(mailbox.stub(lane)));
+    pub(crate) fn link(&mut self, stubs: &[Link; LANE_COUNT]) {
+        for (tail, stub) in self.tails.iter_mut().zip(stubs) {
+            tail.link(NonNull::from(stub));
         }
     }
 
     /// Pops lane `lane_index`. A `&mut ConsumerState` exists only inside the one `Consumer`.
     #[inline]
-    fn pop_lane(&mut self, producers: &Producers, stubs: &[Link; 2], lane_index: usize) -> LanePop {
-        let stub = NonNull::from(match lane_index {
-            0 => &stubs[0],
-            1 => &producers.normal_stub,
-            _ => &stubs[1],
-        });
+    fn pop_lane(
+        &mut self,
+        producers: &Producers,
+        stubs: &[Link; LANE_COUNT],
+        lane_index: usize,
+    ) -> LanePop {
+        let stub = NonNull::from(&stubs[lane_index]);
         // SAFETY: `&mut self` is the one consumer's state (M8), and `heads[lane_index]` is the
         // head of the lane whose tail is `tails[lane_index]`.
         unsafe { self.tails[lane_index].pop(&producers.heads[lane_index], stub) }
@@ -183,18 +184,18 @@ impl<'a, T: Linked> Consumer<'a, T> {
     }
 
     /// The consumer state and the producers' lanes, apart, so both can be used at once.
-    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; 2]) {
+    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; LANE_COUNT]) {
         // SAFETY: this `Consumer` is the only one (M8), and the borrow of `self` keeps this
         // reference unique for as long as it lives.
         let state = unsafe { self.raw.as_mut() };
-        (state, &self.mailbox.producers, &self.mailbox.cold_stubs)
+        (state, &self.mailbox.producers, &self.mailbox.stubs)
     }
 
     /// `parts` for the hot `pop`: without loom the consumer state is found from the mailbox
     /// pointer (a fixed offset, `UnsafeCell::get`), which `pop` loads anyway, so it saves the
     /// load of `raw`. Under loom it is `parts`, so the access stays tracked.
     #[inline]
-    fn parts_hot(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; 2]) {
+    fn parts_hot(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; LANE_COUNT]) {
         #[cfg(courier_loom)]
         let raw = self.raw;
         #[cfg(not(courier_loom))]
@@ -208,7 +209,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
         // SAFETY: as in `parts`: this `Consumer` is the only one (M8), and the borrow of `self`
         // keeps this reference unique for as long as it lives.
         let state = unsafe { raw.as_mut() };
-        (state, &self.mailbox.producers, &self.mailbox.cold_stubs)
+        (state, &self.mailbox.producers, &self.mailbox.stubs)
     }
 
     /// Receives the next message: high before normal before low; within a lane, stashed

@@ -66,21 +66,15 @@
 //! | `producers.heads[lane]`            | producers; the consumer (stub); `link` | `swap`, `load` (M2, M3); store (M12) |
 //! | `producers.capacity`               | everyone reads; set in `new`    | plain                     |
 //! | `consumer_state` (tails, stashes)  | the one `Consumer` (M8); `link` | plain                     |
-//! | `cold_stubs`, `producers.normal_stub` | lanes (M1)                 | through `Link`s           |
+//! | `stubs`                            | lanes (M1)                      | through `Link`s           |
 //!
-//! Layout (`repr(C)`, 64-byte lines, 192 bytes): the high and low lanes' stubs and the consumer
-//! state (the stashes, then the tails and stash counts) fill the first two lines; the
-//! producers' line (state word, limit, three heads, capacity, the normal lane's stub) is the
-//! third. The first line holds the cold stubs and the stashes (cold outside selective
-//! receive); the consumer's hot fields end the second, which only the consumer writes. The
-//! normal lane's stub sits in the producers' line because a push into an empty normal lane
-//! writes its `next` right after swapping the head: one line moves from the consumer to the
-//! producer instead of two, and back again when the consumer takes the message (a cross-worker
-//! ping-pong round trip went from 930-985 to 875-918 ns under `chrt`). The high lane's stub
-//! stays out of it: the consumer loads it on every `pop` (`is_surely_empty`), which would pull
-//! the producers' line away from a streaming producer once per message. A pop that does not
-//! commit touches no line a producer writes, except the `next` links of the node it takes and,
-//! when its lane runs empty, the producers' line (which it has to see anyway).
+//! Layout (`repr(C)`, 64-byte lines, 192 bytes): the stubs and the consumer state (the stashes,
+//! then the tails and stash counts) fill the first two lines, the producers' line (state word,
+//! limit, three heads, capacity) is the third. The first line holds the stubs and the stashes
+//! (cold outside selective receive); the consumer's hot fields end the second, which only the
+//! consumer writes. A pop that does not commit touches no line a producer writes, except the
+//! `next` links of the node it takes and of a stub (written by a producer only when its lane
+//! goes from empty to non-empty, which the consumer then has to see anyway).
 //!
 //! Lines of 64 bytes, not the 128 of `CachePadded` (which guards against the adjacent-line
 //! prefetcher): an idle actor's mailbox is cold, and 64-byte lines save 64 bytes per actor (a
@@ -195,9 +189,6 @@ pub(crate) struct Producers {
     pub(crate) heads: [AtomicPtr<Link>; LANE_COUNT],
     /// Read-only after `new`.
     capacity: Capacity,
-    /// The normal lane's stub (M1): a push into an empty normal lane writes its `next` right
-    /// after the swap on `heads[1]`, so both are in one line.
-    pub(crate) normal_stub: Link,
 }
 
 /// A bounded multi-producer single-consumer mailbox of intrusive nodes, with three priority
@@ -247,11 +238,11 @@ pub(crate) struct Producers {
 // `producers` (64-byte aligned) takes the third, so the mailbox is 192 bytes (M12, layout above).
 #[repr(C)]
 pub struct Mailbox<T> {
-    /// The high and low lanes' stubs (M1), here so that the mailbox allocates nothing; lanes
-    /// point to them once linked (M12). First, so the high lane's stub is at the mailbox's
-    /// address (one load in `pop`), and in the line of the cold stashes. The normal lane's stub
-    /// is in `producers` (layout above).
-    pub(crate) cold_stubs: [Link; 2],
+    /// Each lane's stub (M1), here so that the mailbox allocates nothing; lanes point to them
+    /// once linked (M12). First, so the high lane's stub is at the mailbox's address (one load
+    /// in `pop`), and in the line of the cold stashes: producers write a stub's `next` whenever
+    /// its lane goes from empty to non-empty.
+    pub(crate) stubs: [Link; LANE_COUNT],
     pub(crate) consumer_state: UnsafeCell<ConsumerState>,
     pub(crate) producers: Producers,
     /// The mailbox holds `T`s by pointer and hands them between threads.
@@ -262,8 +253,8 @@ pub struct Mailbox<T> {
 // three lines.
 #[cfg(not(courier_loom))]
 const _: () = assert!(
-    size_of::<[Link; 2]>() + size_of::<ConsumerState>() <= 128
-        && std::mem::offset_of!(Mailbox<()>, cold_stubs) == 0
+    size_of::<[Link; LANE_COUNT]>() + size_of::<ConsumerState>() <= 128
+        && std::mem::offset_of!(Mailbox<()>, stubs) == 0
         && std::mem::offset_of!(Mailbox<()>, producers) == 128
         && size_of::<Producers>() == 64
         && size_of::<Mailbox<()>>() == 192
@@ -321,13 +312,12 @@ impl<T: Linked> Mailbox<T> {
         debug_assert!(capacity.0 >= 1 && capacity.0 <= CAPACITY_MAX);
         let commit_batch = (capacity.0 / 4).clamp(1, COMMIT_BATCH_MAX);
         Self {
-            cold_stubs: [Link::new(), Link::new()],
+            stubs: [Link::new(), Link::new(), Link::new()],
             producers: Producers {
                 state: AtomicU64::new(0),
                 limit: u64::from(capacity.0) << OCCUPANCY_SHIFT,
                 heads: [(); LANE_COUNT].map(|()| AtomicPtr::new(std::ptr::null_mut())),
                 capacity,
-                normal_stub: Link::new(),
             },
             consumer_state: UnsafeCell::new(ConsumerState::new(commit_batch)),
             nodes: PhantomData,
@@ -364,8 +354,7 @@ impl<T: Linked> Mailbox<T> {
         if self.is_linked() {
             return;
         }
-        for (lane, head) in self.producers.heads.iter().enumerate() {
-            let stub = self.stub(lane);
+        for (head, stub) in self.producers.heads.iter().zip(&self.stubs) {
             // ORDERING: Relaxed; whatever hands the mailbox to other threads afterwards (an
             // `Arc`, a run queue) publishes this store with the rest of the mailbox.
             head.store(NonNull::from(stub).as_ptr(), Ordering::Relaxed);
@@ -373,18 +362,8 @@ impl<T: Linked> Mailbox<T> {
         self.consumer_state.get_mut().with(|state| {
             // SAFETY: no other thread uses the mailbox during this call (the caller), and no
             // `Consumer` exists: an unlinked mailbox cannot make one (M8, M12).
-            unsafe { (*state).link(self) };
+            unsafe { (*state).link(&self.stubs) };
         });
-    }
-
-    /// The stub of lane `lane` (0 high, 1 normal, 2 low).
-    #[inline]
-    pub(crate) fn stub(&self, lane: usize) -> &Link {
-        match lane {
-            0 => &self.cold_stubs[0],
-            1 => &self.producers.normal_stub,
-            _ => &self.cold_stubs[1],
-        }
     }
 
     /// Whether [`link`](Self::link) has run: pushes and receives need it (M12).
