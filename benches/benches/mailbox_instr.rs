@@ -4,8 +4,8 @@
 //! - `harness_only`: the call itself with `push_pop`'s signature; subtract it from the others.
 //! - `push_pop`: push one message on the normal lane of an empty mailbox and pop it, with the
 //!   consumer taken before (a scheduler takes one per turn, for many messages).
-//! - `push_pop_turn`: the same plus taking the consumer and dropping it (its commit, M6): the
-//!   cost of a turn that handles one message.
+//! - `push_pop_turn`: the same plus taking the consumer and ending its turn (`end_turn`, which
+//!   commits and gives the turn up, M6 and M7): the cost of a turn that handles one message.
 //! - `selective_skip_0`, `selective_skip_10`: a selective receive that skips 0 or 10
 //!   non-matching messages into the stash and returns the next one; `(skip_10 - skip_0) / 10` is
 //!   the cost of one skipped message.
@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::ptr::NonNull;
 
 use courier_benches::mailbox::BenchMessage;
-use courier_mailbox::{Consumer, Mailbox, Pop, Priority};
+use courier_mailbox::{Consumer, EndTurn, Mailbox, Pop, Priority, Pushed};
 use gungraun::prelude::*;
 
 /// A mailbox that lives for the whole (one-shot) benchmark process, so a `Consumer` can too.
@@ -82,17 +82,22 @@ fn push_pop(fixture: &'static mut Fixture) -> Pop<NonNull<BenchMessage>> {
     }
 }
 
-// Push+pop of one message plus taking and dropping the consumer (its commit, M6).
+// Push+pop of one message plus taking the consumer and ending the turn the push claimed (its
+// commit and the turn bit in one RMW, M6 and M7).
 #[library_benchmark]
 #[bench::push_pop_turn(setup = mailbox_and_message)]
 fn push_pop_turn(
     (mailbox, node): (&'static Mailbox<BenchMessage>, NonNull<BenchMessage>),
-) -> Pop<NonNull<BenchMessage>> {
+) -> (Pop<NonNull<BenchMessage>>, Option<EndTurn>) {
     // SAFETY: a fresh node, leaked for the process.
     match unsafe { mailbox.try_push(node, Priority::Normal) } {
-        // SAFETY: the only consumer of this mailbox.
-        Ok(_) => unsafe { mailbox.consumer_unchecked() }.pop(),
-        Err(_) => Pop::Busy,
+        Ok(Pushed::Schedule) => {
+            // SAFETY: the only consumer of this mailbox.
+            let mut consumer = unsafe { mailbox.consumer_unchecked() };
+            let popped = consumer.pop();
+            (popped, Some(consumer.end_turn()))
+        }
+        Ok(Pushed::Queued) | Err(_) => (Pop::Busy, None),
     }
 }
 

@@ -6,24 +6,32 @@
 //! Each iteration moves `MESSAGE_COUNT` messages. Mailbox nodes are allocated before the timed
 //! region, as courier-alloc's slab blocks would be; the channels move the same `u64` payload by
 //! value. The mailbox has no parking of its own (that is courier-sched's), so the benchmark plays
-//! the scheduler's part with `thread::park`: a push that reports `Pushed::WasEmpty` unparks the
-//! consumer, and the consumer parks when a receive reports `Empty` and `has_unseen` is false
-//! (the no-lost-wake-up protocol, M7). The channels' `recv` blocks on its own futex.
+//! the scheduler's part with `thread::park`: a push that claims the consumer's turn (it reports
+//! `Pushed::Schedule`) raises a flag and unparks the consumer, and the consumer receives until
+//! `Empty`, ends its turn, and parks until the flag is raised again unless `end_turn` claimed the
+//! next turn itself (the turns of M7). The channels' `recv` blocks on its own futex.
 
 use std::hint::black_box;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use courier_benches::mailbox::BenchMessage;
-use courier_mailbox::{Capacity, Mailbox, Pop, Priority, Pushed};
+use courier_mailbox::{Capacity, EndTurn, Mailbox, Pop, Priority, Pushed};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const MESSAGE_COUNT: u64 = 100_000;
 
 /// One run: `producer_count` threads push `MESSAGE_COUNT` nodes in all; this thread pops them.
-fn mailbox_run(mailbox: &Mailbox<BenchMessage>, nodes: &mut [Vec<BenchMessage>]) -> u64 {
+/// `scheduled` is the run queue of a one-consumer scheduler: set when a push claimed the turn
+/// (possibly after the previous run's last message, so it outlives a run).
+fn mailbox_run(
+    mailbox: &Mailbox<BenchMessage>,
+    scheduled: &AtomicBool,
+    nodes: &mut [Vec<BenchMessage>],
+) -> u64 {
     let consumer_thread = thread::current();
     thread::scope(|scope| {
         for producer_nodes in nodes.iter_mut() {
@@ -41,26 +49,38 @@ fn mailbox_run(mailbox: &Mailbox<BenchMessage>, nodes: &mut [Vec<BenchMessage>])
                     // SAFETY: each node is pushed once per run and popped before the next run;
                     // the scope keeps the vector alive and unmoved.
                     match unsafe { mailbox.try_push(node, Priority::Normal) } {
-                        Ok(Pushed::WasEmpty) => consumer_thread.unpark(),
-                        Ok(Pushed::NonEmpty) => {}
+                        Ok(Pushed::Schedule) => {
+                            // ORDERING: Release; hands the turn to the consumer's Acquire swap.
+                            scheduled.store(true, Ordering::Release);
+                            consumer_thread.unpark();
+                        }
+                        Ok(Pushed::Queued) => {}
                         Err(_) => unreachable!("capacity MAX is not reached, nobody closes"),
                     }
                 }
             });
         }
-        // SAFETY: this thread is the mailbox's only consumer.
-        let mut consumer = unsafe { mailbox.consumer_unchecked() };
         let (mut received, mut sum) = (0, 0_u64);
         while received < MESSAGE_COUNT {
-            match consumer.pop() {
-                Pop::Node(node) => {
+            // Wait for a push to hand us the turn.
+            // ORDERING: Acquire; pairs with the producer's Release store.
+            while !scheduled.swap(false, Ordering::Acquire) {
+                thread::park();
+            }
+            // Run turns until one ends idle.
+            loop {
+                // SAFETY: this thread is the mailbox's only consumer.
+                let mut consumer = unsafe { mailbox.consumer_unchecked() };
+                while let Pop::Node(node) = consumer.pop() {
                     // SAFETY: the node is live (in `nodes`) and ours until the next run.
                     sum = sum.wrapping_add(unsafe { node.as_ref() }.value);
                     received += 1;
                 }
-                // `Empty` committed (M6), so the re-check is exact: park until a `WasEmpty`.
-                Pop::Empty if !mailbox.has_unseen() => thread::park(),
-                Pop::Empty | Pop::Busy => thread::yield_now(),
+                match consumer.end_turn() {
+                    EndTurn::Idle => break,
+                    // A message arrived, or a producer is between its swap and its link.
+                    EndTurn::Reschedule => thread::yield_now(),
+                }
             }
         }
         sum
@@ -109,6 +129,7 @@ fn throughput(c: &mut Criterion) {
         let mailbox = Mailbox::with_capacity(Capacity::MAX);
         // SAFETY: the mailbox stays in this variable until it is dropped.
         unsafe { mailbox.link() };
+        let scheduled = AtomicBool::new(false);
         let mut nodes: Vec<Vec<BenchMessage>> = (0..producer_count)
             .map(|_| {
                 (0..MESSAGE_COUNT / producer_count)
@@ -120,7 +141,7 @@ fn throughput(c: &mut Criterion) {
             b.iter_custom(|iters| {
                 let start = Instant::now();
                 for _ in 0..iters {
-                    black_box(mailbox_run(&mailbox, &mut nodes));
+                    black_box(mailbox_run(&mailbox, &scheduled, &mut nodes));
                 }
                 start.elapsed()
             });

@@ -30,11 +30,11 @@ use std::ptr::NonNull;
 use crate::lane::{self, LanePop, LaneTail};
 use crate::link::{Link, Linked};
 use crate::mailbox::{COMMIT_BATCH_MAX, LANE_COUNT, Mailbox, Producers};
-use crate::outcome::Pop;
+use crate::outcome::{EndTurn, Pop};
 use crate::stash::Stash;
 use crate::state::{
     CLOSED_BIT, MESSAGE_UNIT, NOTE_BATCH_DONE_BIT, NOTE_COUNTER_END, NOTE_SHIFT, NOTE_UNIT,
-    OCCUPANCY_UNIT, PENDING_UNITS_MASK, State, UNSEEN_UNIT,
+    OCCUPANCY_UNIT, PENDING_UNITS_MASK, State, TURN_BIT, UNSEEN_UNIT,
 };
 use crate::sync::{MutPtr, Ordering};
 
@@ -118,8 +118,9 @@ impl ConsumerState {
 /// The one consumer of a [`Mailbox`] (M8): receives by priority, selectively, or to drain.
 ///
 /// It keeps its pops uncommitted (M6) and commits them when dropped, so a scheduler takes one
-/// `Consumer` per turn: receive, drop it, mark the actor idle, then re-check
-/// [`Mailbox::has_unseen`]. Forgetting it (`mem::forget`) keeps its slots reserved for good.
+/// `Consumer` per turn: receive, then either [`end_turn`](Self::end_turn), which commits and
+/// gives up the turn in one step (M7), or drop it to keep the turn (a turn cut short, to run
+/// again). Forgetting it (`mem::forget`) keeps its slots reserved for good.
 pub struct Consumer<'a, T: Linked> {
     mailbox: &'a Mailbox<T>,
     /// The consumer state, from `_access` (M8).
@@ -456,8 +457,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
         if pending == 0 {
             return;
         }
-        // ORDERING: Relaxed; the word counts only (M7). Read-after-write coherence makes any
-        // later load of the word by this thread, such as the `has_unseen` re-check, see it.
+        // ORDERING: Relaxed; the word counts only (M6). Read-after-write coherence makes any
+        // later load of the word by this thread, such as `drain_next`'s, see it.
         let before = State(
             self.mailbox
                 .producers
@@ -471,6 +472,80 @@ impl<'a, T: Linked> Consumer<'a, T> {
             "M6: pending never exceeds the counts; before {before:?}, pending {:?}",
             State(pending)
         );
+    }
+
+    /// Ends the turn the caller holds (M7): commits the pending pops and clears the turn bit
+    /// with one `fetch_sub`. If that leaves a message unseen (it arrived during the turn, or is
+    /// still being linked), the consumer claims the next turn itself: [`EndTurn::Reschedule`]
+    /// means it holds it and must run again; [`EndTurn::Idle`] means nothing waits or another
+    /// claimer holds the turn now.
+    ///
+    /// The caller must hold the turn: it claimed it ([`Mailbox::claim_turn`], a push that
+    /// reported [`Pushed::Schedule`](crate::Pushed::Schedule), or an `end_turn` that rescheduled).
+    ///
+    /// ```
+    /// # use std::ptr::NonNull;
+    /// # use courier_mailbox::{EndTurn, Link, Linked, Mailbox, Priority, Pushed};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut nodes = [Node { link: Link::new() }, Node { link: Link::new() }];
+    /// let [a, b] = &mut nodes;
+    /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
+    /// // SAFETY (both pushes): the nodes outlive their stay in the mailbox.
+    /// let first = unsafe { mailbox.try_push(NonNull::from(a), Priority::Normal) };
+    /// assert_eq!(first, Ok(Pushed::Schedule), "the first push claims the turn");
+    /// let mut consumer = mailbox.consumer();
+    /// assert!(consumer.pop().into_node().is_some());
+    /// // A push during the turn leaves its message to the turn.
+    /// // SAFETY: as above; only a shared borrow of the mailbox is needed to push.
+    /// let during = unsafe { consumer.mailbox().try_push(NonNull::from(b), Priority::Normal) };
+    /// assert_eq!(during, Ok(Pushed::Queued));
+    /// assert_eq!(consumer.end_turn(), EndTurn::Reschedule, "its message is unseen");
+    /// let mut consumer = mailbox.consumer();
+    /// assert!(consumer.pop().into_node().is_some());
+    /// assert_eq!(consumer.end_turn(), EndTurn::Idle);
+    /// ```
+    pub fn end_turn(mut self) -> EndTurn {
+        let (state, _, _) = self.parts();
+        let start = state.pending_start();
+        let pending = self.pending & PENDING_UNITS_MASK;
+        // Nothing is left for `drop` to commit.
+        self.pending = start;
+        // ORDERING: AcqRel. Release hands this turn's writes (the consumer's state, and what
+        // the scheduler did in the turn) to the next `claim_turn`, which reads from this RMW
+        // or from the release sequence it heads; Acquire orders what we read here before our
+        // own claim below.
+        let before = State(
+            self.mailbox
+                .producers
+                .state
+                .fetch_sub(pending | TURN_BIT, Ordering::AcqRel),
+        );
+        debug_assert!(
+            before.turn_owed()
+                && before.unseen() >= State(pending).unseen()
+                && before.occupancy() >= State(pending).occupancy(),
+            "M6, M7: a turn holder commits what it owes; before {before:?}, pending {:?}",
+            State(pending)
+        );
+        let left = State(before.0 - (pending | TURN_BIT));
+        if left.unseen() != 0 && self.mailbox.claim_turn() {
+            EndTurn::Reschedule
+        } else {
+            EndTurn::Idle
+        }
+    }
+
+    /// The mailbox this consumer receives from (to push to it, for example).
+    #[must_use]
+    pub fn mailbox(&self) -> &'a Mailbox<T> {
+        self.mailbox
     }
 
     /// The receive loop behind `pop` (with a stash), `pop_matching` and `drain_next`.

@@ -12,9 +12,11 @@
 //!   exactly once.
 //! - **Selective receive.** [`Consumer::pop_matching`] skips messages a predicate rejects into a
 //!   stash, in order; [`Consumer::reoffer_stash`] offers them again first.
-//! - **Wake-ups.** A push reports [`Pushed::WasEmpty`] when it found nothing unseen, and
-//!   [`Mailbox::has_unseen`] is the consumer's re-check after a turn, so a scheduler never loses
-//!   a wake-up.
+//! - **Turns.** The consumer runs in turns, and the state word says whether one is owed: the push
+//!   that finds none owed claims it and reports [`Pushed::Schedule`], and
+//!   [`Consumer::end_turn`] commits and gives the turn up in one step, claiming the next one
+//!   itself if a message arrived meanwhile ([`EndTurn::Reschedule`]). A scheduler keeps no
+//!   state word of its own, and never loses a wake-up nor runs a consumer twice at once.
 //!
 //! The invariants (M1 to M11) are stated at the top of `lane.rs`, `mailbox.rs`, `consumer.rs`
 //! and `stash.rs`; `PROTOCOL.md` proves the wake-up and close handshakes. The crate is a leaf: it depends on no
@@ -32,4 +34,4 @@ mod sync;
 pub use consumer::Consumer;
 pub use link::{Link, Linked};
 pub use mailbox::{Capacity, Mailbox, Priority};
-pub use outcome::{Close, Pop, PushError, Pushed};
+pub use outcome::{Close, EndTurn, Pop, PushError, Pushed};

@@ -21,15 +21,22 @@
 //!   after every `commit_batch` such notes (`capacity / 4`, between 1 and 64), before it reports
 //!   `Empty`, and when it is dropped. So both fields over-count by at most one batch of
 //!   uncommitted pops, never under-count.
-//! - **M7 (wake-up).** A push reports `WasEmpty` iff its reservation read unseen == 0.
-//!   Reservations, back-outs and commits are read-modify-writes of one word, so they are totally
-//!   ordered. The consumer commits before it reports `Empty` and when its handle is dropped, and
-//!   re-checks `has_unseen` after that; the re-check reads a value at or after its commit, which
-//!   counts every accepted message it has not taken. If a push reports `NonEmpty`, the unit it saw
-//!   belongs to a message the consumer has not taken (the consumer's re-check will see it, or
-//!   the push that brought it reported `WasEmpty`), or to a refused producer backing out, which
-//!   can only happen after a consumer commit freed capacity, that is inside a turn whose re-check
-//!   comes later and sees this push. `PROTOCOL.md` has the proof and the scheduler's side.
+//! - **M7 (turns).** The consumer runs in *turns*, and the state word's turn bit says that a
+//!   turn is owed or running. Whoever sets the bit with `claim_turn` (one `fetch_or`, so one
+//!   claimer wins) holds the turn: a scheduler queues the consumer and, when it runs,
+//!   `Consumer::end_turn` commits the pending pops and clears the bit in one `fetch_sub`; if that
+//!   leaves unseen units, it claims again (and runs again if it wins). An accepted push claims
+//!   when its reservation read unseen == 0 and no turn owed, and reports `Schedule` iff it won:
+//!   only then must its producer make the consumer runnable. A push that read a turn owed leaves
+//!   its message to that turn, whose `end_turn` comes later in the word's order and sees the
+//!   unit if the turn did not take the message. A push that read unseen units with no turn owed
+//!   leaves it to the producer of an earlier unit, which has yet to claim (commits happen only
+//!   inside turns, so a taken message's unit is gone once the bit is clear), or to an
+//!   `end_turn` about to claim again; a refused producer's transient unit (M5) can only be
+//!   there if a turn's commit freed room after its reservation, and that turn's `end_turn`
+//!   then saw the unit and claimed. Over-capacity pushes (M13) can be accepted while a refused
+//!   unit is there with no commit in between, so they claim whenever no turn is owed.
+//!   `PROTOCOL.md` has the proof.
 //! - **M8 (one consumer).** `tails`, `stashes`, `stashed_len` and `pending` are touched by at
 //!   most one `Consumer` at a time: `consumer` borrows the mailbox mutably, and
 //!   `consumer_unchecked` makes the caller promise it.
@@ -48,13 +55,15 @@
 //! - **M13 (over capacity).** `try_push_over_capacity` reserves exactly as M5 does, against a
 //!   limit `OVER_CAPACITY_ROOM` messages above the capacity (still below the closed bit, so a
 //!   closed word is refused). Everything else is unchanged: the message goes into its lane,
-//!   counts in occupancy and unseen, reports `WasEmpty` by M7. While occupancy is at or above
+//!   counts in occupancy and unseen, and claims a turn by M7. While occupancy is at or above
 //!   the capacity, an ordinary push's reservation reads a word at or above its limit and is
 //!   refused as full, so ordinary messages never use the extra room.
 //!
-//! The state word needs no ordering beyond its own modification order (M7, M9 only compare
+//! The counts need no ordering beyond the word's modification order (M7, M9 only compare
 //! counts): the messages themselves are published by the lanes' Release/Acquire pairs, which
-//! also order a producer's reservation before the consumer's commit of the same message.
+//! also order a producer's reservation before the consumer's commit of the same message. The
+//! turn bit carries the consumer's own state from one turn to the next: `end_turn` clears it
+//! with Release and `claim_turn` sets it with Acquire.
 //!
 //! # Field access
 //!
@@ -91,7 +100,7 @@ use crate::consumer::{Consumer, ConsumerState};
 use crate::lane;
 use crate::link::{Link, Linked};
 use crate::outcome::{Close, PushError, Pushed};
-use crate::state::{CAPACITY_MAX, CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_SHIFT, State};
+use crate::state::{CAPACITY_MAX, CLOSED_BIT, MESSAGE_UNIT, OCCUPANCY_SHIFT, State, TURN_BIT};
 use crate::sync::{AtomicPtr, AtomicU64, Ordering, UnsafeCell};
 
 /// The number of priority lanes.
@@ -223,8 +232,8 @@ pub(crate) struct Producers {
 /// unsafe { mailbox.link() };
 /// // SAFETY: fresh nodes, in no mailbox, valid until they come back out.
 /// unsafe {
-///     assert_eq!(mailbox.try_push(note("later"), Priority::Low), Ok(Pushed::WasEmpty));
-///     assert_eq!(mailbox.try_push(note("first"), Priority::High), Ok(Pushed::NonEmpty));
+///     assert_eq!(mailbox.try_push(note("later"), Priority::Low), Ok(Pushed::Schedule));
+///     assert_eq!(mailbox.try_push(note("first"), Priority::High), Ok(Pushed::Queued));
 ///     let refused = mailbox.try_push(note("full"), Priority::Normal).unwrap_err();
 ///     assert!(matches!(refused, PushError::Full(_)));
 ///     assert_eq!(free(refused.into_inner()), "full");
@@ -420,7 +429,7 @@ impl<T: Linked> Mailbox<T> {
     /// unsafe { mailbox.link() };
     /// // SAFETY: `node` outlives its stay in the mailbox and is in no other.
     /// let pushed = unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal) };
-    /// assert_eq!(pushed, Ok(Pushed::WasEmpty));
+    /// assert_eq!(pushed, Ok(Pushed::Schedule));
     /// assert_eq!(mailbox.consumer().pop(), Pop::Node(NonNull::from(&mut node)));
     /// ```
     #[inline]
@@ -439,10 +448,11 @@ impl<T: Linked> Mailbox<T> {
         // SAFETY: the caller owns `node` and keeps it valid until it comes back out (M1), and
         // the reservation above gave it a slot (M5); `head` is a lane of this mailbox.
         unsafe { lane::push(head, T::link(node)) };
-        if before.unseen() == 0 {
-            Ok(Pushed::WasEmpty)
+        // M7: the message is linked first, so the turn this claim starts finds it.
+        if before.unseen() == 0 && !before.turn_owed() && self.claim_turn() {
+            Ok(Pushed::Schedule)
         } else {
-            Ok(Pushed::NonEmpty)
+            Ok(Pushed::Queued)
         }
     }
 
@@ -502,11 +512,50 @@ impl<T: Linked> Mailbox<T> {
         let head = &self.producers.heads[priority.lane_index()];
         // SAFETY: as in `try_push`: the caller's node, a slot reserved above (M5, M13).
         unsafe { lane::push(head, T::link(node)) };
-        if before.unseen() == 0 {
-            Ok(Pushed::WasEmpty)
+        // M7: beyond the capacity the unseen units may be a refused producer's alone, so this
+        // push claims whenever no turn is owed.
+        if !before.turn_owed() && self.claim_turn() {
+            Ok(Pushed::Schedule)
         } else {
-            Ok(Pushed::NonEmpty)
+            Ok(Pushed::Queued)
         }
+    }
+
+    /// Claims the consumer's next turn (M7): `true` if no turn was owed and the caller now holds
+    /// it, so it must run the consumer (or queue it to run) and end that turn with
+    /// [`Consumer::end_turn`]. A push claims by itself and says so with [`Pushed::Schedule`];
+    /// call this to give a consumer a turn without a message, such as a new actor's first.
+    ///
+    /// ```
+    /// # use courier_mailbox::{Link, Mailbox, EndTurn};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut mailbox = Mailbox::<Node>::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
+    /// assert!(mailbox.claim_turn(), "nobody held the turn");
+    /// assert!(!mailbox.claim_turn(), "one holder at a time");
+    /// assert_eq!(mailbox.consumer().end_turn(), EndTurn::Idle);
+    /// assert!(mailbox.claim_turn());
+    /// ```
+    #[inline]
+    pub fn claim_turn(&self) -> bool {
+        // ORDERING: AcqRel. Acquire pairs with the Release `fetch_sub` of the `end_turn` that
+        // cleared the bit, so the previous turn's writes happen before the turn claimed here
+        // (the claimer hands the consumer to its runner through a queue, which is Release/
+        // Acquire). Release keeps the word's release sequence unbroken for later claimers.
+        let before = State(self.producers.state.fetch_or(TURN_BIT, Ordering::AcqRel));
+        !before.turn_owed()
+    }
+
+    /// Whether a turn of the consumer is owed or running (M7): a snapshot, for metrics and tests.
+    #[must_use]
+    pub fn is_turn_owed(&self) -> bool {
+        self.load_state().turn_owed()
     }
 
     /// How many messages [`try_push_over_capacity`](Self::try_push_over_capacity) accepts
@@ -632,10 +681,9 @@ impl<T: Linked> Mailbox<T> {
     }
 
     /// Whether a message waits in a lane that the consumer has not taken yet, including one
-    /// whose push is still linking. This is the scheduler's re-check after a turn (M7): the
-    /// consumer drops its [`Consumer`] (which commits), marks itself idle, then calls this.
-    /// Stashed messages do not count: they wait for the consumer to change its predicate, which
-    /// only the consumer does.
+    /// whose push is still linking: a snapshot (the turns of M7 decide on the state word's
+    /// read-modify-writes, not on this). Stashed messages do not count: they wait for the
+    /// consumer to change its predicate, which only the consumer does.
     ///
     /// ```
     /// # use courier_mailbox::{Link, Mailbox};
@@ -672,8 +720,9 @@ impl<T: Linked> Mailbox<T> {
     }
 
     pub(crate) fn load_state(&self) -> State {
-        // ORDERING: Relaxed; a count only. A re-check after a commit reads at or after that
-        // commit in the word's modification order (read-after-write coherence), which M7 needs.
+        // ORDERING: Relaxed; a count only. A load after a commit reads at or after that commit
+        // in the word's modification order (read-after-write coherence), which `drain_next`
+        // needs (M9).
         State(self.producers.state.load(Ordering::Relaxed))
     }
 

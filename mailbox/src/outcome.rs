@@ -34,18 +34,30 @@ impl<N> Pop<N> {
     }
 }
 
-/// A push was accepted. Says whether it found the mailbox with nothing unseen, which is when
-/// the scheduler must make the actor runnable (M7 in `mailbox.rs`).
+/// A push was accepted. Says whether it claimed the consumer's next turn, which is when the
+/// producer must make the consumer runnable (M7 in `mailbox.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[must_use = "a push onto an empty mailbox must wake its consumer"]
+#[must_use = "a push that claimed the turn must schedule its consumer"]
 pub enum Pushed {
-    /// Nothing was unseen before this push: this producer must notify the consumer.
-    WasEmpty,
-    /// Something unseen was counted before this push: a message whose push reported
-    /// `WasEmpty` (that producer notifies), a message the running consumer has not taken yet, or
-    /// a refused push backing out during a consumer's turn; in the last two cases the consumer's
-    /// re-check after its turn sees this message (M7). Nothing to do.
-    NonEmpty,
+    /// No turn was owed and nothing was unseen: this push claimed the turn, and its producer
+    /// must make the consumer run (queue it), which ends with [`Consumer::end_turn`].
+    ///
+    /// [`Consumer::end_turn`]: crate::Consumer::end_turn
+    Schedule,
+    /// A turn is owed or running and will see this message, or an earlier producer is about to
+    /// claim one (M7). Nothing to do.
+    Queued,
+}
+
+/// How [`Consumer::end_turn`](crate::Consumer::end_turn) left the turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use = "a rescheduled consumer must run again"]
+pub enum EndTurn {
+    /// No turn is owed by this consumer: the next push (or claim) starts one.
+    Idle,
+    /// A message arrived during the turn: the caller claimed the next turn and must run the
+    /// consumer again (queue it).
+    Reschedule,
 }
 
 /// A push was refused; the message comes back to the caller untouched.

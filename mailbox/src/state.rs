@@ -1,4 +1,4 @@
-//! The mailbox's packed state word: closed bit, occupancy and unseen count.
+//! The mailbox's packed state word: closed bit, occupancy, the turn bit and unseen count.
 //!
 //! Layout of the `u64` (protocol M5 and M6 in `mailbox.rs`):
 //!
@@ -7,17 +7,26 @@
 //! bits 32..63 occupancy       messages in the lanes + in the stash (+ the consumer's pending
 //!                             pops not yet committed, + refused pushes backing out); capacity
 //!                             bounds the accepted part of this field
-//! bits 0..32  unseen          messages in the lanes that the consumer has not taken yet
+//! bit 31      TURN_BIT        a turn of the consumer is owed or running: its holder runs the
+//!                             consumer and ends the turn with `Consumer::end_turn` (M7)
+//! bits 0..31  unseen          messages in the lanes that the consumer has not taken yet
 //!                             (+ pending, + refused pushes backing out); the wake-up signal
 //!                             reads this field
 //! ```
+//!
+//! The turn bit sits between the two counts: below the occupancy field, so the capacity test
+//! (`word >= capacity << OCCUPANCY_SHIFT`) ignores it, and above the unseen field, which never
+//! carries into it (unseen stays below `CAPACITY_MAX + OVER_CAPACITY_ROOM` plus one unit per
+//! refused producer, far below `1 << 31`).
 
 use std::fmt;
 
 /// The shift of the occupancy field.
 pub(crate) const OCCUPANCY_SHIFT: u32 = 32;
+/// Set while a turn of the consumer is owed or running (M7).
+pub(crate) const TURN_BIT: u64 = 1 << 31;
 /// The mask of the unseen field.
-pub(crate) const UNSEEN_MASK: u64 = (1 << OCCUPANCY_SHIFT) - 1;
+pub(crate) const UNSEEN_MASK: u64 = TURN_BIT - 1;
 /// The mask of the occupancy field.
 pub(crate) const OCCUPANCY_MASK: u64 = ((1 << 31) - 1) << OCCUPANCY_SHIFT;
 /// Set once by `close`.
@@ -46,8 +55,14 @@ pub(crate) const PENDING_UNITS_MASK: u64 = NOTE_UNIT - 1;
 /// backing out, without reaching the closed bit.
 pub(crate) const CAPACITY_MAX: u32 = 1 << 30;
 
-const _: () = assert!(CLOSED_BIT & (OCCUPANCY_MASK | UNSEEN_MASK) == 0);
-const _: () = assert!(OCCUPANCY_MASK & UNSEEN_MASK == 0);
+const _: () = assert!(CLOSED_BIT & (OCCUPANCY_MASK | UNSEEN_MASK | TURN_BIT) == 0);
+const _: () = assert!(OCCUPANCY_MASK & (UNSEEN_MASK | TURN_BIT) == 0);
+const _: () = assert!(UNSEEN_MASK & TURN_BIT == 0);
+// The unseen field never carries into the turn bit: at most the largest capacity, the room
+// beyond it (M13) and a unit per refused producer still backing out (below 2^29 threads).
+const _: () = assert!((CAPACITY_MAX as u64) + (1 << 16) + (1 << 29) <= UNSEEN_MASK);
+// The capacity test compares whole words: the turn bit is below the occupancy field.
+const _: () = assert!(TURN_BIT < OCCUPANCY_UNIT);
 // The capacity test `word >= capacity << OCCUPANCY_SHIFT` also catches the closed bit.
 const _: () = assert!((CAPACITY_MAX as u64) << OCCUPANCY_SHIFT <= OCCUPANCY_MASK);
 const _: () = assert!((CAPACITY_MAX as u64) << OCCUPANCY_SHIFT < CLOSED_BIT);
@@ -70,8 +85,13 @@ impl State {
     }
 
     pub(crate) const fn unseen(self) -> u32 {
-        // The mask keeps 32 bits, so the cast is exact.
+        // The mask keeps 31 bits, so the cast is exact.
         (self.0 & UNSEEN_MASK) as u32
+    }
+
+    /// Whether a turn of the consumer is owed or running (M7).
+    pub(crate) const fn turn_owed(self) -> bool {
+        self.0 & TURN_BIT != 0
     }
 }
 
@@ -80,6 +100,7 @@ impl fmt::Debug for State {
         f.debug_struct("State")
             .field("closed", &self.is_closed())
             .field("occupancy", &self.occupancy())
+            .field("turn_owed", &self.turn_owed())
             .field("unseen", &self.unseen())
             .finish()
     }

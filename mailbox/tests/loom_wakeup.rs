@@ -1,20 +1,21 @@
-//! Loom: the empty-to-non-empty signal is never lost (M7).
+//! Loom: turns (M7). A push that claims the turn hands out the one right to run the consumer;
+//! no message is left without a turn to see it, and the consumer never runs on two turns at once.
 //!
-//! The model plays the scheduler's part. The consumer runs only when it holds a wake-up token;
-//! a push that reports `WasEmpty` hands out one token. After a turn the consumer drops its
-//! `Consumer` (which commits) and re-checks `has_unseen`, running another turn if it is set, as
-//! courier-sched does after marking the actor idle. If a push reported `NonEmpty` while nobody
-//! would look at its message, the consumer stops with a message undelivered and the model fails.
+//! The model plays the scheduler's part. The consumer runs only when it holds a turn: a push that
+//! reported `Schedule` queues one (at most one may be queued or running: two would mean the actor
+//! runs twice at once). A turn receives until empty or busy, then calls `end_turn`; `Reschedule`
+//! means it claimed the next turn itself. If a push reported `Queued` while nobody would look at
+//! its message, the consumer stops with a message undelivered and the model fails.
 #![cfg(courier_loom)]
 
 pub mod loom_support;
 
 use std::sync::Arc;
 
-use courier_mailbox::{Capacity, Mailbox, Pop, Priority, PushError, Pushed};
+use courier_mailbox::{Capacity, EndTurn, Mailbox, Pop, Priority, PushError, Pushed};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::thread;
-use loom_support::{Message, drain_all, peek_value, push, take_value};
+use loom_support::{Message, drain_all, message, peek_value, push, take_value};
 
 /// What the consumer receives in a turn.
 #[derive(Clone, Copy)]
@@ -24,8 +25,24 @@ enum Receive {
     Only(u32),
 }
 
-/// One turn: receive until empty or busy, then drop the consumer (its commit, M6).
-fn run_turn(mailbox: &Mailbox<Message>, receive: Receive, received: &mut Vec<u32>) {
+/// How a producer pushes.
+#[derive(Clone, Copy)]
+enum Push {
+    /// `try_push`: refused when full.
+    Ordinary,
+    /// `try_push_over_capacity`, as a runtime's control messages are (M13).
+    OverCapacity,
+}
+
+/// One turn: receive until empty or busy, then end the turn (its commit, M6, M7). `queued`
+/// counts the turns claimed by pushes and not yet started: none can be claimed while this one
+/// runs.
+fn run_turn(
+    mailbox: &Mailbox<Message>,
+    receive: Receive,
+    received: &mut Vec<u32>,
+    queued: &AtomicUsize,
+) -> EndTurn {
     // SAFETY: the model's consumer thread is the only consumer.
     let mut consumer = unsafe { mailbox.consumer_unchecked() };
     loop {
@@ -35,54 +52,137 @@ fn run_turn(mailbox: &Mailbox<Message>, receive: Receive, received: &mut Vec<u32
         };
         match popped {
             Pop::Node(node) => received.push(take_value(node)),
-            Pop::Empty | Pop::Busy => return,
+            Pop::Empty | Pop::Busy => {
+                let claimed = queued.load(Ordering::Acquire);
+                assert_eq!(claimed, 0, "M7: a turn was claimed while one runs");
+                return consumer.end_turn();
+            }
         }
     }
 }
 
 #[test]
-fn the_empty_to_non_empty_signal_is_never_lost() {
-    model_scheduler(Receive::Any, Capacity::DEFAULT, [&[1], &[2]]);
+fn a_message_is_never_left_without_a_turn() {
+    model_scheduler(
+        Receive::Any,
+        Capacity::DEFAULT,
+        [&[1], &[2]],
+        Push::Ordinary,
+    );
 }
 
 #[test]
-fn the_signal_is_never_lost_when_a_refused_push_is_backing_out() {
+fn a_turn_is_never_lost_when_a_refused_push_is_backing_out() {
     // Capacity 2, four pushes: one may be refused while the mailbox is full, and its transient
-    // unit (M5) may make a later accepted push report `NonEmpty` after the consumer freed the
-    // slots; the consumer's re-check must then see the accepted message.
-    model_scheduler(Receive::Any, Capacity::new(2).unwrap(), [&[1, 3], &[2, 4]]);
+    // unit (M5) may make a later accepted push report `Queued` after the consumer freed the
+    // slots; the turn that freed them must then see the accepted message.
+    model_scheduler(
+        Receive::Any,
+        Capacity::new(2).unwrap(),
+        [&[1, 3], &[2, 4]],
+        Push::Ordinary,
+    );
 }
 
 #[test]
 fn a_selective_receiver_is_woken_by_a_message_behind_stashed_ones() {
     // Whatever order the pushes land in, 1 ends up stashed and 2 must still wake the consumer:
-    // stashed messages are seen, so they must not hide the next push's `WasEmpty` (M7).
-    model_scheduler(Receive::Only(2), Capacity::DEFAULT, [&[1], &[2]]);
+    // stashed messages are seen, so they must not hide the next push's claim (M7).
+    model_scheduler(
+        Receive::Only(2),
+        Capacity::DEFAULT,
+        [&[1], &[2]],
+        Push::Ordinary,
+    );
 }
 
-/// Runs the scheduler model; its assertions fail if a wake-up is lost.
-fn model_scheduler(receive: Receive, capacity: Capacity, producers: [&'static [u32]; 2]) {
+#[test]
+fn a_control_message_wakes_a_full_idle_mailbox_beside_a_refused_push() {
+    // Capacity 1, and 9 is stashed before the producers start: the mailbox is full and idle. An
+    // ordinary push (1) is refused; its transient unit may be what the control message (2)
+    // reads, so the control message must claim on "no turn owed" alone (M7, M13).
+    loom::model(|| {
+        let mailbox = Arc::new(Mailbox::with_capacity(Capacity::new(1).unwrap()));
+        // SAFETY: the `Arc` keeps the mailbox in place until it is dropped; not shared yet.
+        unsafe { mailbox.link() };
+        assert_eq!(push(&mailbox, 9, Priority::Normal), Ok(Pushed::Schedule));
+        let mut received = Vec::new();
+        let queued = Arc::new(AtomicUsize::new(0));
+        assert_eq!(
+            run_turn(&mailbox, Receive::Only(2), &mut received, &queued),
+            EndTurn::Idle
+        );
+        assert!(received.is_empty(), "9 is stashed");
+        let ordinary = {
+            let mailbox = Arc::clone(&mailbox);
+            thread::spawn(move || match push(&mailbox, 1, Priority::Normal) {
+                Err(PushError::Full(node)) => assert_eq!(take_value(node), 1),
+                other => panic!("capacity 1 is taken by the stash: {other:?}"),
+            })
+        };
+        let control = {
+            let (mailbox, queued) = (Arc::clone(&mailbox), Arc::clone(&queued));
+            thread::spawn(move || {
+                // SAFETY: a fresh node; the consumer frees it when it comes back out.
+                let pushed = unsafe { mailbox.try_push_over_capacity(message(2), Priority::High) };
+                if pushed == Ok(Pushed::Schedule) {
+                    queued.fetch_add(1, Ordering::Release);
+                }
+            })
+        };
+        ordinary.join().unwrap();
+        control.join().unwrap();
+        assert_eq!(
+            queued.swap(0, Ordering::Acquire),
+            1,
+            "M7: the control message claims"
+        );
+        while run_turn(&mailbox, Receive::Only(2), &mut received, &queued) == EndTurn::Reschedule {
+            thread::yield_now();
+        }
+        assert_eq!(received, [2]);
+        // SAFETY: the model's consumer thread is the only consumer.
+        assert_eq!(drain_all(&mut unsafe { mailbox.consumer_unchecked() }), [9]);
+    });
+}
+
+/// Runs the scheduler model; its assertions fail if a wake-up is lost or a turn doubled.
+fn model_scheduler(
+    receive: Receive,
+    capacity: Capacity,
+    producers: [&'static [u32]; 2],
+    how: Push,
+) {
     loom::model(move || {
         let mailbox = Arc::new(Mailbox::with_capacity(capacity));
         // SAFETY: the `Arc` keeps the mailbox in place until it is dropped; not shared yet.
         unsafe { mailbox.link() };
         let handed_back = Arc::new(AtomicUsize::new(0));
-        let tokens = Arc::new(AtomicUsize::new(0));
+        // Turns claimed by pushes and not yet run: the run queue. Never more than one (M7).
+        let queued = Arc::new(AtomicUsize::new(0));
         let finished = Arc::new(AtomicUsize::new(0));
         for (values, priority) in producers.into_iter().zip([Priority::Normal, Priority::Low]) {
-            let (mailbox, tokens, finished, handed_back) = (
+            let (mailbox, queued, finished, handed_back) = (
                 Arc::clone(&mailbox),
-                Arc::clone(&tokens),
+                Arc::clone(&queued),
                 Arc::clone(&finished),
                 Arc::clone(&handed_back),
             );
             thread::spawn(move || {
                 for &value in values {
-                    match push(&mailbox, value, priority) {
-                        Ok(Pushed::WasEmpty) => {
-                            tokens.fetch_add(1, Ordering::Release);
+                    let pushed = match how {
+                        Push::Ordinary => push(&mailbox, value, priority),
+                        // SAFETY: a fresh node; whoever receives it frees it.
+                        Push::OverCapacity => unsafe {
+                            mailbox.try_push_over_capacity(message(value), priority)
+                        },
+                    };
+                    match pushed {
+                        Ok(Pushed::Schedule) => {
+                            let before = queued.fetch_add(1, Ordering::Release);
+                            assert_eq!(before, 0, "M7: two turns claimed at once");
                         }
-                        Ok(Pushed::NonEmpty) => {}
+                        Ok(Pushed::Queued) => {}
                         Err(PushError::Full(node)) => {
                             let _ = take_value(node);
                             handed_back.fetch_add(1, Ordering::Release);
@@ -94,17 +194,17 @@ fn model_scheduler(receive: Receive, capacity: Capacity, producers: [&'static [u
             });
         }
         let mut received = Vec::new();
-        let mut tokens_used = 0;
+        let mut turns = 0;
         loop {
             let all_finished = finished.load(Ordering::Acquire) == 2;
-            if tokens.load(Ordering::Acquire) > tokens_used {
-                tokens_used += 1;
-                // Scheduled: run turns until the re-check after a turn finds nothing unseen.
-                loop {
-                    run_turn(&mailbox, receive, &mut received);
-                    if !mailbox.has_unseen() {
-                        break;
-                    }
+            if queued.load(Ordering::Acquire) == 1 {
+                // Take the turn out of the queue and run it, and the next ones while they
+                // reschedule.
+                queued.fetch_sub(1, Ordering::AcqRel);
+                turns += 1;
+                while run_turn(&mailbox, receive, &mut received, &queued) == EndTurn::Reschedule {
+                    turns += 1;
+                    // A turn that met `Busy` runs again: let the producer finish its link.
                     thread::yield_now();
                 }
             } else if all_finished {
@@ -113,6 +213,7 @@ fn model_scheduler(receive: Receive, capacity: Capacity, producers: [&'static [u
                 thread::yield_now();
             }
         }
+        assert!(!mailbox.is_turn_owed(), "the last turn gave the claim up");
         received.sort_unstable();
         match receive {
             Receive::Any => assert_eq!(
@@ -127,6 +228,6 @@ fn model_scheduler(receive: Receive, capacity: Capacity, producers: [&'static [u
                 assert_eq!(rest.len(), 1, "the other message waits in the stash");
             }
         }
-        assert!(tokens_used >= 1);
+        assert!(turns >= 1);
     });
 }

@@ -36,7 +36,7 @@ fn control_messages_pass_a_full_mailbox_and_ordinary_ones_wait_below_the_capacit
     let _ = free(node);
     for sequence in 0..10 {
         let pushed = push_over(&mailbox, 1, sequence);
-        assert_eq!(pushed, Ok(Pushed::NonEmpty));
+        assert_eq!(pushed, Ok(Pushed::Queued));
     }
     assert_eq!(mailbox.depth(), 14);
     // Over capacity, ordinary pushes are still refused.

@@ -9,7 +9,9 @@ pub mod support;
 
 use std::collections::VecDeque;
 
-use courier_mailbox::{Capacity, Close, Consumer, Mailbox, Pop, Priority, PushError, Pushed};
+use courier_mailbox::{
+    Capacity, Close, Consumer, EndTurn, Mailbox, Pop, Priority, PushError, Pushed,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 use support::{Message, free, message, test_seed};
@@ -26,7 +28,8 @@ enum Op {
     ReofferStash,
     Close,
     DrainNext,
-    /// Drop the consumer (commit) and start a new turn.
+    /// End the turn (`end_turn` when the test holds it, otherwise drop the consumer, which
+    /// commits) and start a new one.
     EndTurn,
 }
 
@@ -62,6 +65,8 @@ struct Model {
     /// Pops this turn since the last commit: bounds on what the mailbox may hold back (M6).
     taken_since_commit: u32,
     handed_out_since_commit: u32,
+    /// Whether a turn is owed (M7): claimed by a push, given up by `end_turn`.
+    turn_owed: bool,
 }
 
 impl Model {
@@ -179,18 +184,37 @@ fn check_push(
                 "capacity {} exceeded",
                 model.capacity
             );
-            let unseen = model.unseen();
-            if *pushed == Pushed::WasEmpty {
-                assert_eq!(unseen, 0, "WasEmpty with unseen messages");
-            } else {
-                assert!(
-                    unseen + model.taken_since_commit > 0,
-                    "NonEmpty on an empty mailbox"
-                );
-            }
+            // The word's unseen count: messages in lanes plus taken ones not committed (M6).
+            let unseen = model.unseen() + model.taken_since_commit;
+            let claims = !model.turn_owed && unseen == 0;
+            assert_eq!(
+                *pushed == Pushed::Schedule,
+                claims,
+                "M7: a push claims iff no turn is owed and nothing is unseen ({model:?})"
+            );
+            model.turn_owed |= claims;
             model.lanes[lane_index(priority)].push_back(sequence);
         }
     }
+}
+
+/// Ends the turn when the test holds it (`end_turn`), otherwise just drops the consumer (a
+/// commit), and checks the outcome against the model (M6, M7).
+fn end_turn(consumer: Consumer<'_, Message>, model: &mut Model) {
+    model.committed();
+    if !model.turn_owed {
+        drop(consumer);
+        return;
+    }
+    // Committed now, so the model's unseen count is the word's.
+    let again = model.unseen() > 0;
+    let expected = if again {
+        EndTurn::Reschedule
+    } else {
+        EndTurn::Idle
+    };
+    assert_eq!(consumer.end_turn(), expected);
+    model.turn_owed = again;
 }
 
 fn run(capacity: u32, ops: &[Op]) {
@@ -234,8 +258,8 @@ fn run(capacity: u32, ops: &[Op]) {
             }
             Op::DrainNext => assert_eq!(received(live.drain_next()), model.receive(None)),
             Op::EndTurn => {
-                consumer = None;
-                model.committed();
+                end_turn(consumer.take().expect("taken above"), &mut model);
+                assert_eq!(mailbox.is_turn_owed(), model.turn_owed);
             }
         }
         if let Some(live) = &consumer {

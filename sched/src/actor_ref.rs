@@ -117,11 +117,11 @@ impl<M: Send + 'static> ActorRef<M> {
         // SAFETY: the envelope is ours, live until it comes back out of the mailbox, and in no
         // other mailbox.
         match unsafe { self.ptr.header().mailbox.try_push(envelope, priority) } {
-            Ok(Pushed::WasEmpty) => {
-                self.ptr.notify();
+            Ok(Pushed::Schedule) => {
+                self.ptr.schedule_claimed();
                 Ok(())
             }
-            Ok(Pushed::NonEmpty) => Ok(()),
+            Ok(Pushed::Queued) => Ok(()),
             Err(PushError::Full(envelope)) => {
                 // SAFETY: a refused envelope is ours again, packed with an `M` just above.
                 Err(SendError::Full(unsafe { envelope::take(envelope) }))

@@ -1,16 +1,20 @@
-//! The actor cell: the state word, the mailbox and the actor, behind one pointer.
+//! The actor cell: the mailbox (whose state word also says whether a turn is owed) and the
+//! actor, behind one pointer.
 //!
 //! # Protocol
 //!
 //! - **C1** `refs` counts the `ActorRef`s plus one *schedule token* while the actor is queued or
-//!   running. A sender that gets `Notify::Schedule` takes the token (adds one) before it queues
-//!   the actor; a turn that ends idle gives it back. When `refs` reaches zero the cell is freed:
-//!   nobody can send to it and no worker holds it.
-//! - **C2** Only the worker running the actor touches `slot` and the mailbox's consumer side
-//!   (S1 of `actor_state.rs`, M8 of the mailbox).
-//! - **C3** A turn that finds the mailbox empty ends with `end_turn`, then re-checks
-//!   `has_unseen` (M7 of the mailbox): a push that reported `NonEmpty` because of a message this
-//!   turn took but had not committed is seen by that re-check, and the actor runs again.
+//!   running. The actor's turn is claimed in its mailbox's state word (mailbox M7): the spawner
+//!   claims the first, and a sender whose push reports `Pushed::Schedule` claimed the next; the
+//!   claimer takes the token (adds one) before it queues the actor, and a turn that ends idle
+//!   gives it back. When `refs` reaches zero the cell is freed: nobody can send to it and no
+//!   worker holds it.
+//! - **C2** Only the worker running the actor touches `slot` and the mailbox's consumer side:
+//!   one turn is claimed at a time (M7), and the claimer queues the actor once (M8).
+//! - **C3** A turn that finds the mailbox empty ends with `Consumer::end_turn`, which commits its
+//!   pops and gives the turn up in one RMW of the mailbox's state word; if a message came
+//!   meanwhile it claims the next turn, and the actor runs again with the same token. A turn cut
+//!   short (activation budget, a producer mid-push) keeps its claim and is queued again.
 //! - **C4** Once the actor has exited, its mailbox is closed; messages still inside (or pushed
 //!   by senders that reserved before the close) are dead-lettered by later turns, each once.
 
@@ -20,7 +24,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 use std::time::Duration;
 
-use courier_mailbox::{Capacity, Mailbox, Pop, Priority, PushError, Pushed};
+use courier_mailbox::{Capacity, EndTurn, Mailbox, Pop, Priority, PushError, Pushed};
 
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::panic::{HandlerOutcome, run_handler, run_quietly};
@@ -31,7 +35,7 @@ use crate::sync::{
 };
 use crate::watch::{Down, ExitSignal, WatchList};
 use crate::worker::{Worker, with_pools};
-use crate::{Actor, ActorId, ActorState, Context, EndTurn, Exit, Notify};
+use crate::{Actor, ActorId, Context, Exit};
 
 /// Messages of the runtime itself, in the same mailbox as the actor's own.
 #[derive(Debug)]
@@ -68,7 +72,6 @@ pub(crate) enum TurnEnd {
 
 /// The type-erased part of every cell.
 pub(crate) struct Header {
-    pub(crate) state: ActorState,
     refs: StdAtomicUsize,
     pub(crate) mailbox: Mailbox<Envelope>,
     vtable: &'static Vtable,
@@ -211,7 +214,6 @@ impl ActorPtr {
     ) -> ActorPtr {
         let cell = Box::new(Cell {
             header: Header {
-                state: ActorState::scheduled(),
                 refs: StdAtomicUsize::new(2),
                 mailbox: Mailbox::with_capacity(capacity),
                 vtable: vtable::<A>(),
@@ -236,6 +238,9 @@ impl ActorPtr {
         // SAFETY: the cell stays where `Box::leak` put it until `drop_cell` frees it (M12 of
         // the mailbox), and no other thread can reach it yet.
         unsafe { cell.header.mailbox.link() };
+        // The spawner holds the first turn (so `started` runs) and queues the actor (C1).
+        let claimed = cell.header.mailbox.claim_turn();
+        debug_assert!(claimed, "M7: nobody else can reach a new cell");
         ActorPtr(NonNull::from(cell).cast())
     }
 
@@ -267,19 +272,17 @@ impl ActorPtr {
     /// Runs one turn on `worker`.
     ///
     /// # Safety
-    /// - The caller took the actor from a run queue, with its schedule token (C1, S1).
+    /// - The caller took the actor from a run queue, with its schedule token and turn (C1, C2).
     pub(crate) unsafe fn run_turn(self, worker: &Worker) -> TurnEnd {
         // SAFETY: forwarded from the caller.
         unsafe { (self.header().vtable.run_turn)(self, worker) }
     }
 
-    /// Records a notification after a push that found the mailbox empty, and queues the actor
-    /// when it was idle, taking the schedule token (C1).
-    pub(crate) fn notify(self) {
-        if self.header().state.notify() == Notify::Schedule {
-            self.retain();
-            self.header().runtime.schedule(self);
-        }
+    /// Queues the actor after a push claimed its turn (`Pushed::Schedule`, mailbox M7), taking
+    /// the schedule token (C1).
+    pub(crate) fn schedule_claimed(self) {
+        self.retain();
+        self.header().runtime.schedule(self);
     }
 
     /// Sends a runtime message to this actor; `false` when it was refused (the actor stopped,
@@ -299,11 +302,11 @@ impl ActorPtr {
                     .mailbox
                     .try_push_over_capacity(envelope, priority)
             } {
-                Ok(Pushed::WasEmpty) => {
-                    self.notify();
+                Ok(Pushed::Schedule) => {
+                    self.schedule_claimed();
                     return true;
                 }
-                Ok(Pushed::NonEmpty) => return true,
+                Ok(Pushed::Queued) => return true,
                 Err(PushError::Closed(envelope)) => {
                     // SAFETY: a refused envelope is ours again, packed with a `SystemMessage`.
                     let _refused = unsafe { envelope::take::<SystemMessage>(envelope) };
@@ -344,7 +347,7 @@ fn vtable<A: Actor>() -> &'static Vtable {
     }
 }
 
-/// One turn of actor `A`: up to the activation budget of messages (S1-S3, C2-C4).
+/// One turn of actor `A`: up to the activation budget of messages (C2-C4, mailbox M7).
 ///
 /// # Safety
 /// As [`ActorPtr::run_turn`].
@@ -352,7 +355,6 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
     // SAFETY: the token keeps the cell live (C1); it is a `Cell<A>` (its vtable says so).
     let cell = unsafe { ptr.0.cast::<Cell<A>>().as_ref() };
     let header = &cell.header;
-    header.state.start_turn();
     // SAFETY: only the worker running the actor reaches the slot (C2).
     let slot = unsafe { &mut *cell.slot.get() };
     let mut turn = Turn {
@@ -365,64 +367,96 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
     if !slot.started {
         turn.start(slot);
     }
-    // SAFETY: the one consumer is the worker running the actor (C2, M8).
-    let mut consumer = unsafe { header.mailbox.consumer_unchecked() };
     let budget = worker.activation_budget();
-    let end = loop {
-        if turn.handled >= budget {
-            break None;
+    loop {
+        let handled_before = turn.handled;
+        // SAFETY: the one consumer is the worker running the actor (C2, M8).
+        let mut consumer = unsafe { header.mailbox.consumer_unchecked() };
+        let end = turn.receive(slot, &mut consumer, budget);
+        if end == Received::CutShort {
+            // Budget spent or a producer mid-push: keep the turn (dropping the consumer commits).
+            drop(consumer);
+            worker.count_messages(turn.handled);
+            return TurnEnd::Requeue;
         }
-        let popped = if slot.filter.is_none() && slot.exit.is_none() {
-            // The hot path: no filter (a plain pop also re-offers a stash left by an old one).
-            consumer.pop()
-        } else if slot.exit.is_some() {
-            consumer.drain_next()
-        } else {
-            if turn.discard_queued(slot, &mut consumer) {
-                continue;
+        // C3: one RMW commits and gives the turn up; a message that came meanwhile is claimed
+        // back. Then the next turn runs right here, without a trip through the run queue, while
+        // the budget lasts and the last round handled something (a round that handled nothing
+        // met a producer between its reservation and its link: it goes to the queue, so the
+        // worker does not spin on it).
+        match consumer.end_turn() {
+            EndTurn::Reschedule if turn.handled < budget && turn.handled > handled_before => {}
+            EndTurn::Reschedule => {
+                worker.count_messages(turn.handled);
+                return TurnEnd::Requeue;
             }
-            let mut filter = slot.filter.take().expect("a filter is set: checked above");
-            if std::mem::take(&mut turn.filter_changed) {
-                consumer.reoffer_stash();
+            EndTurn::Idle => {
+                worker.count_messages(turn.handled);
+                return TurnEnd::Idle;
             }
-            let (popped, panicked) = pop_filtered::<A>(&mut consumer, &mut filter);
-            slot.filter = Some(filter);
-            if let Some(message) = panicked {
-                let ctx = Context::new(ptr, worker);
-                turn.exit(slot, Exit::Panicked { message }, ctx);
-                // Go on to drain (the stash included, C4): an `Empty` here is not the end.
-                if let Pop::Node(envelope) = popped {
-                    turn.handled += 1;
-                    turn.deliver(slot, envelope);
-                }
-                continue;
-            }
-            popped
-        };
-        match popped {
-            Pop::Node(envelope) => {
-                turn.handled += 1;
-                turn.deliver(slot, envelope);
-            }
-            Pop::Empty => break Some(()),
-            Pop::Busy => break None,
         }
-    };
-    drop(consumer);
-    worker.count_messages(turn.handled);
-    if end.is_none() {
-        header.state.yield_turn();
-        return TurnEnd::Requeue;
     }
-    match header.state.end_turn() {
-        EndTurn::Reschedule => TurnEnd::Requeue,
-        // C3: re-check after the final commit; a `Schedule` here is our new token.
-        EndTurn::Idle
-            if header.mailbox.has_unseen() && header.state.notify() == Notify::Schedule =>
-        {
-            TurnEnd::Requeue
+}
+
+/// How a round of receives in a turn ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Received {
+    /// The mailbox had nothing more for the actor: the turn may end.
+    Empty,
+    /// The activation budget is spent, or a producer is mid-push (`Pop::Busy`): the actor keeps
+    /// its turn and goes back to the queue.
+    CutShort,
+}
+
+impl Turn<'_> {
+    /// Receives and handles messages until the mailbox is empty or the budget is spent.
+    fn receive<A: Actor>(
+        &mut self,
+        slot: &mut Slot<A>,
+        consumer: &mut courier_mailbox::Consumer<'_, Envelope>,
+        budget: u32,
+    ) -> Received {
+        let (ptr, worker) = (self.ptr, self.worker);
+        loop {
+            if self.handled >= budget {
+                return Received::CutShort;
+            }
+            let popped = if slot.filter.is_none() && slot.exit.is_none() {
+                // The hot path: no filter (a plain pop also re-offers a stash left by an old one).
+                consumer.pop()
+            } else if slot.exit.is_some() {
+                consumer.drain_next()
+            } else {
+                if self.discard_queued(slot, consumer) {
+                    continue;
+                }
+                let mut filter = slot.filter.take().expect("a filter is set: checked above");
+                if std::mem::take(&mut self.filter_changed) {
+                    consumer.reoffer_stash();
+                }
+                let (popped, panicked) = pop_filtered::<A>(consumer, &mut filter);
+                slot.filter = Some(filter);
+                if let Some(message) = panicked {
+                    let ctx = Context::new(ptr, worker);
+                    self.exit(slot, Exit::Panicked { message }, ctx);
+                    // Go on to drain (the stash included, C4): an `Empty` here is not the end.
+                    if let Pop::Node(envelope) = popped {
+                        self.handled += 1;
+                        self.deliver(slot, envelope);
+                    }
+                    continue;
+                }
+                popped
+            };
+            match popped {
+                Pop::Node(envelope) => {
+                    self.handled += 1;
+                    self.deliver(slot, envelope);
+                }
+                Pop::Empty => return Received::Empty,
+                Pop::Busy => return Received::CutShort,
+            }
         }
-        EndTurn::Idle => TurnEnd::Idle,
     }
 }
 

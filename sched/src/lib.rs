@@ -8,14 +8,13 @@
 //! bound.
 //!
 //! It also holds the scheduler's synchronisation protocols, each with its loom model and the
-//! proof sketch in `PROTOCOL.md`: [`ActorState`], the state word that makes a send schedule an
-//! idle actor exactly once and never lose a wake-up, and [`IdleWorkers`], the searching/parking
-//! accounting that wakes a sleeping worker (on the work's node first) only when no other worker
+//! proof sketch in `PROTOCOL.md` (the turns that make a send schedule an idle actor exactly once
+//! and never lose a wake-up live in courier-mailbox's state word, M7), and [`IdleWorkers`], the
+//! searching/parking accounting that wakes a sleeping worker (on the work's node first) only when no other worker
 //! searches. The workers, deques and the actor core build on these.
 
 mod actor;
 mod actor_ref;
-mod actor_state;
 mod bind;
 mod cell;
 mod config;
@@ -41,7 +40,6 @@ mod worker;
 
 pub use actor::{Actor, ActorId, Exit};
 pub use actor_ref::{ActorRef, SendError};
-pub use actor_state::{ActorState, EndTurn, Notify};
 pub use bind::{Bind, BindError, Binder};
 pub use config::{
     ActorSettings, ByteSize, Config, ConfigError, ConfigErrorKind, MemorySettings, Position,

@@ -2,9 +2,9 @@
 //! §1). Under `cfg(courier_loom)` they come from loom, so the loom models run the shipped code.
 
 #[cfg(courier_loom)]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 #[cfg(not(courier_loom))]
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 
 /// A lock without poisoning: `parking_lot` normally, loom's (unwrapped) under the model.
 #[derive(Debug)]
@@ -34,11 +34,12 @@ impl<T> Mutex<T> {
     }
 }
 
-/// Actor state is reached by one worker at a time (S1 in `actor_state.rs`), not by a lock-free
-/// protocol, so it lives in a plain std cell even under loom (nothing there models it).
+/// Actor state is reached by one worker at a time (one turn claimed at a time, mailbox M7), not
+/// by a lock-free protocol, so it lives in a plain std cell even under loom (nothing there
+/// models it).
 pub(crate) use std::cell::{Cell, RefCell, UnsafeCell};
 /// The runtime's shared flags and counters; not modelled by loom either (the protocols they
-/// rely on are: `ActorState`, `IdleWorkers`, the mailbox and the deques).
+/// rely on are: the mailbox's turns, `IdleWorkers`, the inbox and the deques).
 pub(crate) use std::sync::atomic::{
     AtomicBool as StdAtomicBool, AtomicU64 as StdAtomicU64, AtomicUsize as StdAtomicUsize,
     Ordering as StdOrdering, fence as std_fence,

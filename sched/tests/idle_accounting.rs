@@ -1,7 +1,7 @@
 //! Sequential behaviour of the idle-worker accounting and the actor state word: the rules the
 //! loom models rely on, checked one step at a time.
 
-use courier_sched::{ActorState, EndTurn, IdleWorkers, Notify, WorkerId};
+use courier_sched::{IdleWorkers, WorkerId};
 
 #[test]
 fn at_most_half_the_workers_search_at_once() {
@@ -59,30 +59,4 @@ fn shutdown_wakes_every_sleeper() {
     assert_eq!(woken, [WorkerId(0), WorkerId(2)]);
     assert_eq!(idle.unparked_len(), 3);
     assert!(!idle.is_parked(WorkerId(0)) && !idle.is_parked(WorkerId(2)));
-}
-
-#[test]
-fn a_turn_cycle_schedules_once_and_reschedules_on_late_sends() {
-    let state = ActorState::idle();
-    assert_eq!(format!("{state:?}"), "Idle");
-    assert_eq!(state.notify(), Notify::Schedule);
-    assert_eq!(format!("{state:?}"), "Scheduled");
-    assert_eq!(state.notify(), Notify::AlreadyNotified);
-    state.start_turn();
-    assert_eq!(format!("{state:?}"), "Running");
-    assert!(state.is_running());
-    assert_eq!(state.end_turn(), EndTurn::Idle);
-    assert_eq!(state.notify(), Notify::Schedule);
-    state.start_turn();
-    assert_eq!(state.notify(), Notify::Running);
-    assert_eq!(format!("{state:?}"), "RunningNotified");
-    assert_eq!(state.notify(), Notify::AlreadyNotified);
-    assert_eq!(state.end_turn(), EndTurn::Reschedule);
-    state.start_turn();
-    state.yield_turn();
-    assert_eq!(
-        state.notify(),
-        Notify::AlreadyNotified,
-        "a yielded actor stays queued"
-    );
 }

@@ -2,7 +2,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 
 use super::*;
-use crate::outcome::Pop;
+use crate::outcome::{EndTurn, Pop};
 
 #[repr(C)]
 struct Message {
@@ -82,22 +82,71 @@ fn lanes_drain_high_before_normal_before_low() {
 }
 
 #[test]
-fn push_reports_was_empty_only_on_the_first_unseen_message() {
+fn a_push_claims_the_turn_only_when_none_is_owed_and_nothing_is_unseen() {
     let mut mailbox = Mailbox::new();
     // SAFETY: the mailbox stays in this variable until it is dropped.
     unsafe { mailbox.link() };
-    assert_eq!(push(&mailbox, 1, Priority::Normal), Pushed::WasEmpty);
-    assert_eq!(push(&mailbox, 2, Priority::Low), Pushed::NonEmpty);
+    assert_eq!(push(&mailbox, 1, Priority::Normal), Pushed::Schedule);
+    assert!(mailbox.is_turn_owed());
+    assert_eq!(push(&mailbox, 2, Priority::Low), Pushed::Queued);
     assert!(mailbox.has_unseen());
     {
         let mut consumer = mailbox.consumer();
         assert_eq!(value(consumer.pop()), Some(1));
         assert_eq!(value(consumer.pop()), Some(2));
         assert_eq!(consumer.pop(), Pop::Empty);
+        assert_eq!(
+            push(consumer.mailbox(), 3, Priority::Normal),
+            Pushed::Queued,
+            "the turn is still owed"
+        );
+        assert_eq!(value(consumer.pop()), Some(3));
+        assert_eq!(consumer.end_turn(), EndTurn::Idle);
     }
-    assert!(!mailbox.has_unseen());
-    assert_eq!(push(&mailbox, 3, Priority::High), Pushed::WasEmpty);
-    assert_eq!(drain_all(&mut mailbox), [3]);
+    assert!(!mailbox.has_unseen() && !mailbox.is_turn_owed());
+    assert_eq!(push(&mailbox, 4, Priority::High), Pushed::Schedule);
+    assert_eq!(drain_all(&mut mailbox), [4]);
+}
+
+#[test]
+fn end_turn_claims_again_for_a_message_pushed_during_the_turn() {
+    let mailbox = Mailbox::new();
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
+    assert!(mailbox.claim_turn());
+    // SAFETY: the only consumer.
+    let consumer = unsafe { mailbox.consumer_unchecked() };
+    assert_eq!(push(&mailbox, 1, Priority::Normal), Pushed::Queued);
+    assert_eq!(consumer.end_turn(), EndTurn::Reschedule);
+    assert!(mailbox.is_turn_owed(), "the ending turn claimed the next");
+    // SAFETY: as above.
+    let mut consumer = unsafe { mailbox.consumer_unchecked() };
+    assert_eq!(value(consumer.pop()), Some(1));
+    assert_eq!(consumer.end_turn(), EndTurn::Idle);
+    assert!(!mailbox.is_turn_owed());
+}
+
+#[test]
+fn a_push_beyond_the_capacity_claims_the_turn_of_an_idle_full_mailbox() {
+    // Capacity 1, full of a stashed message, idle: an ordinary push is refused, and a control
+    // message beyond the capacity must still claim the turn (M7, M13). The race with a refused
+    // push's transient unit is in the loom model (`loom_wakeup.rs`).
+    let mut mailbox = Mailbox::with_capacity(Capacity::new(1).unwrap());
+    // SAFETY: the mailbox stays in this variable until it is dropped.
+    unsafe { mailbox.link() };
+    assert_eq!(push(&mailbox, 1, Priority::Normal), Pushed::Schedule);
+    {
+        let mut consumer = mailbox.consumer();
+        assert_eq!(consumer.pop_matching(|m| m.value == 2), Pop::Empty);
+        assert_eq!(consumer.end_turn(), EndTurn::Idle);
+    }
+    // SAFETY: a fresh node, in no mailbox; refused, it comes back and is freed.
+    let refused = unsafe { mailbox.try_push(message(2), Priority::Normal) }.unwrap_err();
+    free(refused.into_inner());
+    // SAFETY: a fresh node, in no mailbox.
+    let pushed = unsafe { mailbox.try_push_over_capacity(message(3), Priority::High) };
+    assert_eq!(pushed, Ok(Pushed::Schedule));
+    assert_eq!(drain_all(&mut mailbox), [3, 1]);
 }
 
 #[test]
@@ -112,7 +161,7 @@ fn a_consumer_commits_its_pops_when_dropped() {
     drop(consumer);
     assert_eq!(mailbox.depth(), 1);
     assert!(mailbox.has_unseen());
-    assert_eq!(push(&mailbox, 3, Priority::Normal), Pushed::NonEmpty);
+    assert_eq!(push(&mailbox, 3, Priority::Normal), Pushed::Queued);
     assert_eq!(drain_all(&mut mailbox), [2, 3]);
     assert_eq!(mailbox.depth(), 0);
 }
@@ -233,9 +282,10 @@ fn a_new_message_after_a_full_stash_scan_is_seen_by_the_same_predicate() {
     {
         let mut consumer = mailbox.consumer();
         assert_eq!(consumer.pop_matching(|m| m.value == 2), Pop::Empty);
+        assert_eq!(consumer.end_turn(), EndTurn::Idle);
     }
     assert!(!mailbox.has_unseen());
-    assert_eq!(push(&mailbox, 2, Priority::Normal), Pushed::WasEmpty);
+    assert_eq!(push(&mailbox, 2, Priority::Normal), Pushed::Schedule);
     let mut consumer = mailbox.consumer();
     assert_eq!(value(consumer.pop_matching(|m| m.value == 2)), Some(2));
     assert_eq!(value(consumer.pop()), Some(1));
@@ -277,7 +327,7 @@ fn commits_happen_at_the_threshold_without_an_empty_pop() {
     assert_eq!(mailbox.depth(), 6);
     // SAFETY: a fresh node, in no mailbox.
     let pushed = unsafe { mailbox.try_push(message(8), Priority::Normal) };
-    assert_eq!(pushed, Ok(Pushed::NonEmpty));
+    assert_eq!(pushed, Ok(Pushed::Queued));
     let values: Vec<_> = (0..7).filter_map(|_| value(consumer.pop())).collect();
     assert_eq!(values, [2, 3, 4, 5, 6, 7, 8]);
 }
@@ -290,10 +340,11 @@ fn the_stub_is_reused_across_many_empty_transitions() {
     for round in 0..100 {
         let priority = Priority::ALL[round % 3];
         let round = u32::try_from(round).unwrap();
-        assert_eq!(push(&mailbox, round, priority), Pushed::WasEmpty);
+        assert_eq!(push(&mailbox, round, priority), Pushed::Schedule);
         let mut consumer = mailbox.consumer();
         assert_eq!(value(consumer.pop()), Some(round));
         assert_eq!(consumer.pop(), Pop::Empty);
+        assert_eq!(consumer.end_turn(), EndTurn::Idle);
     }
 }
 
@@ -304,7 +355,10 @@ fn debug_output_decodes_the_state_word() {
     unsafe { mailbox.link() };
     let _ = push(&mailbox, 1, Priority::Normal);
     let text = format!("{mailbox:?}");
-    assert!(text.contains("occupancy: 1, unseen: 1"), "{text}");
+    assert!(
+        text.contains("occupancy: 1, turn_owed: true, unseen: 1"),
+        "{text}"
+    );
     assert_eq!(drain_all(&mut mailbox), [1]);
 }
 
@@ -327,7 +381,7 @@ fn a_linked_mailbox_lanes_start_at_its_own_stubs() {
     // Linking again changes nothing, and the mailbox works from its box.
     // SAFETY: as above.
     unsafe { mailbox.link() };
-    assert_eq!(push(&mailbox, 7, Priority::High), Pushed::WasEmpty);
+    assert_eq!(push(&mailbox, 7, Priority::High), Pushed::Schedule);
     let mut mailbox = mailbox;
     assert_eq!(value(mailbox.consumer().pop()), Some(7));
 }
