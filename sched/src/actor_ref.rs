@@ -133,8 +133,10 @@ impl<M: Send + 'static> ActorRef<M> {
         }
     }
 
-    /// Asks: builds a request carrying a [`ReplyTo`] and sends it (as [`ActorRef::try_send`]);
-    /// the returned [`Reply`] waits for the answer with a timeout, or is awaited.
+    /// Asks: builds a request carrying a [`ReplyTo`] and sends it as [`ActorRef::send`] does
+    /// (outside the runtime a full mailbox makes the caller wait for room; on a worker it is
+    /// [`ActorRef::try_ask`]); the returned [`Reply`] waits for the answer with a timeout, or is
+    /// awaited.
     ///
     /// ```
     /// use std::time::Duration;
@@ -159,13 +161,33 @@ impl<M: Send + 'static> ActorRef<M> {
     /// ```
     ///
     /// # Errors
-    /// [`SendError`] with the request when it could not be sent.
+    /// [`SendError`] with the request when it could not be sent: as [`ActorRef::send`]
+    /// (`Full` only on a worker thread).
     pub fn ask<R>(&self, request: impl FnOnce(ReplyTo<R>) -> M) -> Result<Reply<R>, SendError<M>> {
-        let probe_target = self.clone();
-        let probe = Box::new(move || (probe_target.is_stopped(), probe_target.mailbox_depth()));
-        let (reply_to, reply) = reply::pair(self.id(), probe);
+        let (reply_to, reply) = self.reply_pair();
+        self.send(request(reply_to))?;
+        Ok(reply)
+    }
+
+    /// As [`ActorRef::ask`], but never waits: a full mailbox hands the request back at once
+    /// (as [`ActorRef::try_send`]).
+    ///
+    /// # Errors
+    /// [`SendError`] with the request when it could not be sent, `Full` included.
+    pub fn try_ask<R>(
+        &self,
+        request: impl FnOnce(ReplyTo<R>) -> M,
+    ) -> Result<Reply<R>, SendError<M>> {
+        let (reply_to, reply) = self.reply_pair();
         self.try_send(request(reply_to))?;
         Ok(reply)
+    }
+
+    /// A reply slot for a request to this actor; a timed-out wait probes the actor's state.
+    fn reply_pair<R>(&self) -> (ReplyTo<R>, Reply<R>) {
+        let probe_target = self.clone();
+        let probe = Box::new(move || (probe_target.is_stopped(), probe_target.mailbox_depth()));
+        reply::pair(self.id(), probe)
     }
 
     /// Sends at normal priority. On a worker thread this is [`ActorRef::try_send`]: a worker

@@ -8,7 +8,11 @@ use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use courier_sched::{Actor, AskError, Context, ReplyTo, Runtime, SendError};
+use courier_mailbox::Capacity;
+use courier_sched::{
+    Actor, AskError, Context, Placement, ReplyTo, Runtime, RuntimeSettings, SendError, Topology,
+    WorkerCount, WorkerSettings,
+};
 
 const HANG: Duration = Duration::from_mins(1);
 
@@ -48,6 +52,54 @@ fn an_ask_is_answered() {
         let reply = calculator.ask(|reply| Request::Square(n, reply)).unwrap();
         assert_eq!(reply.wait_timeout(HANG), Ok(n * n));
     }
+    runtime.shutdown();
+}
+
+#[test]
+fn an_ask_from_outside_waits_for_room_and_try_ask_does_not() {
+    let topology = Topology::this_system().unwrap();
+    let workers = WorkerSettings {
+        count: WorkerCount::Total(1),
+        pin: false,
+        spinners_per_node: 0,
+        ..WorkerSettings::default()
+    };
+    let settings = RuntimeSettings {
+        mailbox_capacity: Capacity::new(2).unwrap(),
+        ..RuntimeSettings::default()
+    };
+    let runtime = Runtime::start(Placement::plan(&topology, &workers).unwrap(), settings).unwrap();
+    let calculator = runtime.spawn(Calculator);
+    let barrier = Arc::new(Barrier::new(2));
+    let held = calculator
+        .ask(|reply| Request::Hold(Arc::clone(&barrier), reply))
+        .unwrap();
+    barrier.wait(); // the actor is now busy; fill its mailbox (capacity 2)
+    let queued: Vec<_> = (1..=2)
+        .map(|n| calculator.ask(|reply| Request::Square(n, reply)).unwrap())
+        .collect();
+    match calculator.try_ask(|reply| Request::Square(9, reply)) {
+        Err(SendError::Full(Request::Square(9, _))) => {}
+        other => panic!("a full mailbox hands the request back at once: {other:?}"),
+    }
+    // `ask` waits for room: release the actor from another thread a little later.
+    let releaser = {
+        let barrier = Arc::clone(&barrier);
+        thread::spawn(move || {
+            // Usually after the ask below has found the mailbox full (either order passes).
+            thread::park_timeout(Duration::from_millis(20));
+            barrier.wait();
+        })
+    };
+    let waited = calculator
+        .ask(|reply| Request::Square(3, reply))
+        .expect("ask waits for room instead of failing");
+    releaser.join().unwrap();
+    assert_eq!(held.wait_timeout(HANG), Ok(0));
+    for (n, reply) in (1..=2).zip(queued) {
+        assert_eq!(reply.wait_timeout(HANG), Ok(n * n));
+    }
+    assert_eq!(waited.wait_timeout(HANG), Ok(9));
     runtime.shutdown();
 }
 

@@ -2,10 +2,9 @@
 //! (the default 1024) is full.
 
 use std::convert::Infallible;
-use std::time::Instant;
 
 use anyhow::anyhow;
-use courier_sched::{Actor, Context, ReplyTo, Runtime, SendError};
+use courier_sched::{Actor, Context, ReplyTo, Runtime};
 
 use crate::savina::HANG;
 
@@ -36,15 +35,8 @@ pub(super) fn run(runtime: &Runtime, n: u64) -> anyhow::Result<u64> {
     for _ in 0..n {
         counter.send(Count::Increment).map_err(|e| anyhow!("{e}"))?;
     }
-    // `ask` never waits for room (it is `try_send`), and the last increments may still fill
-    // the mailbox: retry while it is full, as `send` would wait.
-    let deadline = Instant::now() + HANG;
-    let reply = loop {
-        match counter.ask(Count::Get) {
-            Err(SendError::Full(_)) if Instant::now() < deadline => std::thread::yield_now(),
-            other => break other.map_err(|e| anyhow!("{e}"))?,
-        }
-    };
+    // From outside the runtime `ask` waits for room, as `send` does.
+    let reply = counter.ask(Count::Get).map_err(|e| anyhow!("{e}"))?;
     let count = reply.wait_timeout(HANG)?;
     let _stopped = counter.stop();
     Ok(count)
