@@ -317,13 +317,38 @@ impl<T: Linked> Mailbox<T> {
     /// ```
     #[must_use]
     pub fn with_capacity(capacity: Capacity) -> Self {
+        Self::with_capacity_and_state(capacity, 0)
+    }
+
+    /// As [`with_capacity`](Self::with_capacity), with the consumer's first turn already
+    /// claimed by the caller (M7): what [`claim_turn`](Self::claim_turn) right after `new`
+    /// would do, without its atomic read-modify-write (a spawn pays for every instruction).
+    ///
+    /// ```
+    /// # use courier_mailbox::{Capacity, Link, Mailbox};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl courier_mailbox::Linked for Node {
+    /// #     fn link(n: std::ptr::NonNull<Self>) -> std::ptr::NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: std::ptr::NonNull<Link>) -> std::ptr::NonNull<Self> { l.cast() }
+    /// # }
+    /// let mailbox = Mailbox::<Node>::with_capacity_claimed(Capacity::DEFAULT);
+    /// assert!(mailbox.is_turn_owed());
+    /// assert!(!mailbox.claim_turn(), "the creator holds the first turn");
+    /// ```
+    #[must_use]
+    pub fn with_capacity_claimed(capacity: Capacity) -> Self {
+        Self::with_capacity_and_state(capacity, TURN_BIT)
+    }
+
+    fn with_capacity_and_state(capacity: Capacity, state: u64) -> Self {
         // `Capacity::new` checked the range; the state word's layout depends on it (M5).
         debug_assert!(capacity.0 >= 1 && capacity.0 <= CAPACITY_MAX);
         let commit_batch = (capacity.0 / 4).clamp(1, COMMIT_BATCH_MAX);
         Self {
             stubs: [Link::new(), Link::new(), Link::new()],
             producers: Producers {
-                state: AtomicU64::new(0),
+                state: AtomicU64::new(state),
                 limit: u64::from(capacity.0) << OCCUPANCY_SHIFT,
                 heads: [(); LANE_COUNT].map(|()| AtomicPtr::new(std::ptr::null_mut())),
                 capacity,

@@ -215,7 +215,8 @@ impl ActorPtr {
         let cell = Box::new(Cell {
             header: Header {
                 refs: StdAtomicUsize::new(2),
-                mailbox: Mailbox::with_capacity(capacity),
+                // The spawner holds the first turn (so `started` runs) and queues the actor (C1).
+                mailbox: Mailbox::with_capacity_claimed(capacity),
                 vtable: vtable::<A>(),
                 id,
                 home,
@@ -238,9 +239,6 @@ impl ActorPtr {
         // SAFETY: the cell stays where `Box::leak` put it until `drop_cell` frees it (M12 of
         // the mailbox), and no other thread can reach it yet.
         unsafe { cell.header.mailbox.link() };
-        // The spawner holds the first turn (so `started` runs) and queues the actor (C1).
-        let claimed = cell.header.mailbox.claim_turn();
-        debug_assert!(claimed, "M7: nobody else can reach a new cell");
         ActorPtr(NonNull::from(cell).cast())
     }
 
