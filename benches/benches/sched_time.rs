@@ -32,10 +32,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use courier_alloc::NodeId;
-use courier_benches::floor::{Idle, bare_round_trips};
+use courier_benches::floor::{Idle, bare_round_trips, pinned_runtime};
 use courier_mailbox::Capacity;
 use courier_sched::{
-    Actor, ActorRef, Bind, Context, Placement, Runtime, RuntimeSettings, SendError, Topology,
+    Actor, ActorRef, Context, Placement, Runtime, RuntimeSettings, SendError, Topology,
     WorkerCount, WorkerId, WorkerSettings,
 };
 use criterion::measurement::WallTime;
@@ -333,43 +333,6 @@ impl Actor for Player {
     }
 }
 
-/// A 2-worker runtime, pinned with both workers spinning when the plan and the binding allow
-/// it here, else unpinned; the placement (for binding the bare threads) when pinned.
-fn pinned_runtime() -> (Runtime, Option<Placement>) {
-    let pinned = Topology::this_system()
-        .map_err(|e| e.to_string())
-        .and_then(|topology| {
-            let settings = WorkerSettings {
-                count: WorkerCount::Total(2),
-                pin: true,
-                spinners_per_node: 2,
-                ..WorkerSettings::default()
-            };
-            Placement::plan(&topology, &settings).map_err(|e| e.to_string())
-        });
-    match pinned {
-        Ok(placement) => {
-            let runtime = Runtime::start(placement.clone(), RuntimeSettings::default())
-                .expect("the pinned runtime starts");
-            // The workers bind themselves as they start; wait until both have reported.
-            let deadline = Instant::now() + HANG;
-            while runtime.binds().len() < 2 && Instant::now() < deadline {
-                thread::yield_now();
-            }
-            let binds = runtime.binds();
-            eprintln!("ping_pong: pinned 2-worker runtime, 2 spinners; binds {binds:?}");
-            let bound = binds
-                .iter()
-                .all(|(_, bind)| matches!(bind, Bind::Bound { .. }));
-            (runtime, bound.then_some(placement))
-        }
-        Err(error) => {
-            eprintln!("ping_pong: no pinned plan here ({error}); UNPINNED 2 workers, no spinners");
-            (Runtime::with_workers(2).expect("the runtime starts"), None)
-        }
-    }
-}
-
 /// A 2-worker runtime on a synthetic topology of two NUMA nodes of one PU each (mapped onto
 /// this machine's CPUs, not pinned; one spinner per node): an actor homed on the other node is
 /// woken through that node's injector, which is the only way the public API offers to keep two
@@ -488,9 +451,10 @@ fn ratio(part: u64, whole: u64) -> f64 {
 fn ping_pong(c: &mut Criterion) {
     let mut group = c.benchmark_group("ping_pong");
     group.throughput(Throughput::Elements(1));
-    let (runtime, placement) = pinned_runtime();
+    let (runtime, placement, note) = pinned_runtime();
+    eprintln!("ping_pong: {note}");
     let same_node = courier_round_trip(&mut group, "courier_pinned", runtime, Seats::Anywhere);
-    let (runtime, _) = pinned_runtime();
+    let (runtime, _, _) = pinned_runtime();
     let seats = Seats::Workers([WorkerId(0), WorkerId(1)]);
     let two_workers = courier_round_trip(&mut group, "courier_2_workers", runtime, seats);
     let two_nodes = two_node_runtime().map_or(f64::NAN, |runtime| {

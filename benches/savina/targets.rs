@@ -24,17 +24,13 @@
 
 use std::convert::Infallible;
 use std::io::Write as _;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use courier_sched::{
-    Actor, ActorRef, Bind, Context, Placement, Runtime, RuntimeSettings, Topology, WorkerCount,
-    WorkerId, WorkerSettings,
-};
+use courier_sched::{Actor, ActorRef, Context, Runtime, WorkerId};
 use criterion::{Criterion, SamplingMode};
 use crossbeam_channel::Sender;
 
-use courier_benches::floor::{Idle, bare_round_trips};
+use courier_benches::floor::{Idle, bare_round_trips, pinned_runtime};
 
 use crate::savina::{HANG, Peer, Runtimes, Scale, WORKLOADS};
 
@@ -74,48 +70,6 @@ impl Actor for Player {
             }
         }
         Ok(())
-    }
-}
-
-/// A pinned 2-worker runtime with both workers spinning, and its placement when both workers
-/// bound to their CPUs; else an unpinned one. The note says which, for the report.
-fn pinned_runtime() -> (Runtime, Option<Placement>, String) {
-    let plan = Topology::this_system()
-        .map_err(|e| e.to_string())
-        .and_then(|topology| {
-            let settings = WorkerSettings {
-                count: WorkerCount::Total(2),
-                pin: true,
-                spinners_per_node: 2,
-                ..WorkerSettings::default()
-            };
-            Placement::plan(&topology, &settings).map_err(|e| e.to_string())
-        });
-    let placement = match plan {
-        Ok(placement) => placement,
-        Err(error) => {
-            let runtime = Runtime::with_workers(2).expect("the runtime starts");
-            return (
-                runtime,
-                None,
-                format!("UNPINNED: no pinned plan here ({error})"),
-            );
-        }
-    };
-    let runtime = Runtime::start(placement.clone(), RuntimeSettings::default())
-        .expect("the pinned runtime starts");
-    // The workers bind themselves as they start; wait until both have reported.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while runtime.binds().len() < 2 && Instant::now() < deadline {
-        thread::yield_now();
-    }
-    let binds = runtime.binds();
-    if binds.len() == 2 && binds.iter().all(|(_, b)| matches!(b, Bind::Bound { .. })) {
-        let note = "2 workers pinned, both spinning; bare threads bound to the same CPUs";
-        (runtime, Some(placement), note.to_owned())
-    } else {
-        let note = format!("pinning asked but not done ({binds:?}): UNPINNED bare threads");
-        (runtime, None, note)
     }
 }
 

@@ -450,10 +450,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// # assert!(consumer.pop().into_node().is_some());
     /// ```
     pub fn commit(&mut self) {
-        let (state, _, _) = self.parts();
-        let start = state.pending_start();
-        let pending = self.pending & PENDING_UNITS_MASK;
-        self.pending = start;
+        let pending = self.take_pending();
         if pending == 0 {
             return;
         }
@@ -512,11 +509,8 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// assert_eq!(consumer.end_turn(), EndTurn::Idle);
     /// ```
     pub fn end_turn(mut self) -> EndTurn {
-        let (state, _, _) = self.parts();
-        let start = state.pending_start();
-        let pending = self.pending & PENDING_UNITS_MASK;
-        // Nothing is left for `drop` to commit.
-        self.pending = start;
+        // Taken here, so nothing is left for `drop` to commit.
+        let pending = self.take_pending();
         // ORDERING: AcqRel. Release hands this turn's writes (the consumer's state, and what
         // the scheduler did in the turn) to the next `claim_turn`, which reads from this RMW
         // or from the release sequence it heads; Acquire orders what we read here before our
@@ -540,6 +534,13 @@ impl<'a, T: Linked> Consumer<'a, T> {
         } else {
             EndTurn::Idle
         }
+    }
+
+    /// The units owed to the state word (M6), leaving none owed and the note counter restarted.
+    fn take_pending(&mut self) -> u64 {
+        let (state, _, _) = self.parts();
+        let start = state.pending_start();
+        std::mem::replace(&mut self.pending, start) & PENDING_UNITS_MASK
     }
 
     /// The mailbox this consumer receives from (to push to it, for example).

@@ -18,8 +18,8 @@
 //!   itself if a message arrived meanwhile ([`EndTurn::Reschedule`]). A scheduler keeps no
 //!   state word of its own, and never loses a wake-up nor runs a consumer twice at once.
 //!
-//! The invariants (M1 to M11) are stated at the top of `lane.rs`, `mailbox.rs`, `consumer.rs`
-//! and `stash.rs`; `PROTOCOL.md` proves the wake-up and close handshakes. The crate is a leaf: it depends on no
+//! The invariants (M1 to M13) are stated at the top of `lane.rs`, `mailbox.rs`, `consumer.rs`
+//! and `stash.rs`; `PROTOCOL.md` proves the turn (wake-up) and close handshakes. The crate is a leaf: it depends on no
 //! other courier crate. courier-sched embeds the `Link` in its message header.
 
 mod consumer;

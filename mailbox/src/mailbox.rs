@@ -549,7 +549,8 @@ impl<T: Linked> Mailbox<T> {
     /// Claims the consumer's next turn (M7): `true` if no turn was owed and the caller now holds
     /// it, so it must run the consumer (or queue it to run) and end that turn with
     /// [`Consumer::end_turn`]. A push claims by itself and says so with [`Pushed::Schedule`];
-    /// call this to give a consumer a turn without a message, such as a new actor's first.
+    /// call this to give a consumer a turn without a message (a new mailbox can be made with
+    /// its first turn claimed: [`with_capacity_claimed`](Self::with_capacity_claimed)).
     ///
     /// ```
     /// # use courier_mailbox::{Link, Mailbox, EndTurn};

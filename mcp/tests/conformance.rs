@@ -47,26 +47,13 @@ const MUST_PASS: &[&str] = &[
 /// Server scenarios in conformance 0.1.16's `--suite all`.
 const SCENARIO_LEN: usize = 32;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("mcp/ has a parent")
-        .to_owned()
-}
+mod installed;
+
+use installed::{installed_dir, workspace};
 
 /// `target/node-conformance`, installing the suite, the bridge and Node 22 when missing.
 fn node_conformance() -> PathBuf {
-    let output = Command::new(workspace().join("scripts/node-conformance"))
-        .stdin(Stdio::null())
-        .output()
-        .expect("scripts/node-conformance runs (it needs npm on PATH)");
-    assert!(
-        output.status.success(),
-        "scripts/node-conformance could not install the conformance suite (run scripts/setup):\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let dir = String::from_utf8(output.stdout).expect("a UTF-8 path");
-    PathBuf::from(dir.trim())
+    installed_dir("node-conformance", "the conformance suite")
 }
 
 /// A child process in its own process group, killed with the group when dropped: the bridge's

@@ -14,12 +14,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("mcp/ has a parent")
-        .to_owned()
-}
+mod installed;
+
+use installed::installed_dir;
 
 /// The `mcp-inspector` launcher, installing it when missing.
 fn inspector() -> &'static Path {
@@ -28,16 +25,7 @@ fn inspector() -> &'static Path {
         if let Some(inspector) = std::env::var_os("COURIER_MCP_INSPECTOR") {
             return PathBuf::from(inspector);
         }
-        let output = Command::new(workspace().join("scripts/node-mcp"))
-            .output()
-            .expect("scripts/node-mcp runs (it needs node and npm on PATH)");
-        assert!(
-            output.status.success(),
-            "scripts/node-mcp could not install the MCP Inspector (run scripts/setup):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let dir = String::from_utf8(output.stdout).expect("a UTF-8 path");
-        PathBuf::from(dir.trim()).join("node_modules/.bin/mcp-inspector")
+        installed_dir("node-mcp", "the MCP Inspector").join("node_modules/.bin/mcp-inspector")
     })
 }
 

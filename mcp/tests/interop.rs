@@ -10,12 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("mcp/ has a parent")
-        .to_owned()
-}
+mod installed;
+
+use installed::{installed_dir, workspace};
 
 /// The Python that has the SDK, installing it when missing.
 fn python() -> &'static Path {
@@ -24,19 +21,7 @@ fn python() -> &'static Path {
         if let Some(python) = std::env::var_os("COURIER_MCP_PYTHON") {
             return PathBuf::from(python);
         }
-        let output = Command::new(workspace().join("scripts/py-mcp"))
-            .output()
-            .expect("scripts/py-mcp runs");
-        assert!(
-            output.status.success(),
-            "scripts/py-mcp could not install the Python MCP SDK (run scripts/setup):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        PathBuf::from(
-            String::from_utf8(output.stdout)
-                .expect("a UTF-8 path")
-                .trim(),
-        )
+        installed_dir("py-mcp", "the Python MCP SDK")
     })
 }
 

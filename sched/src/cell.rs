@@ -366,16 +366,14 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         turn.start(slot);
     }
     let budget = worker.activation_budget();
-    loop {
+    let end = loop {
         let handled_before = turn.handled;
         // SAFETY: the one consumer is the worker running the actor (C2, M8).
         let mut consumer = unsafe { header.mailbox.consumer_unchecked() };
-        let end = turn.receive(slot, &mut consumer, budget);
-        if end == Received::CutShort {
+        if turn.receive(slot, &mut consumer, budget) == Received::CutShort {
             // Budget spent or a producer mid-push: keep the turn (dropping the consumer commits).
             drop(consumer);
-            worker.count_messages(turn.handled);
-            return TurnEnd::Requeue;
+            break TurnEnd::Requeue;
         }
         // C3: one RMW commits and gives the turn up; a message that came meanwhile is claimed
         // back. Then the next turn runs right here, without a trip through the run queue, while
@@ -384,16 +382,12 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         // worker does not spin on it).
         match consumer.end_turn() {
             EndTurn::Reschedule if turn.handled < budget && turn.handled > handled_before => {}
-            EndTurn::Reschedule => {
-                worker.count_messages(turn.handled);
-                return TurnEnd::Requeue;
-            }
-            EndTurn::Idle => {
-                worker.count_messages(turn.handled);
-                return TurnEnd::Idle;
-            }
+            EndTurn::Reschedule => break TurnEnd::Requeue,
+            EndTurn::Idle => break TurnEnd::Idle,
         }
-    }
+    };
+    worker.count_messages(turn.handled);
+    end
 }
 
 /// How a round of receives in a turn ended.

@@ -9,10 +9,12 @@ use std::time::Duration;
 use courier_mailbox::Capacity;
 use courier_sched::{
     Actor, ActorRef, Context, Exit, Placement, Runtime, RuntimeSettings, SendError, Topology,
-    WorkerCount, WorkerSettings,
+    WorkerSettings,
 };
 
 /// Generous: only a hang (a lost message or wake-up) ever reaches it.
+mod common;
+
 const HANG: Duration = Duration::from_mins(1);
 
 fn size(release: usize) -> usize {
@@ -266,18 +268,7 @@ fn a_kill_jumps_the_queue_and_every_queued_message_is_dead_lettered() {
 
 #[test]
 fn a_full_mailbox_hands_the_message_back_intact() {
-    let topology = Topology::this_system().unwrap();
-    let workers = WorkerSettings {
-        count: WorkerCount::Total(1),
-        pin: false,
-        spinners_per_node: 0,
-        ..WorkerSettings::default()
-    };
-    let settings = RuntimeSettings {
-        mailbox_capacity: Capacity::new(4).unwrap(),
-        ..RuntimeSettings::default()
-    };
-    let runtime = Runtime::start(Placement::plan(&topology, &workers).unwrap(), settings).unwrap();
+    let runtime = common::one_worker_runtime(4);
     let (actor, barrier, handled, _exited) = gate(&runtime);
     actor.send(0).unwrap();
     barrier.wait();

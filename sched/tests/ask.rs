@@ -8,11 +8,9 @@ use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use courier_mailbox::Capacity;
-use courier_sched::{
-    Actor, AskError, Context, Placement, ReplyTo, Runtime, RuntimeSettings, SendError, Topology,
-    WorkerCount, WorkerSettings,
-};
+use courier_sched::{Actor, AskError, Context, ReplyTo, Runtime, SendError};
+
+mod common;
 
 const HANG: Duration = Duration::from_mins(1);
 
@@ -57,18 +55,7 @@ fn an_ask_is_answered() {
 
 #[test]
 fn an_ask_from_outside_waits_for_room_and_try_ask_does_not() {
-    let topology = Topology::this_system().unwrap();
-    let workers = WorkerSettings {
-        count: WorkerCount::Total(1),
-        pin: false,
-        spinners_per_node: 0,
-        ..WorkerSettings::default()
-    };
-    let settings = RuntimeSettings {
-        mailbox_capacity: Capacity::new(2).unwrap(),
-        ..RuntimeSettings::default()
-    };
-    let runtime = Runtime::start(Placement::plan(&topology, &workers).unwrap(), settings).unwrap();
+    let runtime = common::one_worker_runtime(2);
     let calculator = runtime.spawn(Calculator);
     let barrier = Arc::new(Barrier::new(2));
     let held = calculator

@@ -28,12 +28,10 @@ pub fn config() -> ClientConfig {
         .with_call_timeout(Duration::from_secs(10))
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("mcp/ has a parent")
-        .to_owned()
-}
+#[path = "../installed/mod.rs"]
+mod installed;
+
+use installed::installed_dir;
 
 /// `node …/server-everything/dist/index.js stdio` (`@modelcontextprotocol/server-everything`
 /// 2026.8.31, TypeScript SDK 1.x: legacy era only), installed under `target/node-mcp` by
@@ -49,18 +47,7 @@ pub fn server_everything() -> ServerCommand {
 /// server-everything's entry script (run it with `node ENTRY stdio`).
 pub fn server_everything_entry() -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let output = Command::new(workspace().join("scripts/node-mcp"))
-            .output()
-            .expect("scripts/node-mcp runs (it needs node and npm on PATH)");
-        assert!(
-            output.status.success(),
-            "scripts/node-mcp could not install server-everything (run scripts/setup):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let dir = String::from_utf8(output.stdout).expect("a UTF-8 path");
-        PathBuf::from(dir.trim())
-    });
+    let dir = DIR.get_or_init(|| installed_dir("node-mcp", "server-everything"));
     let entry = dir.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
     assert!(entry.is_file(), "{} is missing", entry.display());
     entry

@@ -1,0 +1,31 @@
+//! Helpers shared by the integration tests.
+
+#![allow(
+    dead_code,
+    unreachable_pub,
+    reason = "each test binary uses a different subset"
+)]
+
+use courier_mailbox::Capacity;
+use courier_sched::{Placement, Runtime, RuntimeSettings, Topology, WorkerCount, WorkerSettings};
+
+/// A runtime of one unpinned, non-spinning worker whose actors get mailboxes of `capacity`
+/// messages: small enough for a test to fill.
+///
+/// # Panics
+/// When the capacity is out of range or the runtime does not start.
+pub fn one_worker_runtime(capacity: u32) -> Runtime {
+    let topology = Topology::this_system().expect("this machine's topology");
+    let workers = WorkerSettings {
+        count: WorkerCount::Total(1),
+        pin: false,
+        spinners_per_node: 0,
+        ..WorkerSettings::default()
+    };
+    let settings = RuntimeSettings {
+        mailbox_capacity: Capacity::new(capacity).expect("a valid capacity"),
+        ..RuntimeSettings::default()
+    };
+    let placement = Placement::plan(&topology, &workers).expect("a one-worker plan");
+    Runtime::start(placement, settings).expect("the runtime starts")
+}
