@@ -58,8 +58,10 @@ fn check(baseline_path: &str, counts: &[gate::Count]) -> anyhow::Result<ExitCode
     let baseline = gate::parse_baseline(&text).with_context(|| baseline_path.to_owned())?;
     let rows = gate::compare(&baseline, counts);
     eprintln!(
-        "\ninstruction counts against {baseline_path} (tolerance {}%):\n\n{}",
+        "\ninstruction counts against {baseline_path} (tolerance {}%, and {} instructions at \
+         any percent):\n\n{}",
         gate::TOLERANCE_PERCENT,
+        gate::TOLERANCE_INSTRUCTIONS,
         gate::format_table(&rows)
     );
     if gate::baseline_stale(&rows) {

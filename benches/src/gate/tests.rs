@@ -70,6 +70,15 @@ fn only_a_growth_past_the_tolerance_fails() {
 }
 
 #[test]
+fn a_move_of_two_instructions_is_within_the_tolerance_at_any_percent() {
+    let baseline = parse_baseline("tiny 4\nsmall 40\n").unwrap();
+    let rows = compare(&baseline, &[count("tiny", 6), count("small", 43)]);
+    let verdict = |name: &str| rows.iter().find(|row| row.name == name).unwrap().verdict;
+    assert!(matches!(verdict("tiny"), Verdict::Unchanged { .. }));
+    assert!(matches!(verdict("small"), Verdict::Regressed { .. }));
+}
+
+#[test]
 fn an_unchanged_run_passes_and_leaves_the_baseline_alone() {
     let baseline = parse_baseline("a 10\n").unwrap();
     let rows = compare(&baseline, &[count("a", 10)]);
