@@ -116,7 +116,7 @@ impl<M: Send + 'static> ActorRef<M> {
         let envelope = packed.map_err(SendError::NoMemory)?;
         // SAFETY: the envelope is ours, live until it comes back out of the mailbox, and in no
         // other mailbox.
-        match unsafe { self.ptr.header().mailbox.try_push(envelope, priority) } {
+        match unsafe { self.ptr.mailbox().try_push(envelope, priority) } {
             Ok(Pushed::Schedule) => {
                 self.ptr.schedule_claimed();
                 Ok(())
@@ -264,13 +264,13 @@ impl<M: Send + 'static> ActorRef<M> {
     /// Messages waiting in the mailbox now (may lag by a few pops; see courier-mailbox).
     #[must_use]
     pub fn mailbox_depth(&self) -> u32 {
-        self.ptr.header().mailbox.depth()
+        self.ptr.mailbox().depth()
     }
 
     /// Whether the actor has stopped (its mailbox is closed).
     #[must_use]
     pub fn is_stopped(&self) -> bool {
-        self.ptr.header().mailbox.is_closed()
+        self.ptr.mailbox().is_closed()
     }
 }
 

@@ -70,10 +70,9 @@ pub(crate) enum TurnEnd {
     Requeue,
 }
 
-/// The type-erased part of every cell.
+/// The type-erased fields of every cell, after its mailbox (`Cell`).
 pub(crate) struct Header {
     refs: StdAtomicUsize,
-    pub(crate) mailbox: Mailbox<Envelope>,
     vtable: &'static Vtable,
     pub(crate) id: ActorId,
     /// The node whose injector the actor is queued on when woken from outside.
@@ -112,25 +111,108 @@ struct Vtable {
     discard_user: unsafe fn(NonNull<Envelope>),
 }
 
+/// An actor's cell: four 64-byte lines for an actor of up to 8 bytes of state (the mailbox's
+/// three, then the header and the slot in one).
+///
+/// The mailbox and the header are at the same offsets in every `Cell<A>` (`repr(C)`, and their
+/// types do not depend on `A`), so an `ActorPtr` reaches them without knowing `A`. There is no
+/// type-erased struct of the two: its size would be rounded up to the mailbox's 64-byte
+/// alignment, and a reference to it would cover the slot that follows.
 #[repr(C)]
 struct Cell<A: Actor> {
+    mailbox: Mailbox<Envelope>,
     header: Header,
     slot: UnsafeCell<Slot<A>>,
 }
 
+/// Where the header starts in every cell: right after the mailbox, as `repr(C)` lays it out
+/// (checked for each actor type in `ActorPtr::with_supervision`).
+const HEADER_OFFSET: usize = size_of::<Mailbox<Envelope>>().next_multiple_of(align_of::<Header>());
+
 struct Slot<A: Actor> {
     actor: Option<A>,
     started: bool,
+    /// A restart asked for the queued user messages to be dead-lettered (R2).
+    discard_queued: bool,
+    /// `filter` is only the trigger that takes the turn loop to `discard_queued`.
+    trigger_filter: bool,
+    /// What most actors never need, boxed on first use: an idle actor's cell stays four lines,
+    /// and the turn loop's hot path tests one pointer.
+    rare: Option<Box<Rare<A>>>,
+}
+
+/// The rarely used state of an actor (`Slot::rare`).
+struct Rare<A: Actor> {
+    /// Set once the actor has exited (C4).
     exit: Option<Exit>,
     /// Selective receive: only messages it accepts are handled; the others wait in the
     /// mailbox's stash, in order, until the filter changes or is cleared.
     filter: Option<Filter<A::Msg>>,
     /// Present for a supervised actor: its factory, its guardian, whether it is suspended.
-    supervision: Option<Box<Supervision<A>>>,
-    /// A restart asked for the queued user messages to be dead-lettered (R2).
-    discard_queued: bool,
-    /// `filter` is only the trigger that takes the turn loop to `discard_queued`.
-    trigger_filter: bool,
+    supervision: Option<Supervision<A>>,
+}
+
+/// How the turn loop takes the next message.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReceiveMode {
+    /// No filter, not exited: the plain pop (which also re-offers a stash left by an old
+    /// filter).
+    Plain,
+    /// Exited: everything left, stash included, goes to dead letters (C4).
+    Drain,
+    /// Through the selective-receive filter.
+    Filtered,
+}
+
+impl<A: Actor> Slot<A> {
+    fn receive_mode(&self) -> ReceiveMode {
+        match self.rare.as_deref() {
+            None => ReceiveMode::Plain,
+            Some(rare) if rare.exit.is_some() => ReceiveMode::Drain,
+            Some(rare) if rare.filter.is_none() => ReceiveMode::Plain,
+            Some(_) => ReceiveMode::Filtered,
+        }
+    }
+
+    fn has_exited(&self) -> bool {
+        self.rare.as_ref().is_some_and(|rare| rare.exit.is_some())
+    }
+
+    fn rare_mut(&mut self) -> &mut Rare<A> {
+        self.rare.get_or_insert_with(|| {
+            Box::new(Rare {
+                exit: None,
+                filter: None,
+                supervision: None,
+            })
+        })
+    }
+
+    fn set_filter(&mut self, filter: Option<Filter<A::Msg>>) {
+        if filter.is_some() || self.rare.is_some() {
+            self.rare_mut().filter = filter;
+        }
+    }
+
+    fn take_filter(&mut self) -> Option<Filter<A::Msg>> {
+        self.rare.as_mut().and_then(|rare| rare.filter.take())
+    }
+
+    fn has_filter(&self) -> bool {
+        self.rare.as_ref().is_some_and(|rare| rare.filter.is_some())
+    }
+
+    fn supervision(&self) -> Option<&Supervision<A>> {
+        self.rare
+            .as_ref()
+            .and_then(|rare| rare.supervision.as_ref())
+    }
+
+    fn supervision_mut(&mut self) -> Option<&mut Supervision<A>> {
+        self.rare
+            .as_mut()
+            .and_then(|rare| rare.supervision.as_mut())
+    }
 }
 
 /// A selective-receive filter (see [`Context::set_filter`]).
@@ -142,9 +224,12 @@ pub(crate) enum FilterChange<M> {
     Clear,
 }
 
-/// A pointer to a live cell (C1 keeps it live while held).
+/// A pointer to a live cell (C1 keeps it live while held): to its start, where its mailbox is.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ActorPtr(NonNull<Header>);
+pub(crate) struct ActorPtr(NonNull<ActorMailbox>);
+
+/// Every actor's mailbox, at the start of its cell.
+pub(crate) type ActorMailbox = Mailbox<Envelope>;
 
 // SAFETY: cells are shared between threads by design: every field is either atomic, the
 // mailbox (Sync), immutable after spawn, or reached by one worker at a time (C2).
@@ -160,12 +245,12 @@ impl fmt::Debug for ActorPtr {
 
 impl ActorPtr {
     /// The cell's address, for queues that hold plain pointers (`Inbox`).
-    pub(crate) fn as_non_null(self) -> NonNull<Header> {
+    pub(crate) fn as_non_null(self) -> NonNull<ActorMailbox> {
         self.0
     }
 
     /// The pointer `as_non_null` gave, back; C1 still applies to whoever holds it.
-    pub(crate) fn from_non_null(ptr: NonNull<Header>) -> ActorPtr {
+    pub(crate) fn from_non_null(ptr: NonNull<ActorMailbox>) -> ActorPtr {
         ActorPtr(ptr)
     }
 
@@ -193,12 +278,12 @@ impl ActorPtr {
         capacity: Capacity,
         runtime: Arc<Shared>,
     ) -> ActorPtr {
-        let supervision = Box::new(Supervision {
+        let supervision = Supervision {
             factory,
             guardian,
             suspended: None,
             instance: 0,
-        });
+        };
         let ptr = Self::with_supervision(actor, Some(supervision), id, home, capacity, runtime);
         ptr.retain();
         ptr
@@ -206,17 +291,18 @@ impl ActorPtr {
 
     fn with_supervision<A: Actor>(
         actor: A,
-        supervision: Option<Box<Supervision<A>>>,
+        supervision: Option<Supervision<A>>,
         id: ActorId,
         home: u16,
         capacity: Capacity,
         runtime: Arc<Shared>,
     ) -> ActorPtr {
+        const { assert!(std::mem::offset_of!(Cell<A>, header) == HEADER_OFFSET) };
         let cell = Box::new(Cell {
+            // The spawner holds the first turn (so `started` runs) and queues the actor (C1).
+            mailbox: Mailbox::with_capacity_claimed(capacity),
             header: Header {
                 refs: StdAtomicUsize::new(2),
-                // The spawner holds the first turn (so `started` runs) and queues the actor (C1).
-                mailbox: Mailbox::with_capacity_claimed(capacity),
                 vtable: vtable::<A>(),
                 id,
                 home,
@@ -226,25 +312,37 @@ impl ActorPtr {
                 named: StdAtomicBool::new(false),
             },
             slot: UnsafeCell::new(Slot {
-                filter: None,
                 actor: Some(actor),
                 started: false,
-                exit: None,
-                supervision,
                 discard_queued: false,
                 trigger_filter: false,
+                rare: supervision.map(|supervision| {
+                    Box::new(Rare {
+                        exit: None,
+                        filter: None,
+                        supervision: Some(supervision),
+                    })
+                }),
             }),
         });
         let cell = Box::leak(cell);
         // SAFETY: the cell stays where `Box::leak` put it until `drop_cell` frees it (M12 of
         // the mailbox), and no other thread can reach it yet.
-        unsafe { cell.header.mailbox.link() };
+        unsafe { cell.mailbox.link() };
         ActorPtr(NonNull::from(cell).cast())
     }
 
-    pub(crate) fn header(&self) -> &Header {
-        // SAFETY: the caller holds a reference or the token (C1), so the cell is live.
+    pub(crate) fn mailbox(&self) -> &ActorMailbox {
+        // SAFETY: the caller holds a reference or the token (C1), so the cell is live; its
+        // mailbox is at its start (`Cell`).
         unsafe { self.0.as_ref() }
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the header is `HEADER_OFFSET` bytes into every cell (`Cell`), inside it.
+        let header = unsafe { self.0.byte_add(HEADER_OFFSET) }.cast::<Header>();
+        // SAFETY: the caller holds a reference or the token (C1), so the cell is live.
+        unsafe { header.as_ref() }
     }
 
     /// Adds a reference (an `ActorRef` clone, or the schedule token).
@@ -295,11 +393,7 @@ impl ActorPtr {
             // in no other mailbox.
             // Over capacity (mailbox M13): a full mailbox of ordinary messages must not refuse
             // a stop, a supervisor's restart or a monitor's notice.
-            match unsafe {
-                self.header()
-                    .mailbox
-                    .try_push_over_capacity(envelope, priority)
-            } {
+            match unsafe { self.mailbox().try_push_over_capacity(envelope, priority) } {
                 Ok(Pushed::Schedule) => {
                     self.schedule_claimed();
                     return true;
@@ -352,7 +446,6 @@ fn vtable<A: Actor>() -> &'static Vtable {
 unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
     // SAFETY: the token keeps the cell live (C1); it is a `Cell<A>` (its vtable says so).
     let cell = unsafe { ptr.0.cast::<Cell<A>>().as_ref() };
-    let header = &cell.header;
     // SAFETY: only the worker running the actor reaches the slot (C2).
     let slot = unsafe { &mut *cell.slot.get() };
     let mut turn = Turn {
@@ -369,7 +462,7 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
     let end = loop {
         let handled_before = turn.handled;
         // SAFETY: the one consumer is the worker running the actor (C2, M8).
-        let mut consumer = unsafe { header.mailbox.consumer_unchecked() };
+        let mut consumer = unsafe { cell.mailbox.consumer_unchecked() };
         if turn.receive(slot, &mut consumer, budget) == Received::CutShort {
             // Budget spent or a producer mid-push: keep the turn (dropping the consumer commits).
             drop(consumer);
@@ -413,32 +506,33 @@ impl Turn<'_> {
             if self.handled >= budget {
                 return Received::CutShort;
             }
-            let popped = if slot.filter.is_none() && slot.exit.is_none() {
-                // The hot path: no filter (a plain pop also re-offers a stash left by an old one).
-                consumer.pop()
-            } else if slot.exit.is_some() {
-                consumer.drain_next()
-            } else {
-                if self.discard_queued(slot, consumer) {
-                    continue;
-                }
-                let mut filter = slot.filter.take().expect("a filter is set: checked above");
-                if std::mem::take(&mut self.filter_changed) {
-                    consumer.reoffer_stash();
-                }
-                let (popped, panicked) = pop_filtered::<A>(consumer, &mut filter);
-                slot.filter = Some(filter);
-                if let Some(message) = panicked {
-                    let ctx = Context::new(ptr, worker);
-                    self.exit(slot, Exit::Panicked { message }, ctx);
-                    // Go on to drain (the stash included, C4): an `Empty` here is not the end.
-                    if let Pop::Node(envelope) = popped {
-                        self.handled += 1;
-                        self.deliver(slot, envelope);
+            let popped = match slot.receive_mode() {
+                // The hot path.
+                ReceiveMode::Plain => consumer.pop(),
+                ReceiveMode::Drain => consumer.drain_next(),
+                ReceiveMode::Filtered => {
+                    if self.discard_queued(slot, consumer) {
+                        continue;
                     }
-                    continue;
+                    let mut filter = slot.take_filter().expect("a filter is set: checked above");
+                    if std::mem::take(&mut self.filter_changed) {
+                        consumer.reoffer_stash();
+                    }
+                    let (popped, panicked) = pop_filtered::<A>(consumer, &mut filter);
+                    slot.set_filter(Some(filter));
+                    if let Some(message) = panicked {
+                        let ctx = Context::new(ptr, worker);
+                        self.exit(slot, Exit::Panicked { message }, ctx);
+                        // Go on to drain (the stash included, C4): an `Empty` here is not the
+                        // end.
+                        if let Pop::Node(envelope) = popped {
+                            self.handled += 1;
+                            self.deliver(slot, envelope);
+                        }
+                        continue;
+                    }
+                    popped
                 }
-                popped
             };
             match popped {
                 Pop::Node(envelope) => {
@@ -501,7 +595,7 @@ impl Turn<'_> {
             self.deliver_system(slot, system);
             return;
         }
-        if slot.exit.is_some() {
+        if slot.has_exited() {
             // SAFETY: a user envelope of this actor, out of the mailbox.
             unsafe { self.ptr.discard_user(envelope) };
             self.ptr.header().runtime.count_dead_letter();
@@ -537,7 +631,7 @@ impl Turn<'_> {
             return false;
         }
         if std::mem::take(&mut slot.trigger_filter) {
-            slot.filter = None;
+            slot.set_filter(None);
         }
         consumer.reoffer_stash();
         while let Pop::Node(envelope) =
@@ -563,7 +657,7 @@ impl Turn<'_> {
         // guardian (R1): what a supervisor's ordered start waits for. Restarts do not, which
         // keeps a restart one message shorter.
         if slot.actor.is_some()
-            && let Some(supervision) = slot.supervision.as_ref()
+            && let Some(supervision) = slot.supervision()
             && supervision.suspended.is_none()
             && supervision.instance == 0
         {
@@ -582,7 +676,7 @@ impl Turn<'_> {
     #[cold]
     #[inline(never)]
     fn deliver_system<A: Actor>(&mut self, slot: &mut Slot<A>, system: SystemMessage) {
-        if slot.exit.is_some() {
+        if slot.has_exited() {
             return;
         }
         let mut ctx = Context::new(self.ptr, self.worker);
@@ -640,10 +734,10 @@ impl Turn<'_> {
             return;
         }
         if let Some(change) = ctx.take_filter_change() {
-            slot.filter = match change {
+            slot.set_filter(match change {
                 FilterChange::Set(filter) => Some(filter),
                 FilterChange::Clear => None,
-            };
+            });
             self.filter_changed = true;
         }
         let reason = match outcome {
@@ -680,10 +774,12 @@ impl Turn<'_> {
     ) {
         let lost_message = self.in_handle && reason.is_failure();
         drop_instance(self.ptr, slot, &reason, how, &mut ctx);
-        if let Some(supervision) = slot.supervision.as_mut() {
+        if let Some(rare) = slot.rare.as_deref_mut()
+            && let Some(supervision) = rare.supervision.as_mut()
+        {
             supervision.suspended = Some(reason.clone());
             // R1: user messages wait in the stash until the supervisor answers.
-            slot.filter = Some(Box::new(|_| false));
+            rare.filter = Some(Box::new(|_| false));
             self.filter_changed = true;
             let event = ChildEvent {
                 child: self.ptr.header().id,
@@ -710,7 +806,7 @@ impl Turn<'_> {
         how: Termination,
         mut ctx: Context<'_, A>,
     ) {
-        let suspended = slot.supervision.as_mut().and_then(|s| s.suspended.take());
+        let suspended = slot.supervision_mut().and_then(|s| s.suspended.take());
         let reason = match (suspended, how) {
             (Some(last), _) => last,
             (None, Termination::Graceful) => Exit::Shutdown,
@@ -724,7 +820,7 @@ impl Turn<'_> {
     #[cold]
     #[inline(never)]
     fn restart<A: Actor>(&mut self, slot: &mut Slot<A>, keep_mailbox: bool) {
-        let Some(supervision) = slot.supervision.as_mut() else {
+        let Some(supervision) = slot.supervision_mut() else {
             return;
         };
         if supervision.suspended.is_none() {
@@ -759,7 +855,7 @@ impl Turn<'_> {
             return;
         };
         supervision.suspended = None;
-        slot.filter = None;
+        slot.set_filter(None);
         self.filter_changed = true;
         slot.actor = Some(actor);
         self.start(slot);
@@ -767,8 +863,8 @@ impl Turn<'_> {
             // Done by the turn loop, which holds the consumer, on its slow path: the filtered
             // branch, reached through the user's filter or a pass-all one set as a trigger.
             slot.discard_queued = true;
-            if slot.filter.is_none() {
-                slot.filter = Some(Box::new(|_| true));
+            if !slot.has_filter() {
+                slot.set_filter(Some(Box::new(|_| true)));
                 slot.trigger_filter = true;
             }
         }
@@ -779,7 +875,7 @@ impl Turn<'_> {
     #[inline(never)]
     fn finish<A: Actor>(&mut self, slot: &mut Slot<A>, reason: Exit, lost_message: bool) {
         // Closed now or already: either way later pushes are refused (C4).
-        let _closed = self.ptr.header().mailbox.close();
+        let _closed = self.ptr.mailbox().close();
         let header = self.ptr.header();
         header.runtime.record_exit(header.id, &reason);
         // Links and monitors are told after the mailbox closed (L1).
@@ -789,7 +885,8 @@ impl Turn<'_> {
             header.runtime.registry().unregister_actor(self.ptr);
         }
         // R4; dropping the supervision also breaks the cycle child -> guardian -> supervisor.
-        if let Some(supervision) = slot.supervision.take() {
+        let rare = slot.rare_mut();
+        if let Some(supervision) = rare.supervision.take() {
             let _told = (supervision.guardian)(ChildEvent {
                 child: header.id,
                 kind: ChildEventKind::Ended,
@@ -799,8 +896,8 @@ impl Turn<'_> {
                 lost_message,
             });
         }
-        slot.filter = None;
-        slot.exit = Some(reason);
+        rare.filter = None;
+        rare.exit = Some(reason);
     }
 }
 
@@ -842,8 +939,8 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
     // SAFETY: the cell came from `Box::leak` in `ActorPtr::new` as a `Cell<A>`, and nobody
     // else can reach it.
     let mut cell = unsafe { Box::from_raw(ptr.0.cast::<Cell<A>>().as_ptr()) };
-    let _closed = cell.header.mailbox.close();
-    let mut consumer = cell.header.mailbox.consumer();
+    let _closed = cell.mailbox.close();
+    let mut consumer = cell.mailbox.consumer();
     while let Pop::Node(envelope) = consumer.drain_next() {
         // SAFETY: an envelope out of this actor's mailbox, packed for it.
         unsafe { discard_any::<A>(envelope) };
@@ -892,17 +989,31 @@ mod tests {
         }
     }
 
-    /// A regression gate on the memory of an idle actor: 320 B for the cell, 192 B of it the
-    /// mailbox (three 64-byte lines, its stubs inside), and nothing else on the heap.
-    /// DESIGN.md's target is 384 B.
+    /// A regression gate on the memory of an idle actor: four 64-byte lines for the cell of an
+    /// actor without state (the mailbox's three, its stubs inside; then the header and the
+    /// slot), and nothing else on the heap until it uses links, monitors, a filter or
+    /// supervision; an actor's state adds whole lines past the slot's 16 bytes. DESIGN.md's
+    /// target is 384 B per idle actor, allocator included.
     #[test]
-    fn an_idle_actor_cell_does_not_grow_past_its_measured_size() {
-        let cell_bytes = size_of::<Cell<Idle>>();
-        let mailbox_bytes = size_of::<Mailbox<Envelope>>();
-        eprintln!("cell: {cell_bytes} B (mailbox {mailbox_bytes} B)");
-        assert!(
-            cell_bytes <= 384,
-            "an idle actor's cell grew to {cell_bytes} B"
+    fn an_idle_actor_cell_is_four_lines() {
+        struct Counter(u64);
+        impl Actor for Counter {
+            type Msg = ();
+            type Error = std::convert::Infallible;
+
+            fn handle(&mut self, _: &mut Context<'_, Self>, (): ()) -> Result<(), Self::Error> {
+                self.0 += 1;
+                Ok(())
+            }
+        }
+        assert_eq!(size_of::<Mailbox<Envelope>>(), 192);
+        assert_eq!(size_of::<Header>(), 48);
+        assert_eq!(size_of::<Slot<Idle>>(), 16);
+        assert_eq!(size_of::<Cell<Idle>>(), 256);
+        assert_eq!(size_of::<Cell<Counter>>(), 320);
+        assert_eq!(
+            std::mem::offset_of!(Cell<Counter>, slot),
+            HEADER_OFFSET + size_of::<Header>()
         );
     }
 }

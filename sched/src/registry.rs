@@ -77,7 +77,7 @@ impl Registry {
         }
         // Checked under the lock: an actor that exits after this is unregistered by its exit,
         // which takes the same lock.
-        if ptr.header().mailbox.is_closed() {
+        if ptr.mailbox().is_closed() {
             return Err(NameError::Stopped {
                 actor: ptr.header().id,
             });

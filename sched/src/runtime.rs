@@ -10,7 +10,7 @@ use crossbeam_utils::CachePadded;
 use courier_alloc::PoolSet;
 use courier_mailbox::Capacity;
 
-use crate::cell::{ActorPtr, Header};
+use crate::cell::{ActorMailbox, ActorPtr};
 use crate::inbox::Inbox;
 use crate::memory::{NodePools, PoolMemory};
 use crate::metrics::WorkerCounters;
@@ -82,7 +82,7 @@ pub(crate) struct Shared {
     /// One injector per node, by node number (empty for numbers without workers).
     injectors: Box<[Injector<ActorPtr>]>,
     /// One inbox per worker for the actors pinned to it (`spawn_on_worker`); never stolen.
-    inboxes: Box<[Inbox<Header>]>,
+    inboxes: Box<[Inbox<ActorMailbox>]>,
     idle: IdleWorkers,
     threads: OnceLock<Box<[Thread]>>,
     counters: Box<[CachePadded<WorkerCounters>]>,
@@ -247,7 +247,7 @@ impl Shared {
         self.release_queued_after_shutdown();
     }
 
-    pub(crate) fn inbox(&self, worker: WorkerId) -> &Inbox<Header> {
+    pub(crate) fn inbox(&self, worker: WorkerId) -> &Inbox<ActorMailbox> {
         &self.inboxes[worker.index()]
     }
 

@@ -141,13 +141,13 @@ impl ChildHandle {
     /// Whether the cell is closed for good.
     #[must_use]
     pub fn is_finished(&self) -> bool {
-        self.ptr.header().mailbox.is_closed()
+        self.ptr.mailbox().is_closed()
     }
 
     /// Messages waiting in the mailbox (the stash included).
     #[must_use]
     pub fn mailbox_depth(&self) -> u32 {
-        self.ptr.header().mailbox.depth()
+        self.ptr.mailbox().depth()
     }
 }
 

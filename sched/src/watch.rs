@@ -25,6 +25,7 @@ use courier_mailbox::Priority;
 use crate::ActorId;
 use crate::Exit;
 use crate::cell::{ActorPtr, SystemMessage};
+use once_cell::race::OnceBox;
 use parking_lot::Mutex;
 
 /// Identifies one monitor, so it can be told apart and removed.
@@ -64,10 +65,12 @@ struct Watchers {
     entries: Vec<(ActorPtr, Kind)>,
 }
 
-/// The watchers of one cell (L1), boxed on first use so idle actors pay one pointer.
+/// The watchers of one cell (L1), boxed with their lock on first use so that an idle actor
+/// pays one pointer (a race to box them first is settled by one compare-and-swap: the loser
+/// drops its box and takes the winner's).
 #[derive(Default)]
 pub(crate) struct WatchList {
-    inner: Mutex<Option<Box<Watchers>>>,
+    inner: OnceBox<Mutex<Watchers>>,
 }
 
 impl fmt::Debug for WatchList {
@@ -88,10 +91,9 @@ impl WatchList {
     }
 
     fn add(&self, owner: ActorId, watcher: ActorPtr, kind: Kind) {
-        let mut inner = self.inner.lock();
-        let watchers = inner.get_or_insert_with(Box::default);
+        let mut watchers = self.inner.get_or_init(Box::default).lock();
         if let Some(reason) = watchers.exited.clone() {
-            drop(inner);
+            drop(watchers);
             // Exited already: tell the watcher now (L1).
             tell(owner, watcher, kind, reason);
             return;
@@ -103,10 +105,10 @@ impl WatchList {
     /// Removes a monitor (no notice will come) or a link (one direction).
     pub(crate) fn remove(&self, watcher: ActorPtr, monitor: Option<MonitorId>) {
         let removed: Vec<ActorPtr> = {
-            let mut inner = self.inner.lock();
-            let Some(watchers) = inner.as_mut() else {
+            let Some(watchers) = self.inner.get() else {
                 return;
             };
+            let mut watchers = watchers.lock();
             let kind = monitor.map_or(Kind::Link, Kind::Monitor);
             let mut removed = Vec::new();
             watchers.entries.retain(|(ptr, k)| {
@@ -127,8 +129,7 @@ impl WatchList {
     /// Records the exit and tells every watcher, once (L1).
     pub(crate) fn exit(&self, owner: ActorId, reason: &Exit) {
         let entries = {
-            let mut inner = self.inner.lock();
-            let watchers = inner.get_or_insert_with(Box::default);
+            let mut watchers = self.inner.get_or_init(Box::default).lock();
             if watchers.exited.is_some() {
                 return;
             }
@@ -159,7 +160,7 @@ fn tell(owner: ActorId, watcher: ActorPtr, kind: Kind, reason: Exit) {
     // A watcher that has exited itself needs no notice; a full watcher mailbox on a worker
     // thread cannot be waited for (the worker must not block): that notice is counted as a dead
     // letter and reported, never dropped silently.
-    if !watcher.send_system(message, Priority::High) && !watcher.header().mailbox.is_closed() {
+    if !watcher.send_system(message, Priority::High) && !watcher.mailbox().is_closed() {
         watcher.header().runtime.count_dead_letter();
         eprintln!(
             "courier: {} could not be told that {owner} exited: mailbox full",
