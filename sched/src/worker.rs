@@ -503,13 +503,18 @@ impl Worker {
     }
 
     /// At shutdown: give back the tokens of the actors still queued here (C1).
+    ///
+    /// Until every queue is empty, not in one pass: giving back a token can free an actor,
+    /// whose monitors and links are then told, which queues them here (this is still the
+    /// current worker): one left in the LIFO slot after a pass had taken it would keep its cell,
+    /// and through it the runtime, alive for ever.
     pub(crate) fn drain_on_exit(&self) {
-        let lifo = self.lifo.take();
-        for actor in lifo
-            .into_iter()
-            .chain(std::iter::from_fn(|| self.local.pop()))
-            .chain(std::iter::from_fn(|| self.nursery.pop()))
-            .chain(std::iter::from_fn(|| self.pop_inbox()))
+        while let Some(actor) = self
+            .lifo
+            .take()
+            .or_else(|| self.local.pop())
+            .or_else(|| self.nursery.pop())
+            .or_else(|| self.pop_inbox())
         {
             // SAFETY: a queued actor's token is ours; it will not run again.
             unsafe { actor.release() };

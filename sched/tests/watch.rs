@@ -221,3 +221,66 @@ fn trapping_exits_turns_a_linked_crash_into_a_signal() {
     assert!(!scene.watcher.is_stopped());
     scene.runtime.shutdown();
 }
+
+/// Keeps itself queued: every message it handles sends it the next one.
+struct Busy;
+
+impl Actor for Busy {
+    type Msg = ();
+    type Error = String;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+        let _ = ctx.myself().try_send(());
+        Ok(())
+    }
+}
+
+/// Monitors the actor it is given; says when its state is dropped.
+struct Mourner {
+    dropped: mpsc::Sender<()>,
+}
+
+impl Actor for Mourner {
+    type Msg = ActorRef<()>;
+    type Error = String;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, busy: ActorRef<()>) -> Result<(), String> {
+        let _monitor = ctx.monitor(&busy);
+        Ok(())
+    }
+}
+
+impl Drop for Mourner {
+    fn drop(&mut self) {
+        let _ = self.dropped.send(());
+    }
+}
+
+/// A worker that exits gives back the actors still queued on it; the last of those references
+/// frees an actor, whose monitor is then told, which queues the monitor on that same worker
+/// while it drains. That monitor must be given back too: it was once left in the worker's LIFO
+/// slot after the drain had taken it, and leaked with the whole runtime (valgrind saw it).
+#[test]
+fn a_monitor_queued_while_its_worker_drains_at_shutdown_is_freed() {
+    for _ in 0..20 {
+        let runtime = Runtime::with_workers(1).unwrap();
+        let (dropped, was_dropped) = mpsc::channel();
+        let mourner = runtime.spawn(Mourner { dropped });
+        let busy = runtime.spawn(Busy);
+        mourner.send(busy.clone()).unwrap();
+        busy.send(()).unwrap();
+        // The monitor is in place once the mourner handled its message.
+        while mourner.mailbox_depth() > 0 {
+            std::thread::yield_now();
+        }
+        drop(busy);
+        drop(mourner);
+        // The workers are joined and the queues drained when `shutdown` returns.
+        runtime.shutdown();
+        assert_eq!(
+            was_dropped.try_recv(),
+            Ok(()),
+            "the monitor's cell was never freed"
+        );
+    }
+}
