@@ -2,15 +2,15 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use courier_mailbox::{Priority, PushError, Pushed};
-use crossbeam_utils::Backoff;
 
 use crate::ActorId;
 use crate::cell::{ActorPtr, SystemMessage};
 use crate::envelope::{self, TypeTag};
 use crate::reply::{self, Reply, ReplyTo};
+use crate::room_wait::RoomWait;
 use crate::worker::with_pools;
 
 /// Why a message was not sent; the message comes back in every case.
@@ -191,29 +191,21 @@ impl<M: Send + 'static> ActorRef<M> {
     }
 
     /// Sends at normal priority. On a worker thread this is [`ActorRef::try_send`]: a worker
-    /// never blocks. On any other thread a full mailbox makes the caller wait (spinning, then
-    /// yielding, then sleeping up to a millisecond at a time) until there is room or the actor
-    /// stops: backpressure for producers outside the runtime.
+    /// never blocks. On any other thread a full mailbox makes the caller wait (watching the
+    /// mailbox's depth, then yielding, then sleeping up to a millisecond at a time) until there
+    /// is room or the actor stops: backpressure for producers outside the runtime.
     ///
     /// # Errors
     /// [`SendError::Closed`] or [`SendError::NoMemory`] with the message; [`SendError::Full`]
     /// only on a worker thread.
     pub fn send(&self, message: M) -> Result<(), SendError<M>> {
         let mut message = message;
-        // Spin, then yield, then sleep: the actor usually drains its mailbox in microseconds,
-        // while one sleep costs ~80 us here (timer slack), which halved throughput.
-        let backoff = Backoff::new();
-        let mut wait = Duration::from_micros(50);
+        let mut room = RoomWait::new();
         loop {
             match self.try_send(message) {
                 Err(SendError::Full(back)) if !crate::worker::on_worker_thread() => {
                     message = back;
-                    if backoff.is_completed() {
-                        std::thread::park_timeout(wait);
-                        wait = (wait * 2).min(Duration::from_millis(1));
-                    } else {
-                        backoff.snooze();
-                    }
+                    room.wait(self.ptr.mailbox(), None);
                 }
                 other => return other,
             }
@@ -227,13 +219,14 @@ impl<M: Send + 'static> ActorRef<M> {
     /// As [`ActorRef::send`], and `Full` at the deadline.
     pub fn send_until(&self, message: M, deadline: Instant) -> Result<(), SendError<M>> {
         let mut message = message;
+        let mut room = RoomWait::new();
         loop {
             match self.try_send(message) {
                 Err(SendError::Full(back))
                     if !crate::worker::on_worker_thread() && Instant::now() < deadline =>
                 {
                     message = back;
-                    std::thread::park_timeout(Duration::from_micros(50));
+                    room.wait(self.ptr.mailbox(), Some(deadline));
                 }
                 other => return other,
             }

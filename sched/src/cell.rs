@@ -22,12 +22,12 @@ use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::time::Duration;
 
 use courier_mailbox::{Capacity, EndTurn, Mailbox, Pop, Priority, PushError, Pushed};
 
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::panic::{HandlerOutcome, run_handler, run_quietly};
+use crate::room_wait::RoomWait;
 use crate::runtime::Shared;
 use crate::supervision::{ChildEvent, ChildEventKind, Factory, Guardian, Supervision, Termination};
 use crate::sync::{
@@ -385,6 +385,7 @@ impl ActorPtr {
     /// or its mailbox is full on a worker thread, where waiting is not allowed).
     pub(crate) fn send_system(self, message: SystemMessage, priority: Priority) -> bool {
         let mut message = message;
+        let mut room = RoomWait::new();
         loop {
             let packed =
                 with_pools(|pools| envelope::pack(pools, message, TypeTag::System, priority, 0));
@@ -413,7 +414,7 @@ impl ActorPtr {
                     if crate::worker::on_worker_thread() {
                         return false;
                     }
-                    std::thread::park_timeout(Duration::from_micros(50));
+                    room.wait_beyond_capacity(self.mailbox());
                 }
             }
         }

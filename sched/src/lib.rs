@@ -30,6 +30,7 @@ mod panic;
 mod placement;
 mod registry;
 mod reply;
+mod room_wait;
 mod runtime;
 mod supervision;
 mod sync;

@@ -286,6 +286,43 @@ fn a_full_mailbox_hands_the_message_back_intact() {
     runtime.shutdown();
 }
 
+/// `send_until` gives a message back intact once its deadline passes, not before; `send` waits
+/// (watching, then yielding, then sleeping) until the actor makes room, and loses nothing.
+#[test]
+fn a_sender_outside_waits_for_room_and_send_until_gives_up_at_its_deadline() {
+    let runtime = common::one_worker_runtime(4);
+    let (actor, barrier, handled, _exited) = gate(&runtime);
+    actor.send(0).unwrap();
+    barrier.wait(); // the actor is now busy; fill its mailbox
+    for n in 1..=4 {
+        actor.try_send(n).unwrap();
+    }
+    let patience = Duration::from_millis(30);
+    let start = std::time::Instant::now();
+    match actor.send_until(5, start + patience) {
+        Err(SendError::Full(5)) => {}
+        other => panic!("expected Full(5) at the deadline, got {other:?}"),
+    }
+    assert!(start.elapsed() >= patience, "gave up before its deadline");
+    // `send` from outside waits for room: the actor is released a little later, past the
+    // watching and yielding phases of the wait (either order passes).
+    let releaser = {
+        let barrier = Arc::clone(&barrier);
+        std::thread::spawn(move || {
+            std::thread::park_timeout(Duration::from_millis(5));
+            barrier.wait();
+        })
+    };
+    for n in 5..=20 {
+        actor
+            .send(n)
+            .expect("send waits for room instead of failing");
+    }
+    releaser.join().unwrap();
+    wait_for(|| handled.load(Ordering::Relaxed) == 21);
+    runtime.shutdown();
+}
+
 /// Counts and forwards to the next stage; the last stage reports to the test.
 struct Stage {
     next: Option<ActorRef<u64>>,
