@@ -87,7 +87,7 @@
 //!
 //! Lines of 64 bytes, not the 128 of `CachePadded` (which guards against the adjacent-line
 //! prefetcher): an idle actor's mailbox is cold, and 64-byte lines save 64 bytes per actor (a
-//! 320-byte actor cell instead of 384). On the shared 2-vCPU machine, `mailbox_time` A/B runs
+//! 256-byte actor cell instead of 320). On the shared 2-vCPU machine, `mailbox_time` A/B runs
 //! of both paddings could not tell them apart beyond the noise, for one or two producers (the
 //! commits that made the stubs part of the mailbox and that recorded the A/B have the figures).
 //! Revisit on a quiet machine with real cores.

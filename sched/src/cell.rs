@@ -132,10 +132,8 @@ const HEADER_OFFSET: usize = size_of::<Mailbox<Envelope>>().next_multiple_of(ali
 struct Slot<A: Actor> {
     actor: Option<A>,
     started: bool,
-    /// A restart asked for the queued user messages to be dead-lettered (R2).
-    discard_queued: bool,
-    /// `filter` is only the trigger that takes the turn loop to `discard_queued`.
-    trigger_filter: bool,
+    /// The actor has exited for good (C4): what is left in the mailbox is dead-lettered.
+    exited: bool,
     /// What most actors never need, boxed on first use: an idle actor's cell stays four lines,
     /// and the turn loop's hot path tests one pointer.
     rare: Option<Box<Rare<A>>>,
@@ -143,13 +141,15 @@ struct Slot<A: Actor> {
 
 /// The rarely used state of an actor (`Slot::rare`).
 struct Rare<A: Actor> {
-    /// Set once the actor has exited (C4).
-    exit: Option<Exit>,
     /// Selective receive: only messages it accepts are handled; the others wait in the
     /// mailbox's stash, in order, until the filter changes or is cleared.
     filter: Option<Filter<A::Msg>>,
     /// Present for a supervised actor: its factory, its guardian, whether it is suspended.
     supervision: Option<Supervision<A>>,
+    /// A restart asked for the queued user messages to be dead-lettered (R2).
+    discard_queued: bool,
+    /// `filter` is only the trigger that takes the turn loop to `discard_queued`.
+    trigger_filter: bool,
 }
 
 /// How the turn loop takes the next message.
@@ -166,24 +166,26 @@ enum ReceiveMode {
 
 impl<A: Actor> Slot<A> {
     fn receive_mode(&self) -> ReceiveMode {
+        if self.exited {
+            return ReceiveMode::Drain;
+        }
         match self.rare.as_deref() {
-            None => ReceiveMode::Plain,
-            Some(rare) if rare.exit.is_some() => ReceiveMode::Drain,
-            Some(rare) if rare.filter.is_none() => ReceiveMode::Plain,
-            Some(_) => ReceiveMode::Filtered,
+            Some(rare) if rare.filter.is_some() => ReceiveMode::Filtered,
+            _ => ReceiveMode::Plain,
         }
     }
 
     fn has_exited(&self) -> bool {
-        self.rare.as_ref().is_some_and(|rare| rare.exit.is_some())
+        self.exited
     }
 
     fn rare_mut(&mut self) -> &mut Rare<A> {
         self.rare.get_or_insert_with(|| {
             Box::new(Rare {
-                exit: None,
                 filter: None,
                 supervision: None,
+                discard_queued: false,
+                trigger_filter: false,
             })
         })
     }
@@ -198,10 +200,6 @@ impl<A: Actor> Slot<A> {
         self.rare.as_mut().and_then(|rare| rare.filter.take())
     }
 
-    fn has_filter(&self) -> bool {
-        self.rare.as_ref().is_some_and(|rare| rare.filter.is_some())
-    }
-
     fn supervision(&self) -> Option<&Supervision<A>> {
         self.rare
             .as_ref()
@@ -212,6 +210,10 @@ impl<A: Actor> Slot<A> {
         self.rare
             .as_mut()
             .and_then(|rare| rare.supervision.as_mut())
+    }
+
+    fn supervision_take(&mut self) -> Option<Supervision<A>> {
+        self.rare.as_mut().and_then(|rare| rare.supervision.take())
     }
 }
 
@@ -314,13 +316,13 @@ impl ActorPtr {
             slot: UnsafeCell::new(Slot {
                 actor: Some(actor),
                 started: false,
-                discard_queued: false,
-                trigger_filter: false,
+                exited: false,
                 rare: supervision.map(|supervision| {
                     Box::new(Rare {
-                        exit: None,
                         filter: None,
                         supervision: Some(supervision),
+                        discard_queued: false,
+                        trigger_filter: false,
                     })
                 }),
             }),
@@ -628,11 +630,14 @@ impl Turn<'_> {
         slot: &mut Slot<A>,
         consumer: &mut courier_mailbox::Consumer<'_, Envelope>,
     ) -> bool {
-        if !std::mem::take(&mut slot.discard_queued) {
+        let Some(rare) = slot.rare.as_deref_mut() else {
+            return false;
+        };
+        if !std::mem::take(&mut rare.discard_queued) {
             return false;
         }
-        if std::mem::take(&mut slot.trigger_filter) {
-            slot.set_filter(None);
+        if std::mem::take(&mut rare.trigger_filter) {
+            rare.filter = None;
         }
         consumer.reoffer_stash();
         while let Pop::Node(envelope) =
@@ -863,10 +868,11 @@ impl Turn<'_> {
         if !keep_mailbox {
             // Done by the turn loop, which holds the consumer, on its slow path: the filtered
             // branch, reached through the user's filter or a pass-all one set as a trigger.
-            slot.discard_queued = true;
-            if !slot.has_filter() {
-                slot.set_filter(Some(Box::new(|_| true)));
-                slot.trigger_filter = true;
+            let rare = slot.rare_mut();
+            rare.discard_queued = true;
+            if rare.filter.is_none() {
+                rare.filter = Some(Box::new(|_| true));
+                rare.trigger_filter = true;
             }
         }
     }
@@ -886,19 +892,18 @@ impl Turn<'_> {
             header.runtime.registry().unregister_actor(self.ptr);
         }
         // R4; dropping the supervision also breaks the cycle child -> guardian -> supervisor.
-        let rare = slot.rare_mut();
-        if let Some(supervision) = rare.supervision.take() {
+        if let Some(supervision) = slot.supervision_take() {
             let _told = (supervision.guardian)(ChildEvent {
                 child: header.id,
                 kind: ChildEventKind::Ended,
                 instance: supervision.instance,
-                reason: reason.clone(),
+                reason,
                 finished: true,
                 lost_message,
             });
         }
-        rare.filter = None;
-        rare.exit = Some(reason);
+        slot.set_filter(None);
+        slot.exited = true;
     }
 }
 
