@@ -33,7 +33,7 @@ use crate::supervision::{ChildEvent, ChildEventKind, Factory, Guardian, Supervis
 use crate::sync::{
     Cell as StdCell, StdAtomicBool, StdAtomicUsize, StdOrdering, UnsafeCell, std_fence,
 };
-use crate::watch::{Down, ExitSignal, WatchList};
+use crate::watch::{Down, ExitSignal, WatchList, WatchLock, WatchState};
 use crate::worker::{Worker, with_pools};
 use crate::{Actor, ActorId, Context, Exit};
 
@@ -80,8 +80,9 @@ pub(crate) struct Header {
     /// A counted reference to the runtime, given back through `Shared::release_ref` when the
     /// cell goes (a worker banks it instead of moving the shared count's line, `worker.rs`).
     pub(crate) runtime: ManuallyDrop<Arc<Shared>>,
-    /// Monitors of this actor and its links (L1).
-    pub(crate) watchers: WatchList,
+    /// Monitors of this actor and its links (L1): `Header::watchers`.
+    watch_state: WatchState,
+    watch_lock: WatchLock,
     /// Whether link exits arrive as `ExitSignal`s instead of stopping the actor; touched only by
     /// the worker running the actor (C2).
     pub(crate) trap_exit: StdCell<bool>,
@@ -98,6 +99,11 @@ impl Drop for Header {
 }
 
 impl Header {
+    /// Monitors of this actor and its links (L1).
+    pub(crate) fn watchers(&self) -> WatchList<'_> {
+        WatchList::new(&self.watch_lock, &self.watch_state)
+    }
+
     pub(crate) fn mark_named(&self) {
         // ORDERING: Relaxed; set under the registry lock, read by the exit, which then takes
         // that lock: the lock orders them.
@@ -309,7 +315,8 @@ impl ActorPtr {
                 id,
                 home,
                 runtime: ManuallyDrop::new(runtime),
-                watchers: WatchList::default(),
+                watch_state: WatchState::new(),
+                watch_lock: WatchLock::new(),
                 trap_exit: StdCell::new(false),
                 named: StdAtomicBool::new(false),
             },
@@ -886,7 +893,7 @@ impl Turn<'_> {
         let header = self.ptr.header();
         header.runtime.record_exit(header.id, &reason);
         // Links and monitors are told after the mailbox closed (L1).
-        header.watchers.exit(header.id, &reason);
+        header.watchers().exit(header.id, &reason);
         // ORDERING: Relaxed; see `Header::mark_named`.
         if header.named.load(StdOrdering::Relaxed) {
             header.runtime.registry().unregister_actor(self.ptr);
@@ -956,7 +963,7 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
     drop(consumer);
     // Never exited but unreachable: its watchers hear of a normal exit (L1; a no-op when it
     // exited before).
-    cell.header.watchers.exit(cell.header.id, &Exit::Normal);
+    cell.header.watchers().exit(cell.header.id, &Exit::Normal);
     let slot = cell.slot.get_mut();
     if let Some(actor) = slot.actor.take()
         && let Some(message) = run_quietly(move || drop(actor))

@@ -208,7 +208,7 @@ impl<'a, A: Actor> Context<'a, A> {
         let target = other.ptr();
         target
             .header()
-            .watchers
+            .watchers()
             .monitor(target.header().id, self.ptr, id);
         id
     }
@@ -218,7 +218,7 @@ impl<'a, A: Actor> Context<'a, A> {
         other
             .ptr()
             .header()
-            .watchers
+            .watchers()
             .remove(self.ptr, Some(monitor));
     }
 
@@ -226,18 +226,21 @@ impl<'a, A: Actor> Context<'a, A> {
     /// ([`Exit::Linked`]), unless it traps exits.
     pub fn link<M>(&self, other: &ActorRef<M>) {
         let target = other.ptr();
-        target.header().watchers.link(target.header().id, self.ptr);
+        target
+            .header()
+            .watchers()
+            .link(target.header().id, self.ptr);
         self.ptr
             .header()
-            .watchers
+            .watchers()
             .link(self.ptr.header().id, target);
     }
 
     /// Removes a link, both ways.
     pub fn unlink<M>(&self, other: &ActorRef<M>) {
         let target = other.ptr();
-        target.header().watchers.remove(self.ptr, None);
-        self.ptr.header().watchers.remove(target, None);
+        target.header().watchers().remove(self.ptr, None);
+        self.ptr.header().watchers().remove(target, None);
     }
 
     /// Whether exits of linked actors arrive as [`ExitSignal`](crate::ExitSignal)s ([`Actor::on_exit_signal`])

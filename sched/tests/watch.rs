@@ -169,6 +169,31 @@ fn monitoring_an_actor_that_already_exited_hears_at_once() {
     scene.runtime.shutdown();
 }
 
+/// An unwatched actor that exits normally records its exit without a box of watchers (a
+/// marker); a monitor set afterwards still hears the reason at once, then a link hears nothing
+/// (a normal exit does not take a partner down).
+#[test]
+fn monitoring_an_actor_that_already_stopped_normally_hears_normal_at_once() {
+    let scene = scene();
+    scene.target.send(Order::Stop).unwrap();
+    assert_eq!(
+        scene.exits.recv_timeout(HANG).unwrap(),
+        ("target", Exit::Normal)
+    );
+    scene
+        .watcher
+        .send(Watch::Monitor(scene.target.clone()))
+        .unwrap();
+    assert_eq!(scene.heard.recv_timeout(HANG).unwrap(), "down: normal");
+    scene
+        .watcher
+        .send(Watch::Link(scene.target.clone()))
+        .unwrap();
+    scene.watcher.send(Watch::Ping).unwrap();
+    assert_eq!(scene.heard.recv_timeout(HANG).unwrap(), "pong");
+    scene.runtime.shutdown();
+}
+
 #[test]
 fn a_link_takes_the_partner_down_on_an_abnormal_exit() {
     let scene = scene();
