@@ -117,8 +117,8 @@ struct Vtable {
     discard_user: unsafe fn(NonNull<Envelope>),
 }
 
-/// An actor's cell: four 64-byte lines for an actor of up to 8 bytes of state (the mailbox's
-/// three, then the header and the slot in one).
+/// An actor's cell: four 64-byte lines for an actor without state (the mailbox's three, then
+/// the header's 48 bytes and the slot's 16 in one); an actor's state adds whole lines.
 ///
 /// The mailbox and the header are at the same offsets in every `Cell<A>` (`repr(C)`, and their
 /// types do not depend on `A`), so an `ActorPtr` reaches them without knowing `A`. There is no
@@ -179,10 +179,6 @@ impl<A: Actor> Slot<A> {
             Some(rare) if rare.filter.is_some() => ReceiveMode::Filtered,
             _ => ReceiveMode::Plain,
         }
-    }
-
-    fn has_exited(&self) -> bool {
-        self.exited
     }
 
     fn rare_mut(&mut self) -> &mut Rare<A> {
@@ -605,7 +601,7 @@ impl Turn<'_> {
             self.deliver_system(slot, system);
             return;
         }
-        if slot.has_exited() {
+        if slot.exited {
             // SAFETY: a user envelope of this actor, out of the mailbox.
             unsafe { self.ptr.discard_user(envelope) };
             self.ptr.header().runtime.count_dead_letter();
@@ -689,7 +685,7 @@ impl Turn<'_> {
     #[cold]
     #[inline(never)]
     fn deliver_system<A: Actor>(&mut self, slot: &mut Slot<A>, system: SystemMessage) {
-        if slot.has_exited() {
+        if slot.exited {
             return;
         }
         let mut ctx = Context::new(self.ptr, self.worker);

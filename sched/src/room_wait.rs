@@ -23,8 +23,9 @@ use crate::cell::ActorMailbox;
 const WATCH: Duration = Duration::from_micros(50);
 /// How long a sender yields, watching between yields, before it sleeps.
 const YIELD: Duration = Duration::from_millis(1);
-/// The first and the longest sleep.
+/// The first sleep; each next one is twice as long, up to `SLEEP_MAX`.
 const SLEEP_FIRST: Duration = Duration::from_micros(50);
+/// The longest sleep.
 const SLEEP_MAX: Duration = Duration::from_millis(1);
 /// Spins between two reads of the clock while watching.
 const SPINS_PER_CLOCK_READ: u32 = 64;

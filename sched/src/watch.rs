@@ -9,9 +9,10 @@
 //!
 //! - **L1** Each cell keeps its watchers (monitors of it, and its links) behind a lock, with the
 //!   exit reason once it has exited (a marker in place of the list for a reason without data
-//!   when nobody watched, so most exits allocate nothing). Registering a watcher and exiting both take that lock, so a
-//!   watcher registered before the exit is told by the exiting actor, and one registered after
-//!   is told at once by the registration: each watcher is told exactly once.
+//!   when nobody watched, so most exits allocate nothing). Registering a watcher and exiting
+//!   both take that lock, so a watcher registered before the exit is told by the exiting actor,
+//!   and one registered after is told at once by the registration: each watcher is told exactly
+//!   once.
 //! - **L2** A watcher entry holds a reference to the watcher's cell (C1), released when the
 //!   entry is used or the watched cell is freed.
 //!
@@ -150,17 +151,24 @@ impl Locked<'_> {
         unsafe { &mut *self.list.state.0.get() }
     }
 
-    /// The boxed watchers, boxing them first if there were none (`ALIVE` only).
+    /// The boxed watchers, boxing them first if there were none (`ALIVE`); `None` after an
+    /// exit recorded as a marker.
     fn boxed(&mut self) -> Option<&mut Watchers> {
         let state = self.state();
         if state.addr() == ALIVE {
             *state = Box::into_raw(Box::default());
         }
+        self.existing()
+    }
+
+    /// The boxed watchers if there are any; `None` for `ALIVE` and the markers.
+    fn existing(&mut self) -> Option<&mut Watchers> {
+        let state = *self.state();
         if state.addr() <= EXITED_SHUTDOWN {
             return None;
         }
         // SAFETY: a state above the markers is a box of ours, reached under the lock.
-        Some(unsafe { &mut **state })
+        Some(unsafe { &mut *state })
     }
 }
 
@@ -213,10 +221,7 @@ impl<'a> WatchList<'a> {
     pub(crate) fn remove(&self, watcher: ActorPtr, monitor: Option<MonitorId>) {
         let removed: Vec<ActorPtr> = {
             let mut locked = self.lock();
-            if locked.state().addr() <= EXITED_SHUTDOWN {
-                return;
-            }
-            let Some(watchers) = locked.boxed() else {
+            let Some(watchers) = locked.existing() else {
                 return;
             };
             let kind = monitor.map_or(Kind::Link, Kind::Monitor);
@@ -242,14 +247,11 @@ impl<'a> WatchList<'a> {
         let entries = {
             let mut locked = self.lock();
             let state = locked.state();
-            if state.addr() == ALIVE {
-                match marker_of(reason) {
-                    Some(marker) => {
-                        *state = ptr::without_provenance_mut(marker);
-                        return;
-                    }
-                    None => *state = Box::into_raw(Box::default()),
-                }
+            if state.addr() == ALIVE
+                && let Some(marker) = marker_of(reason)
+            {
+                *state = ptr::without_provenance_mut(marker);
+                return;
             }
             let Some(watchers) = locked.boxed() else {
                 // Exited before, as a marker.
