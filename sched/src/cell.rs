@@ -33,7 +33,8 @@ use crate::supervision::{ChildEvent, ChildEventKind, Factory, Guardian, Supervis
 use crate::sync::{
     Cell as StdCell, StdAtomicBool, StdAtomicUsize, StdOrdering, UnsafeCell, std_fence,
 };
-use crate::watch::{Down, ExitSignal, WatchList, WatchLock, WatchState};
+use crate::watch::{Down, ExitSignal, Watcher, Watchers};
+use crate::watch_word::{WatchLock, WatchWord};
 use crate::worker::{Worker, with_pools};
 use crate::{Actor, ActorId, Context, Exit};
 
@@ -81,7 +82,7 @@ pub(crate) struct Header {
     /// cell goes (a worker banks it instead of moving the shared count's line, `worker.rs`).
     pub(crate) runtime: ManuallyDrop<Arc<Shared>>,
     /// Monitors of this actor and its links (L1): `Header::watchers`.
-    watch_state: WatchState,
+    watch_word: WatchWord<Watcher>,
     watch_lock: WatchLock,
     /// Whether link exits arrive as `ExitSignal`s instead of stopping the actor; touched only by
     /// the worker running the actor (C2).
@@ -100,8 +101,8 @@ impl Drop for Header {
 
 impl Header {
     /// Monitors of this actor and its links (L1).
-    pub(crate) fn watchers(&self) -> WatchList<'_> {
-        WatchList::new(&self.watch_lock, &self.watch_state)
+    pub(crate) fn watchers(&self) -> Watchers<'_> {
+        Watchers::new(&self.watch_lock, &self.watch_word)
     }
 
     pub(crate) fn mark_named(&self) {
@@ -311,7 +312,7 @@ impl ActorPtr {
                 id,
                 home,
                 runtime: ManuallyDrop::new(runtime),
-                watch_state: WatchState::new(),
+                watch_word: WatchWord::new(),
                 watch_lock: WatchLock::new(),
                 trap_exit: StdCell::new(false),
                 named: StdAtomicBool::new(false),

@@ -37,6 +37,7 @@ mod sync;
 mod timer;
 mod topology;
 mod watch;
+mod watch_word;
 mod worker;
 
 pub use actor::{Actor, ActorId, Exit};
@@ -66,3 +67,4 @@ pub use topology::{
     DistanceMatrix, DistanceSource, Node, Pu, Topology, TopologyError, TopologySource,
 };
 pub use watch::{Down, ExitSignal, MonitorId};
+pub use watch_word::{WatchList, WatchLock, WatchWord};

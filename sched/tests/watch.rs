@@ -309,3 +309,111 @@ fn a_monitor_queued_while_its_worker_drains_at_shutdown_is_freed() {
         );
     }
 }
+
+/// Stops itself on `Doom::Stop` (a reason without data) or fails on `Doom::Fail` (with data).
+struct Doomed;
+
+#[derive(Clone, Copy)]
+enum Doom {
+    Stop,
+    Fail,
+}
+
+impl Actor for Doomed {
+    type Msg = Doom;
+    type Error = String;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, doom: Doom) -> Result<(), String> {
+        match doom {
+            Doom::Stop => {
+                ctx.stop();
+                Ok(())
+            }
+            Doom::Fail => Err("doomed".to_owned()),
+        }
+    }
+}
+
+/// Monitors every actor it is handed; reports each monitor's first notice, and any second.
+struct Counter {
+    seen: std::collections::HashSet<courier_sched::MonitorId>,
+    heard: mpsc::Sender<Result<Exit, String>>,
+}
+
+impl Actor for Counter {
+    type Msg = Vec<ActorRef<Doom>>;
+    type Error = String;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, targets: Self::Msg) -> Result<(), String> {
+        for target in &targets {
+            let _monitor = ctx.monitor(target);
+        }
+        Ok(())
+    }
+
+    fn on_down(&mut self, _ctx: &mut Context<'_, Self>, down: Down) -> Result<(), String> {
+        let first = self.seen.insert(down.monitor);
+        let report = if first {
+            Ok(down.reason)
+        } else {
+            Err(format!("{:?} was told twice", down.monitor))
+        };
+        self.heard.send(report).expect("the test listens");
+        Ok(())
+    }
+}
+
+/// Monitors registered on one worker while their targets exit on the other (the exit's
+/// lock-free CAS racing the registration's, `watch_word.rs` W1-W2): each monitor hears its
+/// target's exit exactly once, with the right reason, whether it registered before or after.
+#[test]
+fn monitors_racing_their_targets_exits_each_hear_once() {
+    const TARGETS: usize = 4_000;
+    const CHUNK: usize = 50;
+    // Rounds, for more chances to meet the race.
+    for _round in 0..8 {
+        let runtime = Runtime::with_workers(2).expect("a runtime starts");
+        let (heard_tx, heard) = mpsc::channel();
+        let counter = runtime.spawn(Counter {
+            seen: std::collections::HashSet::new(),
+            heard: heard_tx,
+        });
+        let targets: Vec<ActorRef<Doom>> = (0..TARGETS).map(|_| runtime.spawn(Doomed)).collect();
+        let doom = |index: usize| {
+            if index.is_multiple_of(4) {
+                Doom::Fail
+            } else {
+                Doom::Stop
+            }
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for (index, target) in targets.iter().enumerate() {
+                    target
+                        .send(doom(index))
+                        .expect("each target is doomed once");
+                }
+            });
+            for chunk in targets.chunks(CHUNK) {
+                counter.send(chunk.to_vec()).expect("the counter is alive");
+            }
+        });
+        let (mut normal, mut failed) = (0, 0);
+        for _ in 0..TARGETS {
+            match heard.recv_timeout(HANG).expect("every monitor is told") {
+                Ok(Exit::Normal) => normal += 1,
+                Ok(Exit::Error { message }) if message == "doomed" => failed += 1,
+                Ok(other) => panic!("unexpected reason {other:?}"),
+                Err(twice) => panic!("{twice}"),
+            }
+        }
+        assert_eq!((normal, failed), (TARGETS - TARGETS / 4, TARGETS / 4));
+        drop(targets);
+        drop(counter);
+        runtime.shutdown();
+        assert!(
+            heard.try_recv().is_err(),
+            "no monitor is told a second time"
+        );
+    }
+}
