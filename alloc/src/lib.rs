@@ -19,6 +19,7 @@
 mod block;
 mod budget;
 mod error;
+mod free_batch;
 mod mapped;
 mod memory;
 mod node;

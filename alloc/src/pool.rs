@@ -3,7 +3,8 @@
 //! The owner allocates and frees without any atomic operation: a local free list, then the
 //! remote-free list taken in one batch, then fresh blocks carved from the current chunk, then a
 //! new chunk from the node's memory provider. Blocks freed on other threads come home through
-//! the remote-free list (`remote.rs`).
+//! the remote-free list (`remote.rs`), in batches (`free_batch.rs`): a pool gathers the blocks
+//! of another pool it frees, and sends them home together.
 //!
 //! # Protocol
 //!
@@ -11,10 +12,11 @@
 //!   carving state, `in_use` and the chunk list.
 //! - **P2** Every block handed out counts in `in_use` until it is back: pushed on the local free
 //!   list, or taken from the remote-free list by `drain_remote`. Blocks waiting on the remote
-//!   list still count, and so do the blocks of `remote_batch`: a list taken from the remote list
-//!   by the allocation slow path *without walking it* (a walk costs a cache miss per block, each
-//!   freed on another core). A block popped from the batch is handed out again, so `in_use` does
-//!   not change; the batch is walked and counted only by cold paths (stats, drain, drop).
+//!   list still count, and so do those of `remote_records` (records taken from the remote list
+//!   by the allocation slow path and not opened yet) and of `incoming` (the open record): a
+//!   block taken from there is handed out again, so `in_use` does not change; they are counted
+//!   only by cold paths (stats, drain, drop). Blocks of other pools gathered in `outgoing` are
+//!   their owner's, counted there (B2 of `free_batch.rs`).
 //! - **P3** A slab header is written before any block of its slab is handed out and does not
 //!   change while the chunk lives; the chunk lives as long as the pool's shared part.
 //! - **P4** The shared part (remote list, chunk memory) is freed by whoever brings the remote
@@ -31,8 +33,9 @@ use std::fmt;
 use std::ptr::{self, NonNull};
 use std::sync::Arc;
 
+use crate::free_batch::{self, Incoming, Outgoing};
 use crate::memory::HUGE_PAGE_BYTES;
-use crate::remote::{FreeLink, Push, Release, RemoteFreeList};
+use crate::remote::{FreeLink, Release, RemoteFreeList};
 use crate::slab::{self, SLAB_SIZE_BYTES, SlabHeader};
 use crate::sync::UnsafeCell;
 use crate::{
@@ -98,8 +101,14 @@ impl Drop for PoolShared {
 pub struct SlabPool {
     shared: NonNull<PoolShared>,
     local_free: *mut FreeLink,
-    /// Blocks taken from the remote list and not yet counted back (P2).
-    remote_batch: *mut FreeLink,
+    /// Records taken from the remote list and not opened yet, linked (P2).
+    remote_records: *mut FreeLink,
+    /// The open record: blocks taken from the remote list, handed out next (P2).
+    incoming: Incoming,
+    /// Blocks of another pool freed here, to go home together (B2).
+    outgoing: Outgoing,
+    /// The pool that owns the blocks of `outgoing`, while it has any.
+    outgoing_owner: *mut PoolShared,
     in_use: usize,
     /// Next block to carve, and the end of the current slab's blocks.
     bump: *mut u8,
@@ -147,7 +156,10 @@ impl SlabPool {
         SlabPool {
             shared: NonNull::from(Box::leak(shared)),
             local_free: ptr::null_mut(),
-            remote_batch: ptr::null_mut(),
+            remote_records: ptr::null_mut(),
+            incoming: Incoming::new(),
+            outgoing: Outgoing::new(),
+            outgoing_owner: ptr::null_mut(),
             in_use: 0,
             bump: ptr::null_mut(),
             slab_end: ptr::null_mut(),
@@ -202,14 +214,37 @@ impl SlabPool {
         }
     }
 
+    /// Takes a block as [`try_alloc`](Self::try_alloc) does, and says which block the pool
+    /// will hand out `ahead` allocations after it (0: the next), when it knows that without
+    /// loading anything: when both come from a batch of blocks freed on another thread
+    /// (`free_batch.rs`). A hint only: a free or a batch coming home meanwhile changes the
+    /// order. A sender passes it on so that the consumer, on another core, can prefetch the
+    /// messages queued behind the one it takes.
+    ///
+    /// # Errors
+    /// As for [`try_alloc`](Self::try_alloc).
+    #[inline]
+    pub fn try_alloc_with_hint(
+        &mut self,
+        ahead: usize,
+    ) -> Result<(Block, Option<NonNull<u8>>), AllocError> {
+        if self.local_free.is_null() {
+            let block = self.alloc_slow()?;
+            return Ok((block, self.incoming.upcoming(ahead)));
+        }
+        self.try_alloc().map(|block| (block, None))
+    }
+
     /// Returns a block. A block of this pool goes on the local free list; a block of another
-    /// pool goes home through that pool's remote-free list.
+    /// pool joins the batch going home to that pool, which leaves when it is full (7 blocks of
+    /// 64 B, 15 of larger classes), when a block of yet another pool comes, or at
+    /// [`flush_remote_frees`](Self::flush_remote_frees) (also called when the pool drops).
     #[inline]
     pub fn free(&mut self, block: Block) {
         let ptr = block.into_raw();
         // SAFETY: the slab header of a block that is out is valid and unchanged (P3).
-        let owner = unsafe { slab::header_of(ptr).as_ref() }.pool;
-        if owner == self.shared {
+        let header = unsafe { slab::header_of(ptr).as_ref() };
+        if header.pool == self.shared {
             let link = ptr.cast::<FreeLink>();
             // SAFETY: the block is ours again and nobody else holds it; its first bytes become
             // the free-list link.
@@ -217,8 +252,46 @@ impl SlabPool {
             self.local_free = link.as_ptr();
             self.in_use -= 1;
         } else {
-            // SAFETY: we owned the block and give it up here.
-            unsafe { free_remote(ptr) };
+            self.free_foreign(ptr, header.pool, header.class);
+        }
+    }
+
+    /// Adds a block of another pool to the batch going home (B1, B2).
+    fn free_foreign(&mut self, ptr: NonNull<u8>, owner: NonNull<PoolShared>, class: SizeClass) {
+        if self.outgoing_owner != owner.as_ptr() {
+            self.flush_remote_frees();
+            self.outgoing_owner = owner.as_ptr();
+        }
+        // SAFETY: we owned the block and give it up; it belongs to the batch's owner (above).
+        if unsafe { self.outgoing.add(ptr, free_batch::others_capacity(class)) } {
+            self.flush_remote_frees();
+        }
+    }
+
+    /// Sends the blocks of other pools freed here home now, instead of when their batch fills.
+    /// A thread that frees blocks of other threads' pools calls this before it idles, so its
+    /// batch does not hold them while it waits.
+    #[inline]
+    pub fn flush_remote_frees(&mut self) {
+        if !self.outgoing.is_empty() {
+            self.send_outgoing();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send_outgoing(&mut self) {
+        let Some(record) = self.outgoing.take_record() else {
+            return;
+        };
+        let owner = std::mem::replace(&mut self.outgoing_owner, ptr::null_mut());
+        // SAFETY: a batch with blocks has their owner's shared part, which lives while they
+        // are out (P4).
+        let remote = unsafe { &(*owner).remote };
+        // SAFETY: the record and its blocks are ours until pushed (B2).
+        if unsafe { free_batch::push_record(remote, record) } == Release::Last {
+            // SAFETY: we released the last reference: the shared part is ours alone (P4).
+            drop(unsafe { Box::from_raw(owner) });
         }
     }
 
@@ -239,40 +312,66 @@ impl SlabPool {
     /// out. Returns how many came back.
     pub fn drain_remote(&mut self) -> usize {
         self.fold_remote_batch();
-        let Some(first) = self.shared().remote.take_all() else {
-            return 0;
-        };
-        let (tail, taken) = walk(first);
-        // SAFETY: the taken links are ours now (M1); the tail's link joins the local list.
-        unsafe { tail.write(FreeLink::with_next(self.local_free)) };
-        self.local_free = first.as_ptr();
+        let taken = self.shared().remote.take_all();
+        // SAFETY: the taken records are ours now (M1, B2).
+        let taken = unsafe { self.free_local_all(taken) };
         self.in_use -= taken;
         taken
     }
 
-    /// Counts the remote batch back and joins it to the local free list (a cold path).
+    /// Counts the blocks taken from the remote list but not handed out back, and puts them on
+    /// the local free list (a cold path: it loads every record).
     fn fold_remote_batch(&mut self) {
-        let Some(first) = NonNull::new(std::mem::replace(&mut self.remote_batch, ptr::null_mut()))
-        else {
-            return;
-        };
-        let (tail, taken) = walk(first);
-        // SAFETY: the batch's links are ours (M1); the tail's link joins the local list.
-        unsafe { tail.write(FreeLink::with_next(self.local_free)) };
-        self.local_free = first.as_ptr();
-        self.in_use -= taken;
+        let mut local = self.local_free;
+        let mut folded = 0;
+        self.incoming.drain(|block| {
+            // SAFETY: blocks of an open record are ours (P2); the link makes them local.
+            unsafe { block.cast::<FreeLink>().write(FreeLink::with_next(local)) };
+            local = block.as_ptr().cast();
+            folded += 1;
+        });
+        self.local_free = local;
+        let records = std::mem::replace(&mut self.remote_records, ptr::null_mut());
+        // SAFETY: records taken from the remote list are ours (M1, B2).
+        folded += unsafe { self.free_local_all(NonNull::new(records)) };
+        self.in_use -= folded;
     }
 
-    /// The length of the remote batch (a cold path: it walks).
+    /// Puts every block of a list of records on the local free list; returns how many.
+    ///
+    /// # Safety
+    /// - The records and their blocks are this pool's, taken from its remote list (B2).
+    unsafe fn free_local_all(&mut self, records: Option<NonNull<FreeLink>>) -> usize {
+        let mut local = self.local_free;
+        let mut make_local = |block: NonNull<u8>| {
+            // SAFETY: a free block of this pool (the caller's contract); the link makes it
+            // local.
+            unsafe { block.cast::<FreeLink>().write(FreeLink::with_next(local)) };
+            local = block.as_ptr().cast();
+        };
+        // SAFETY: the caller owns the list; each block is written after its record was read.
+        let count = unsafe { free_batch::for_each_block(records, &mut make_local) };
+        self.local_free = local;
+        count
+    }
+
+    /// How many blocks were taken from the remote list and not handed out (a cold path).
     fn remote_batch_len(&self) -> usize {
-        NonNull::new(self.remote_batch).map_or(0, |first| walk(first).1)
+        // SAFETY: records taken from the remote list are ours (M1, B2); nothing is written.
+        let records =
+            unsafe { free_batch::for_each_block(NonNull::new(self.remote_records), |_| {}) };
+        self.incoming.len() + records
     }
 
     /// A snapshot of the pool.
     #[must_use]
     pub fn stats(&self) -> PoolStats {
+        let blocks = |record| {
+            // SAFETY: a record on the remote list, whole since before its push (B2).
+            unsafe { free_batch::record_blocks(record) }
+        };
         // SAFETY: we are the owner (P1), and the list is not abandoned while we live.
-        let pending = unsafe { self.shared().remote.pending_len() };
+        let pending = unsafe { self.shared().remote.pending_sum(blocks) };
         let chunks_mapped = self.shared().chunks.with_mut(|chunks| {
             // SAFETY: the owner alone touches the chunk list (P1).
             unsafe { &*chunks }.len()
@@ -293,19 +392,27 @@ impl SlabPool {
     #[cold]
     #[inline(never)]
     fn alloc_slow(&mut self) -> Result<Block, AllocError> {
-        if self.remote_batch.is_null()
-            && let Some(first) = self.shared().remote.take_all()
-        {
-            self.remote_batch = first.as_ptr();
-        }
-        if let Some(link) = NonNull::new(self.remote_batch) {
-            // SAFETY: the batch's links are free blocks of this pool, taken from the remote
-            // list (M1, M2); the block stays counted in `in_use` (P2).
-            self.remote_batch = unsafe { link.as_ref() }
+        loop {
+            if let Some(block) = self.incoming.pop() {
+                // SAFETY: a free block of this pool from an open record, nobody else's; it
+                // stays counted in `in_use` (P2).
+                return Ok(unsafe { Block::new(block) });
+            }
+            if self.remote_records.is_null()
+                && let Some(first) = self.shared().remote.take_all()
+            {
+                self.remote_records = first.as_ptr();
+            }
+            let Some(record) = NonNull::new(self.remote_records) else {
+                break;
+            };
+            // SAFETY: records taken from the remote list are this pool's (M1, M2, B2); the
+            // next one is read before the record's block can be handed out.
+            self.remote_records = unsafe { record.as_ref() }
                 .next()
                 .map_or(ptr::null_mut(), NonNull::as_ptr);
-            // SAFETY: the block just left the batch; nobody else holds it.
-            return Ok(unsafe { Block::new(link.cast()) });
+            // SAFETY: as above; the open record was used up (the loop's first step).
+            unsafe { self.incoming.open(record) };
         }
         if let Some(block) = self.carve() {
             return Ok(block);
@@ -422,14 +529,17 @@ impl SlabPool {
 
 impl Drop for SlabPool {
     fn drop(&mut self) {
-        self.drain_remote(); // folds the remote batch too
+        // Other pools' blocks first: they are theirs (B2).
+        self.flush_remote_frees();
+        self.drain_remote(); // folds the taken records too
         let shared = self.shared;
         if self.in_use > 0 {
             // Blocks are still out: hand the memory to whoever returns the last of them (P4).
             // SAFETY: we are the owner, abandoning once, and `in_use` counts every block not
             // back, including those on the remote list now (P2).
             let taken = unsafe { self.shared().remote.abandon(self.in_use) };
-            let taken = taken.map_or(0, |first| walk(first).1);
+            // SAFETY: the records taken are ours (M1, B2); counted, not touched.
+            let taken = unsafe { free_batch::for_each_block(taken, |_| {}) };
             if self.shared().remote.release(taken + 1) == Release::Others {
                 return;
             }
@@ -448,17 +558,6 @@ impl fmt::Debug for SlabPool {
     }
 }
 
-/// The last link of a list taken from the remote-free list, and the list's length.
-fn walk(first: NonNull<FreeLink>) -> (NonNull<FreeLink>, usize) {
-    let (mut tail, mut len) = (first, 1);
-    // SAFETY: the links were taken from the remote list and are ours (M1, M2).
-    while let Some(next) = unsafe { tail.as_ref() }.next() {
-        tail = next;
-        len += 1;
-    }
-    (tail, len)
-}
-
 /// Frees a block from any thread, through its owner pool's remote-free list.
 ///
 /// # Safety
@@ -466,14 +565,12 @@ fn walk(first: NonNull<FreeLink>) -> (NonNull<FreeLink>, usize) {
 pub(crate) unsafe fn free_remote(ptr: NonNull<u8>) {
     // SAFETY: the slab header of a block that is out is valid and unchanged (P3).
     let shared = unsafe { slab::header_of(ptr).as_ref() }.pool;
-    let link = ptr.cast::<FreeLink>();
-    // SAFETY: the caller gave the block up; its first bytes become the link.
-    unsafe { link.write(FreeLink::with_next(ptr::null_mut())) };
-    // SAFETY: the shared part lives while this block is out (P4).
+    // SAFETY: the caller gave the block up: a record of one block (B1).
+    let record = unsafe { free_batch::write_record(ptr, &[]) };
+    // SAFETY: the shared part lives while this block is out (P4); the record is ours (B2).
     let remote = unsafe { &shared.as_ref().remote };
-    // SAFETY: the link is ours and lies in pool memory, which lives until the owner takes it
-    // back or the last reference goes (M1, P4).
-    if unsafe { remote.push(link) } == Push::Abandoned && remote.release(1) == Release::Last {
+    // SAFETY: as above.
+    if unsafe { free_batch::push_record(remote, record) } == Release::Last {
         // SAFETY: we released the last reference: the shared part is ours alone (P4).
         drop(unsafe { Box::from_raw(shared.as_ptr()) });
     }

@@ -1,5 +1,6 @@
 //! `PoolSet`: one owner's pools of every size class on one node.
 
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 use crate::{
@@ -65,6 +66,20 @@ impl PoolSet {
         self.pools[class.index()].try_alloc()
     }
 
+    /// A block of `class`, and a hint of the block that pool will hand out `ahead`
+    /// allocations later (see [`SlabPool::try_alloc_with_hint`]).
+    ///
+    /// # Errors
+    /// [`AllocError`] when the pool must grow and the node's cap or memory provider refuses.
+    #[inline]
+    pub fn try_alloc_with_hint(
+        &mut self,
+        class: SizeClass,
+        ahead: usize,
+    ) -> Result<(Block, Option<NonNull<u8>>), AllocError> {
+        self.pools[class.index()].try_alloc_with_hint(ahead)
+    }
+
     /// A block for a message with payload `bytes`, and the payload stored as `policy` says.
     ///
     /// # Errors
@@ -90,6 +105,12 @@ impl PoolSet {
     pub fn free(&mut self, block: Block) {
         let class = block.size_class();
         self.pools[class.index()].free(block);
+    }
+
+    /// Sends the blocks of other threads' pools freed here home now (see
+    /// [`SlabPool::flush_remote_frees`]).
+    pub fn flush_remote_frees(&mut self) {
+        self.pools.iter_mut().for_each(SlabPool::flush_remote_frees);
     }
 
     /// Takes back the blocks freed on other threads in every pool; returns how many.

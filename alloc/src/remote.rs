@@ -176,15 +176,26 @@ impl RemoteFreeList {
     ///   links can only be added at the head, never removed (M1).
     #[must_use]
     pub unsafe fn pending_len(&self) -> usize {
-        // ORDERING: Acquire; pairs with the pushers' Release CAS so their `next` is visible (M2).
+        // SAFETY: the caller's contract is this one's.
+        unsafe { self.pending_sum(|_| 1) }
+    }
+
+    /// Sums `weight` over the links on the list now, for statistics (a pool's links are records
+    /// of several blocks each).
+    ///
+    /// # Safety
+    /// - As for [`pending_len`](Self::pending_len); `weight` only reads the links.
+    pub unsafe fn pending_sum(&self, mut weight: impl FnMut(NonNull<FreeLink>) -> usize) -> usize {
+        // ORDERING: Acquire; pairs with the pushers' Release CAS so their `next` (and what they
+        // wrote into the link's block) is visible (M2).
         let mut cursor = NonNull::new(self.head.load(Ordering::Acquire));
-        let mut len = 0;
+        let mut sum = 0;
         while let Some(link) = cursor {
-            len += 1;
+            sum += weight(link);
             // SAFETY: links on the list stay valid until the owner (the caller) takes them (M1).
             cursor = unsafe { link.as_ref() }.next();
         }
-        len
+        sum
     }
 
     /// Abandons the list: from now on pushers release a reference instead of pushing (M3).

@@ -16,6 +16,9 @@ enum Op {
     Alloc,
     FreeLocal(usize),
     FreeRemote(usize),
+    /// Freed through another pool (`SlabPool::free` of a foreign block): batched.
+    FreeBatched(usize),
+    FlushBatch,
     DrainRemote,
 }
 
@@ -24,6 +27,8 @@ fn op() -> impl Strategy<Value = Op> {
         4 => Just(Op::Alloc),
         2 => any::<usize>().prop_map(Op::FreeLocal),
         2 => any::<usize>().prop_map(Op::FreeRemote),
+        2 => any::<usize>().prop_map(Op::FreeBatched),
+        1 => Just(Op::FlushBatch),
         1 => Just(Op::DrainRemote),
     ]
 }
@@ -36,6 +41,9 @@ struct Model {
     pending_remote: usize,
     /// Blocks on the pool's local free list: reused before the remote list is drained.
     local_free: usize,
+    /// Blocks freed through the other pool, in its batch, not home yet (still in use for the
+    /// owner).
+    outgoing: usize,
 }
 
 impl Model {
@@ -71,48 +79,80 @@ fn small_pool(class: SizeClass) -> SlabPool {
     SlabPool::new(class, config, Arc::new(UnboundMemory), budget)
 }
 
-fn run(class: SizeClass, ops: &[Op]) {
-    let mut pool = small_pool(class);
-    let mut model = Model::default();
-    for op in ops {
-        match op {
-            Op::Alloc => {
-                // The pool's order: local free list, then the whole remote list, then fresh.
-                if model.local_free == 0 {
-                    model.local_free = std::mem::take(&mut model.pending_remote);
-                }
-                model.local_free = model.local_free.saturating_sub(1);
-                let mut block = pool.try_alloc().expect("unbounded pool grows");
-                assert_eq!(block.size_class(), class);
-                assert_eq!(block.as_ptr().as_ptr() as usize % 64, 0, "64-byte aligned");
-                write_tag(&mut block, model.next_tag);
-                model.live.push(Some((model.next_tag, block)));
-                model.next_tag += 1;
+/// Blocks per batch of remote frees (the record and the others it lists): `SlabPool::free`.
+fn batch_blocks(class: SizeClass) -> usize {
+    if class == SizeClass::B64 { 7 } else { 15 }
+}
+
+/// Applies one operation to the pool (`other` frees through batches) and to the model.
+fn apply(pool: &mut SlabPool, other: &mut SlabPool, model: &mut Model, class: SizeClass, op: &Op) {
+    match op {
+        Op::Alloc => {
+            // The pool's order: local free list, then the whole remote list, then fresh.
+            if model.local_free == 0 {
+                model.local_free = std::mem::take(&mut model.pending_remote);
             }
-            Op::FreeLocal(pick) => {
-                if let Some((tag, block)) = model.take(*pick) {
-                    assert_eq!(read_tag(&block), tag, "a live block was overwritten");
-                    pool.free(block);
-                    model.local_free += 1;
-                }
-            }
-            Op::FreeRemote(pick) => {
-                if let Some((tag, block)) = model.take(*pick) {
-                    assert_eq!(read_tag(&block), tag, "a live block was overwritten");
-                    std::thread::spawn(move || drop(block))
-                        .join()
-                        .expect("the freeing thread");
-                    model.pending_remote += 1;
-                }
-            }
-            Op::DrainRemote => {
-                assert_eq!(pool.drain_remote(), model.pending_remote);
-                model.local_free += std::mem::take(&mut model.pending_remote);
+            model.local_free = model.local_free.saturating_sub(1);
+            let mut block = pool.try_alloc().expect("unbounded pool grows");
+            assert_eq!(block.size_class(), class);
+            assert_eq!(block.as_ptr().as_ptr() as usize % 64, 0, "64-byte aligned");
+            write_tag(&mut block, model.next_tag);
+            model.live.push(Some((model.next_tag, block)));
+            model.next_tag += 1;
+        }
+        Op::FreeLocal(pick) => {
+            if let Some((tag, block)) = model.take(*pick) {
+                assert_eq!(read_tag(&block), tag, "a live block was overwritten");
+                pool.free(block);
+                model.local_free += 1;
             }
         }
+        Op::FreeRemote(pick) => {
+            if let Some((tag, block)) = model.take(*pick) {
+                assert_eq!(read_tag(&block), tag, "a live block was overwritten");
+                std::thread::spawn(move || drop(block))
+                    .join()
+                    .expect("the freeing thread");
+                model.pending_remote += 1;
+            }
+        }
+        Op::FreeBatched(pick) => {
+            if let Some((tag, block)) = model.take(*pick) {
+                assert_eq!(read_tag(&block), tag, "a live block was overwritten");
+                other.free(block);
+                model.outgoing += 1;
+                if model.outgoing == batch_blocks(class) {
+                    model.pending_remote += std::mem::take(&mut model.outgoing);
+                }
+            }
+        }
+        Op::FlushBatch => {
+            other.flush_remote_frees();
+            model.pending_remote += std::mem::take(&mut model.outgoing);
+        }
+        Op::DrainRemote => {
+            assert_eq!(pool.drain_remote(), model.pending_remote);
+            model.local_free += std::mem::take(&mut model.pending_remote);
+        }
+    }
+}
+
+fn run(class: SizeClass, ops: &[Op]) {
+    let mut pool = small_pool(class);
+    // Another thread's pool, freeing the first one's blocks (one thread suffices: the batch is
+    // per freeing pool, and the remote list is the same whoever pushes).
+    let mut other = small_pool(class);
+    let mut model = Model::default();
+    for op in ops {
+        apply(&mut pool, &mut other, &mut model, class, op);
         let stats = pool.stats();
-        assert_eq!(stats.blocks_in_use, model.live_len());
+        assert_eq!(stats.blocks_in_use, model.live_len() + model.outgoing);
         assert_eq!(stats.remote_frees_pending, model.pending_remote);
+        assert_eq!(
+            other.stats().blocks_in_use,
+            0,
+            "the other pool lends nothing"
+        );
         let carvable = stats.blocks_free - model.local_free;
         assert!(carvable < 2 * courier_alloc::SLAB_SIZE_BYTES / class.size_bytes());
     }
@@ -131,6 +171,7 @@ fn run(class: SizeClass, ops: &[Op]) {
         assert_eq!(read_tag(&block), tag);
         pool.free(block);
     }
+    other.flush_remote_frees();
     pool.drain_remote();
     let stats = pool.stats();
     assert_eq!((stats.blocks_in_use, stats.remote_frees_pending), (0, 0));
@@ -154,4 +195,68 @@ fn many_allocations_cross_slab_and_chunk_boundaries() {
         .chain(std::iter::repeat_n(Op::Alloc, 300))
         .collect();
     run(SizeClass::B512, &ops);
+}
+
+/// Blocks freed through another pool come home in batches, and the owner hands them out again
+/// in the reverse of the order they were freed in (blocks freed in address order come back in
+/// address order); the hint of each allocation with `ahead` 3 names the block handed out four
+/// allocations later, while both are in one batch.
+#[test]
+fn batched_remote_frees_come_back_in_reverse_free_order_with_hints() {
+    let mut owner = small_pool(SizeClass::B128);
+    let mut other = small_pool(SizeClass::B128);
+    let blocks: Vec<Block> = (0..30).map(|_| owner.try_alloc().unwrap()).collect();
+    let mut expected: Vec<usize> = blocks
+        .iter()
+        .map(|b| b.as_ptr().as_ptr() as usize)
+        .collect();
+    expected.reverse();
+    for block in blocks {
+        other.free(block);
+    }
+    // Two full batches of 15 went home as they filled; nothing waits in `other`.
+    assert_eq!(owner.stats().remote_frees_pending, 30);
+    let mut again = Vec::new();
+    let mut hints = Vec::new();
+    for (index, &expected) in expected.iter().enumerate() {
+        let (block, hint) = owner.try_alloc_with_hint(3).unwrap();
+        assert_eq!(
+            block.as_ptr().as_ptr() as usize,
+            expected,
+            "block {index} out of order"
+        );
+        hints.push(hint.map(|p| p.as_ptr() as usize));
+        again.push(block);
+    }
+    for (index, hint) in hints.iter().enumerate() {
+        let in_batch = index % 15 + 4 < 15;
+        let want = in_batch.then(|| expected[index + 4]);
+        assert_eq!(*hint, want, "hint of allocation {index}");
+    }
+    for block in again {
+        owner.free(block);
+    }
+    assert_eq!(owner.stats().blocks_in_use, 0);
+}
+
+/// The smallest class's record lists six others: seven blocks per batch.
+#[test]
+fn a_batch_of_64_byte_blocks_goes_home_at_seven() {
+    let mut owner = small_pool(SizeClass::B64);
+    let mut other = small_pool(SizeClass::B64);
+    let blocks: Vec<Block> = (0..9).map(|_| owner.try_alloc().unwrap()).collect();
+    for (index, block) in blocks.into_iter().enumerate() {
+        other.free(block);
+        let home = if index < 6 { 0 } else { 7 };
+        assert_eq!(
+            owner.stats().remote_frees_pending,
+            home,
+            "after {} frees",
+            index + 1
+        );
+    }
+    other.flush_remote_frees();
+    assert_eq!(owner.stats().remote_frees_pending, 9);
+    assert_eq!(owner.drain_remote(), 9);
+    assert_eq!(owner.stats().blocks_in_use, 0);
 }

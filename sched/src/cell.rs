@@ -543,6 +543,7 @@ impl Turn<'_> {
             };
             match popped {
                 Pop::Node(envelope) => {
+                    envelope::prefetch_ahead(envelope);
                     self.handled += 1;
                     self.deliver(slot, envelope);
                 }

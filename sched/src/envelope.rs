@@ -33,7 +33,18 @@ pub(crate) struct Envelope {
     pub(crate) type_tag: TypeTag,
     pub(crate) priority: u8,
     flags: u8,
+    /// Where the sender's pool said it would put the message sent `PREFETCH_DISTANCE` sends
+    /// after this one (0: it did not know). The consumer prefetches it when it takes this
+    /// message, so that the messages queued behind arrive while it handles this one, instead
+    /// of one dependent cache miss per message (each link names only the next). A hint: a
+    /// wrong address costs a useless prefetch, never a fault.
+    ahead: usize,
 }
+
+/// How many sends ahead the hint in each envelope looks (`Envelope::ahead`). Measured with one
+/// outside sender into a 1024-message mailbox (README, "Scheduler times"): 4 and 3 beat 2, 6
+/// and 8.
+const PREFETCH_DISTANCE: usize = 4;
 
 // The header fills exactly the block's reserved first line (loom's atomics are larger, so the
 // layout is only fixed for real builds).
@@ -84,9 +95,11 @@ pub(crate) fn pack<M>(
     correlation: u64,
 ) -> Result<NonNull<Envelope>, M> {
     // The allocation error (a node cap reached) is reported as `SendError::NoMemory`.
-    let Ok(block) = pools.try_alloc(class_for::<M>()) else {
+    let Ok((block, ahead)) = pools.try_alloc_with_hint(class_for::<M>(), PREFETCH_DISTANCE - 1)
+    else {
         return Err(message);
     };
+    let ahead = ahead.map_or(0, |block| block.as_ptr().addr());
     let base = block.into_raw();
     let payload = payload_ptr(base);
     let flags = if fits_inline::<M>() {
@@ -106,6 +119,7 @@ pub(crate) fn pack<M>(
         type_tag,
         priority: priority as u8,
         flags,
+        ahead,
     };
     let envelope_ptr = base.cast::<Envelope>();
     // SAFETY: the block is ours, 64-byte aligned and at least one header long.
@@ -180,4 +194,24 @@ pub(crate) unsafe fn take<M>(envelope: NonNull<Envelope>) -> M {
     let (message, block) = unsafe { unpack::<M>(envelope) };
     drop(block);
     message
+}
+
+/// Prefetches the message the sender expected to send `PREFETCH_DISTANCE` sends after
+/// `envelope` (`Envelope::ahead`): its header and the line after it, where the payload starts.
+#[inline]
+pub(crate) fn prefetch_ahead(envelope: NonNull<Envelope>) {
+    // SAFETY: the caller holds a live envelope (just popped, not yet unpacked).
+    let ahead = unsafe { envelope.as_ref() }.ahead;
+    #[cfg(target_arch = "x86_64")]
+    if ahead != 0 {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let header = std::ptr::without_provenance::<i8>(ahead);
+        // SAFETY: SSE is part of x86_64's baseline; a prefetch never faults and reads nothing
+        // into the program, so any address will do.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(header) };
+        // SAFETY: as above.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(header.wrapping_add(CACHE_LINE_BYTES)) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = ahead;
 }

@@ -213,6 +213,14 @@ impl Worker {
         unsafe { &mut *self.pools.get() }.free(block);
     }
 
+    /// Sends the blocks of other threads' pools freed here home now: called whenever this
+    /// worker runs out of local work, so a batch (courier-alloc's `free_batch.rs`) never waits
+    /// on a worker that searches, spins or sleeps.
+    fn flush_remote_frees(&self) {
+        // SAFETY: W1: no other borrow of the pools is live; this one ends before we return.
+        unsafe { &mut *self.pools.get() }.flush_remote_frees();
+    }
+
     pub(crate) fn count_messages(&self, handled: u32) {
         self.shared
             .metrics(self.id)
@@ -229,6 +237,7 @@ impl Worker {
                 self.run_actor(actor, &mut searching);
                 continue;
             }
+            self.flush_remote_frees();
             if !searching {
                 searching = self.shared.idle().transition_worker_to_searching();
             }
@@ -257,6 +266,7 @@ impl Worker {
             self.run_actor(actor, &mut searching);
             self.fire_timers();
         }
+        self.flush_remote_frees();
         CURRENT.with(|current| current.set(previous));
     }
 
@@ -519,6 +529,7 @@ impl Worker {
             // SAFETY: a queued actor's token is ours; it will not run again.
             unsafe { actor.release() };
         }
+        self.flush_remote_frees();
     }
 }
 
