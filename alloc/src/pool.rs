@@ -245,11 +245,8 @@ impl SlabPool {
         // SAFETY: the slab header of a block that is out is valid and unchanged (P3).
         let header = unsafe { slab::header_of(ptr).as_ref() };
         if header.pool == self.shared {
-            let link = ptr.cast::<FreeLink>();
-            // SAFETY: the block is ours again and nobody else holds it; its first bytes become
-            // the free-list link.
-            unsafe { link.write(FreeLink::with_next(self.local_free)) };
-            self.local_free = link.as_ptr();
+            // SAFETY: the block is ours again and nobody else holds it.
+            unsafe { link_local(&mut self.local_free, ptr) };
             self.in_use -= 1;
         } else {
             self.free_foreign(ptr, header.pool, header.class);
@@ -325,9 +322,8 @@ impl SlabPool {
         let mut local = self.local_free;
         let mut folded = 0;
         self.incoming.drain(|block| {
-            // SAFETY: blocks of an open record are ours (P2); the link makes them local.
-            unsafe { block.cast::<FreeLink>().write(FreeLink::with_next(local)) };
-            local = block.as_ptr().cast();
+            // SAFETY: blocks of an open record are ours (P2).
+            unsafe { link_local(&mut local, block) };
             folded += 1;
         });
         self.local_free = local;
@@ -344,10 +340,8 @@ impl SlabPool {
     unsafe fn free_local_all(&mut self, records: Option<NonNull<FreeLink>>) -> usize {
         let mut local = self.local_free;
         let mut make_local = |block: NonNull<u8>| {
-            // SAFETY: a free block of this pool (the caller's contract); the link makes it
-            // local.
-            unsafe { block.cast::<FreeLink>().write(FreeLink::with_next(local)) };
-            local = block.as_ptr().cast();
+            // SAFETY: a free block of this pool (the caller's contract).
+            unsafe { link_local(&mut local, block) };
         };
         // SAFETY: the caller owns the list; each block is written after its record was read.
         let count = unsafe { free_batch::for_each_block(records, &mut make_local) };
@@ -556,6 +550,17 @@ impl fmt::Debug for SlabPool {
             .field("stats", &self.stats())
             .finish()
     }
+}
+
+/// Pushes `block` on the local free list whose head is `local`: its first bytes become the link.
+///
+/// # Safety
+/// - `block` is a free block of the pool that owns the list, and nobody else holds it (P1, P2).
+#[inline]
+unsafe fn link_local(local: &mut *mut FreeLink, block: NonNull<u8>) {
+    // SAFETY: the caller's contract: the block is ours to write.
+    unsafe { block.cast::<FreeLink>().write(FreeLink::with_next(*local)) };
+    *local = block.as_ptr().cast();
 }
 
 /// Frees a block from any thread, through its owner pool's remote-free list.

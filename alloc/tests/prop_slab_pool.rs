@@ -57,6 +57,13 @@ impl Model {
         self.live[live[pick % live.len()]].take()
     }
 
+    /// Takes a live block, checking that nobody wrote it while it was out.
+    fn take_checked(&mut self, pick: usize) -> Option<Block> {
+        let (tag, block) = self.take(pick)?;
+        assert_eq!(read_tag(&block), tag, "a live block was overwritten");
+        Some(block)
+    }
+
     fn live_len(&self) -> usize {
         self.live.iter().flatten().count()
     }
@@ -101,15 +108,13 @@ fn apply(pool: &mut SlabPool, other: &mut SlabPool, model: &mut Model, class: Si
             model.next_tag += 1;
         }
         Op::FreeLocal(pick) => {
-            if let Some((tag, block)) = model.take(*pick) {
-                assert_eq!(read_tag(&block), tag, "a live block was overwritten");
+            if let Some(block) = model.take_checked(*pick) {
                 pool.free(block);
                 model.local_free += 1;
             }
         }
         Op::FreeRemote(pick) => {
-            if let Some((tag, block)) = model.take(*pick) {
-                assert_eq!(read_tag(&block), tag, "a live block was overwritten");
+            if let Some(block) = model.take_checked(*pick) {
                 std::thread::spawn(move || drop(block))
                     .join()
                     .expect("the freeing thread");
@@ -117,8 +122,7 @@ fn apply(pool: &mut SlabPool, other: &mut SlabPool, model: &mut Model, class: Si
             }
         }
         Op::FreeBatched(pick) => {
-            if let Some((tag, block)) = model.take(*pick) {
-                assert_eq!(read_tag(&block), tag, "a live block was overwritten");
+            if let Some(block) = model.take_checked(*pick) {
                 other.free(block);
                 model.outgoing += 1;
                 if model.outgoing == batch_blocks(class) {

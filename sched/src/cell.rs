@@ -159,6 +159,17 @@ struct Rare<A: Actor> {
     trigger_filter: bool,
 }
 
+impl<A: Actor> Rare<A> {
+    fn boxed(supervision: Option<Supervision<A>>) -> Box<Rare<A>> {
+        Box::new(Rare {
+            filter: None,
+            supervision,
+            discard_queued: false,
+            trigger_filter: false,
+        })
+    }
+}
+
 /// How the turn loop takes the next message.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ReceiveMode {
@@ -183,14 +194,7 @@ impl<A: Actor> Slot<A> {
     }
 
     fn rare_mut(&mut self) -> &mut Rare<A> {
-        self.rare.get_or_insert_with(|| {
-            Box::new(Rare {
-                filter: None,
-                supervision: None,
-                discard_queued: false,
-                trigger_filter: false,
-            })
-        })
+        self.rare.get_or_insert_with(|| Rare::boxed(None))
     }
 
     fn set_filter(&mut self, filter: Option<Filter<A::Msg>>) {
@@ -321,14 +325,7 @@ impl ActorPtr {
                 actor: Some(actor),
                 started: false,
                 exited: false,
-                rare: supervision.map(|supervision| {
-                    Box::new(Rare {
-                        filter: None,
-                        supervision: Some(supervision),
-                        discard_queued: false,
-                        trigger_filter: false,
-                    })
-                }),
+                rare: supervision.map(|supervision| Rare::boxed(Some(supervision))),
             }),
         });
         let cell = Box::leak(cell);
