@@ -29,7 +29,7 @@ use std::ptr::NonNull;
 
 use crate::lane::{self, LanePop, LaneTail};
 use crate::link::{Link, Linked};
-use crate::mailbox::{COMMIT_BATCH_MAX, LANE_COUNT, Mailbox, Producers};
+use crate::mailbox::{COMMIT_BATCH_MAX, LANE_COUNT, Mailbox, Producers, stub};
 use crate::outcome::{EndTurn, Pop};
 use crate::stash::Stash;
 use crate::state::{
@@ -40,8 +40,8 @@ use crate::sync::{MutPtr, Ordering};
 
 /// What only the consumer touches (M8).
 ///
-/// `repr(C)`, hot fields last: in the mailbox the stubs and the stashes (cold outside selective
-/// receive) fill the first cache line, and the tails, `stashed_len` and `commit_batch` end the
+/// `repr(C)`, hot fields last: in the mailbox the high and low lanes' stubs and the stashes
+/// (cold outside selective receive) fill the first cache line, and the tails, `stashed_len` and `commit_batch` end the
 /// second, which no producer writes (`mailbox.rs`, layout).
 #[derive(Debug)]
 #[repr(C)]
@@ -94,9 +94,9 @@ impl ConsumerState {
 
     /// Points every lane's tail to its stub (`Mailbox::link`).
     #[inline]
-    pub(crate) fn link(&mut self, stubs: &[Link; LANE_COUNT]) {
-        for (tail, stub) in self.tails.iter_mut().zip(stubs) {
-            tail.link(NonNull::from(stub));
+    pub(crate) fn link(&mut self, quiet_stubs: &[Link; 2], producers: &Producers) {
+        for (lane_index, tail) in self.tails.iter_mut().enumerate() {
+            tail.link(NonNull::from(stub(quiet_stubs, producers, lane_index)));
         }
     }
 
@@ -105,10 +105,10 @@ impl ConsumerState {
     fn pop_lane(
         &mut self,
         producers: &Producers,
-        stubs: &[Link; LANE_COUNT],
+        quiet_stubs: &[Link; 2],
         lane_index: usize,
     ) -> LanePop {
-        let stub = NonNull::from(&stubs[lane_index]);
+        let stub = NonNull::from(stub(quiet_stubs, producers, lane_index));
         // SAFETY: `&mut self` is the one consumer's state (M8), and `heads[lane_index]` is the
         // head of the lane whose tail is `tails[lane_index]`.
         unsafe { self.tails[lane_index].pop(&producers.heads[lane_index], stub) }
@@ -185,18 +185,18 @@ impl<'a, T: Linked> Consumer<'a, T> {
     }
 
     /// The consumer state and the producers' lanes, apart, so both can be used at once.
-    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; LANE_COUNT]) {
+    fn parts(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; 2]) {
         // SAFETY: this `Consumer` is the only one (M8), and the borrow of `self` keeps this
         // reference unique for as long as it lives.
         let state = unsafe { self.raw.as_mut() };
-        (state, &self.mailbox.producers, &self.mailbox.stubs)
+        (state, &self.mailbox.producers, &self.mailbox.quiet_stubs)
     }
 
     /// `parts` for the hot `pop`: without loom the consumer state is found from the mailbox
     /// pointer (a fixed offset, `UnsafeCell::get`), which `pop` loads anyway, so it saves the
     /// load of `raw`. Under loom it is `parts`, so the access stays tracked.
     #[inline]
-    fn parts_hot(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; LANE_COUNT]) {
+    fn parts_hot(&mut self) -> (&mut ConsumerState, &'a Producers, &'a [Link; 2]) {
         #[cfg(courier_loom)]
         let raw = self.raw;
         #[cfg(not(courier_loom))]
@@ -210,7 +210,7 @@ impl<'a, T: Linked> Consumer<'a, T> {
         // SAFETY: as in `parts`: this `Consumer` is the only one (M8), and the borrow of `self`
         // keeps this reference unique for as long as it lives.
         let state = unsafe { raw.as_mut() };
-        (state, &self.mailbox.producers, &self.mailbox.stubs)
+        (state, &self.mailbox.producers, &self.mailbox.quiet_stubs)
     }
 
     /// Receives the next message: high before normal before low; within a lane, stashed

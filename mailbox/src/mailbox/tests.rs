@@ -374,10 +374,21 @@ fn a_linked_mailbox_lanes_start_at_its_own_stubs() {
     let mailbox = Box::new(Mailbox::<Message>::new());
     // SAFETY: the box keeps the mailbox in place until it is dropped.
     unsafe { mailbox.link() };
-    for (head, stub) in mailbox.producers.heads.iter().zip(&mailbox.stubs) {
+    let stubs = [
+        &mailbox.quiet_stubs[0],
+        &mailbox.producers.normal_stub,
+        &mailbox.quiet_stubs[1],
+    ];
+    for (head, stub) in mailbox.producers.heads.iter().zip(stubs) {
         // ORDERING: Relaxed; single-threaded test.
         assert_eq!(head.load(Ordering::Relaxed), NonNull::from(stub).as_ptr());
     }
+    // The normal lane's stub shares the line of the state word and the heads (layout).
+    let line = |address: *const u8| address as usize / 64;
+    let state = std::ptr::from_ref(&mailbox.producers.state).cast::<u8>();
+    let normal_stub = std::ptr::from_ref(&mailbox.producers.normal_stub).cast::<u8>();
+    assert_eq!(line(state), line(normal_stub));
+    assert_ne!(line(state), line(std::ptr::from_ref(stubs[0]).cast::<u8>()));
     // Linking again changes nothing, and the mailbox works from its box.
     // SAFETY: as above.
     unsafe { mailbox.link() };
