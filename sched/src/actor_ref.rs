@@ -118,7 +118,7 @@ impl<M: Send + 'static> ActorRef<M> {
         // other mailbox.
         match unsafe { self.ptr.mailbox().try_push(envelope, priority) } {
             Ok(Pushed::Schedule) => {
-                self.ptr.schedule_claimed();
+                self.ptr.schedule_claimed(envelope);
                 Ok(())
             }
             Ok(Pushed::Queued) => Ok(()),

@@ -377,11 +377,11 @@ impl ActorPtr {
         unsafe { (self.header().vtable.run_turn)(self, worker) }
     }
 
-    /// Queues the actor after a push claimed its turn (`Pushed::Schedule`, mailbox M7), taking
-    /// the schedule token (C1).
-    pub(crate) fn schedule_claimed(self) {
+    /// Queues the actor after the push of `woken_by` claimed its turn (`Pushed::Schedule`,
+    /// mailbox M7), taking the schedule token (C1).
+    pub(crate) fn schedule_claimed(self, woken_by: NonNull<Envelope>) {
         self.retain();
-        self.header().runtime.schedule(self);
+        self.header().runtime.schedule_woken(self, Some(woken_by));
     }
 
     /// Sends a runtime message to this actor; `false` when it was refused (the actor stopped,
@@ -399,7 +399,7 @@ impl ActorPtr {
             // a stop, a supervisor's restart or a monitor's notice.
             match unsafe { self.mailbox().try_push_over_capacity(envelope, priority) } {
                 Ok(Pushed::Schedule) => {
-                    self.schedule_claimed();
+                    self.schedule_claimed(envelope);
                     return true;
                 }
                 Ok(Pushed::Queued) => return true,

@@ -23,10 +23,17 @@
 //!   `SeqCst` fence between a push and the read of the idle state, and between a parker's
 //!   listing and its `is_empty`: either the parker's read sees the push, or the submitter sees
 //!   the parker listed. `tests/loom_inbox.rs` models B1-B4 with two senders.
+//! - **B5** A sender may leave a *hint* beside the doorbell: the address of the message that
+//!   woke the actor. It is written (`Relaxed`) just before the CAS, in the line the CAS takes
+//!   anyway, and the taker prefetches it before its swap, so the message's line crosses from
+//!   the sender's core while the doorbell's does, not after the mailbox has been read. It is
+//!   never dereferenced: a stale hint (another sender's, one that lost the CAS) costs only a
+//!   useless prefetch.
 //!
 //! # Field access
 //!
-//! - `doorbell`: CAS by senders, swap by takers, loads by the watching worker.
+//! - `doorbell.item`: CAS by senders, swap by takers, loads by the watching worker.
+//! - `doorbell.hint`: stores by senders, loads by takers (B5; `Relaxed`, advisory).
 //! - `overflow`: crossbeam's own MPMC protocol.
 
 use std::ptr::{self, NonNull};
@@ -34,7 +41,7 @@ use std::ptr::{self, NonNull};
 use crossbeam_deque::{Injector, Steal};
 use crossbeam_utils::CachePadded;
 
-use crate::sync::{AtomicPtr, Ordering};
+use crate::sync::{AtomicPtr, AtomicUsize, Ordering};
 
 /// Work for one worker alone: a doorbell slot, then an injector.
 ///
@@ -53,8 +60,15 @@ use crate::sync::{AtomicPtr, Ordering};
 /// ```
 #[derive(Debug)]
 pub struct Inbox<T> {
-    doorbell: CachePadded<AtomicPtr<T>>,
+    doorbell: CachePadded<Doorbell<T>>,
     overflow: Injector<NonNull<T>>,
+}
+
+/// The doorbell's line: the item, and the address of what the item will look at first (B5).
+#[derive(Debug)]
+struct Doorbell<T> {
+    item: AtomicPtr<T>,
+    hint: AtomicUsize,
 }
 
 // SAFETY: the inbox hands the pointers it holds from thread to thread and never dereferences
@@ -74,17 +88,31 @@ impl<T> Inbox<T> {
     #[must_use]
     pub fn new() -> Inbox<T> {
         Inbox {
-            doorbell: CachePadded::new(AtomicPtr::new(ptr::null_mut())),
+            doorbell: CachePadded::new(Doorbell {
+                item: AtomicPtr::new(ptr::null_mut()),
+                hint: AtomicUsize::new(0),
+            }),
             overflow: Injector::new(),
         }
     }
 
     /// Queues `item` (B1).
     pub fn push(&self, item: NonNull<T>) {
+        self.push_with_hint(item, 0);
+    }
+
+    /// Queues `item` (B1), leaving `hint` (an address, 0 for none) for the taker to prefetch
+    /// (B5).
+    pub fn push_with_hint(&self, item: NonNull<T>, hint: usize) {
+        if hint != 0 {
+            // ORDERING: Relaxed, B5: a prefetch address, never dereferenced.
+            self.doorbell.hint.store(hint, Ordering::Relaxed);
+        }
         // ORDERING: Release on success, B1: publishes what the sender wrote (the actor's
         // scheduled state) to the taker's Acquire swap. Relaxed on failure: nothing is read.
         let rung = self
             .doorbell
+            .item
             .compare_exchange(
                 ptr::null_mut(),
                 item.as_ptr(),
@@ -113,16 +141,18 @@ impl<T> Inbox<T> {
     pub fn is_empty(&self) -> bool {
         // ORDERING: Relaxed; a hint for the watch loop and, after the caller's SeqCst fence,
         // P2's check (B4). A taker that acts on it swaps with Acquire.
-        self.doorbell.load(Ordering::Relaxed).is_null() && self.overflow.is_empty()
+        self.doorbell.item.load(Ordering::Relaxed).is_null() && self.overflow.is_empty()
     }
 
     fn pop_doorbell(&self) -> Option<NonNull<T>> {
         // ORDERING: Relaxed; only skips the swap's write when the doorbell is empty.
-        if self.doorbell.load(Ordering::Relaxed).is_null() {
+        if self.doorbell.item.load(Ordering::Relaxed).is_null() {
             return None;
         }
+        // ORDERING: Relaxed, B5: only prefetched.
+        prefetch(self.doorbell.hint.load(Ordering::Relaxed));
         // ORDERING: Acquire, B2: pairs with the pusher's Release CAS.
-        NonNull::new(self.doorbell.swap(ptr::null_mut(), Ordering::Acquire))
+        NonNull::new(self.doorbell.item.swap(ptr::null_mut(), Ordering::Acquire))
     }
 
     fn pop_overflow(&self) -> Option<NonNull<T>> {
@@ -137,4 +167,18 @@ impl<T> Inbox<T> {
             }
         }
     }
+}
+
+/// Starts loading the line at `address` into this core's cache (B5); 0 does nothing.
+#[inline]
+fn prefetch(address: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if address != 0 {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: SSE is part of x86_64's baseline; a prefetch never faults and reads nothing
+        // into the program, so any address will do.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::without_provenance::<i8>(address)) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = address;
 }

@@ -1,6 +1,7 @@
 //! `Runtime`: the workers, their queues and injectors, and spawning.
 
 use std::fmt;
+use std::ptr::NonNull;
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle, Thread};
 
@@ -11,6 +12,7 @@ use courier_alloc::PoolSet;
 use courier_mailbox::Capacity;
 
 use crate::cell::{ActorMailbox, ActorPtr};
+use crate::envelope::Envelope;
 use crate::inbox::Inbox;
 use crate::memory::{NodePools, PoolMemory};
 use crate::metrics::WorkerCounters;
@@ -184,6 +186,13 @@ impl Shared {
     /// slot of the current worker when that worker is on the actor's home node, else into the
     /// home node's injector; a pinned actor into its worker's inbox.
     pub(crate) fn schedule(&self, actor: ActorPtr) {
+        self.schedule_woken(actor, None);
+    }
+
+    /// As [`Shared::schedule`], for an actor that `woken_by` (a message just pushed) made
+    /// runnable: a pinned actor's worker starts fetching that message as it takes the actor
+    /// (`inbox.rs`, B5).
+    pub(crate) fn schedule_woken(&self, actor: ActorPtr, woken_by: Option<NonNull<Envelope>>) {
         let home = actor.header().home;
         if let Some(worker) = current_worker_of(self)
             && worker.node() == home
@@ -191,16 +200,16 @@ impl Shared {
             worker.schedule_local(actor);
             return;
         }
-        self.schedule_away(actor, home);
+        self.schedule_away(actor, home, woken_by);
     }
 
     /// Queues an actor that the current thread cannot queue locally: a pinned actor on its
     /// worker's inbox, any other on its home node's injector.
-    fn schedule_away(&self, actor: ActorPtr, home: u16) {
+    fn schedule_away(&self, actor: ActorPtr, home: u16, woken_by: Option<NonNull<Envelope>>) {
         // A pinned actor's `home` never equals a node (its top bit is set), so the hot path
         // of `schedule` pays nothing for pinning.
         if let Some(worker) = pinned_worker(home) {
-            self.schedule_pinned(actor, worker);
+            self.schedule_pinned(actor, worker, woken_by);
             return;
         }
         let injector = usize::from(home).min(self.injectors.len() - 1);
@@ -230,13 +239,19 @@ impl Shared {
             worker.schedule_spawned(actor);
             return;
         }
-        self.schedule_away(actor, home);
+        self.schedule_away(actor, home, None);
     }
 
     /// Queues a pinned actor on its worker's inbox and wakes that worker if it sleeps (P1-P2 in
     /// `PROTOCOL.md`: the sleeper list's lock orders the push against the worker's listing).
-    fn schedule_pinned(&self, actor: ActorPtr, worker: WorkerId) {
-        self.inboxes[worker.index()].push(actor.as_non_null());
+    fn schedule_pinned(
+        &self,
+        actor: ActorPtr,
+        worker: WorkerId,
+        woken_by: Option<NonNull<Envelope>>,
+    ) {
+        let hint = woken_by.map_or(0, |envelope| envelope.as_ptr().addr());
+        self.inboxes[worker.index()].push_with_hint(actor.as_non_null(), hint);
         // ORDERING: SeqCst fence, P1: the push before the read of the idle state in
         // `wake_worker`, against the parker's update; fence; inbox check (P2).
         std_fence(StdOrdering::SeqCst);

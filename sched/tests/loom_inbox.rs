@@ -1,4 +1,4 @@
-//! Loom model of a worker's inbox (`src/inbox.rs`, B1-B4): a doorbell slot in front of an
+//! Loom model of a worker's inbox (`src/inbox.rs`, B1-B5): a doorbell slot in front of an
 //! injector. Two senders push while the worker pops (alternating which part it tries first, as
 //! the worker loop does) and a second taker drains (as the shutdown drain may): every item is
 //! taken exactly once, none is lost, and an inbox that the last push made non-empty is seen
@@ -27,7 +27,8 @@ fn value(item: NonNull<usize>) -> usize {
 }
 
 /// Two senders push one item each while the worker pops and a drainer pops too: each item is
-/// taken by exactly one of them.
+/// taken by exactly one of them. One sender leaves a prefetch hint (B5): a racing, advisory
+/// store that changes nothing of B1-B2.
 #[test]
 fn every_item_is_taken_exactly_once() {
     loom::model(|| {
@@ -36,7 +37,14 @@ fn every_item_is_taken_exactly_once() {
             .into_iter()
             .map(|v| {
                 let inbox = Arc::clone(&inbox);
-                thread::spawn(move || inbox.push(item(v)))
+                thread::spawn(move || {
+                    let item = item(v);
+                    if v == 1 {
+                        inbox.push_with_hint(item, item.as_ptr().addr());
+                    } else {
+                        inbox.push(item);
+                    }
+                })
             })
             .collect();
         let drainer = {
