@@ -25,10 +25,10 @@
 //!   the parker listed. `tests/loom_inbox.rs` models B1-B4 with two senders.
 //! - **B5** A sender may leave a *hint* beside the doorbell: the address of the message that
 //!   woke the actor. It is written (`Relaxed`) just before the CAS, in the line the CAS takes
-//!   anyway, and the taker prefetches it before its swap, so the message's line crosses from
-//!   the sender's core while the doorbell's does, not after the mailbox has been read. It is
-//!   never dereferenced: a stale hint (another sender's, one that lost the CAS) costs only a
-//!   useless prefetch.
+//!   anyway, and the taker prefetches it before its swap (the header's line and the payload's
+//!   after it), so the message's lines cross from the sender's core while the doorbell's does,
+//!   not one after the other once the mailbox has been read. It is never dereferenced: a
+//!   stale hint (another sender's, one that lost the CAS) costs only a useless prefetch.
 //!
 //! # Field access
 //!
@@ -169,15 +169,19 @@ impl<T> Inbox<T> {
     }
 }
 
-/// Starts loading the line at `address` into this core's cache (B5); 0 does nothing.
+/// Starts loading the two lines at `address` into this core's cache (B5): a message's header
+/// and the line after it, where its payload starts. 0 does nothing.
 #[inline]
 fn prefetch(address: usize) {
     #[cfg(target_arch = "x86_64")]
     if address != 0 {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let line = std::ptr::without_provenance::<i8>(address);
         // SAFETY: SSE is part of x86_64's baseline; a prefetch never faults and reads nothing
         // into the program, so any address will do.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::without_provenance::<i8>(address)) };
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line) };
+        // SAFETY: as above.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.wrapping_add(64)) };
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = address;
