@@ -2,9 +2,8 @@
 //! search and park is always taken; no worker sleeps forever with work queued.
 //!
 //! The workers below follow the protocol as the scheduler's worker loop does: search (capped),
-//! park with the last-searcher re-scan, and re-park on a spurious wake-up; one model gives a
-//! worker pinned work whose turn runs before the searcher leaves its state (I5). A lost wake-up
-//! shows as a loom deadlock (every thread parked).
+//! park with the last-searcher re-scan, and re-park on a spurious wake-up. A lost wake-up shows
+//! as a loom deadlock (every thread parked).
 
 #![cfg(courier_loom)]
 
@@ -214,116 +213,6 @@ fn pinned_work_always_wakes_its_worker() {
 #[test]
 fn two_pinned_items_back_to_back_are_both_taken() {
     loom::model(|| run_pinned(2));
-}
-
-/// I5 for an actor pinned to a worker: a searcher that finds one runs its turn before it
-/// leaves the searching state (`Worker::run_actor`), while shared work is submitted; the other
-/// worker may be asleep meanwhile, and the submitter, seeing a searcher, wakes nobody. The
-/// searcher leaves through I5 after the turn, so the shared work is still taken: no worker
-/// sleeps with work queued (a lost wake-up shows as a deadlock).
-fn run_pinned_turn_then_shared(shared_items: usize) {
-    let pool = Arc::new(Pool::new());
-    let pinned = Arc::new(AtomicUsize::new(0));
-    let total = shared_items + 1;
-    let workers: Vec<_> = (0..2)
-        .map(|index| {
-            let (pool, pinned) = (Arc::clone(&pool), Arc::clone(&pinned));
-            thread::spawn(move || worker_with_pinned_loop(&pool, &pinned, WorkerId(index), total))
-        })
-        .collect();
-    *pool.threads.lock().expect("no panics in the model") =
-        workers.iter().map(|w| w.thread().clone()).collect();
-    // P1: the pinned item for worker 0, then the shared ones (I2).
-    pinned.fetch_add(1, Ordering::Release);
-    // ORDERING: SeqCst fence, P1: the push before `wake_worker`'s read of the idle state.
-    fence(Ordering::SeqCst);
-    if pool.idle.wake_worker(WorkerId(0)) {
-        pool.unpark(WorkerId(0));
-    }
-    for _ in 0..shared_items {
-        pool.submit();
-    }
-    for worker in workers {
-        worker.join().expect("a worker panicked");
-    }
-    assert_eq!(pool.taken.load(Ordering::Relaxed), total);
-    assert_eq!(pinned.load(Ordering::Relaxed), 0);
-}
-
-/// `worker_loop` for a pool where worker 0 also has pinned work (`pinned`): pinned work first,
-/// its turn run before the searcher leaves its state (I5, as `Worker::run_actor` does).
-fn worker_with_pinned_loop(pool: &Pool, pinned: &AtomicUsize, me: WorkerId, total: usize) {
-    let take_pinned = || {
-        me == WorkerId(0)
-            && pinned
-                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-                .is_ok()
-    };
-    let leave_searching = |searching: &mut bool| {
-        if std::mem::take(searching) && pool.idle.transition_worker_from_searching() {
-            // I5: the last searcher found work; there may be more.
-            if let Some(worker) = pool.idle.worker_to_notify(0) {
-                pool.unpark(worker);
-            }
-        }
-    };
-    let mut searching = false;
-    loop {
-        // ORDERING: SeqCst; the model's shutdown flag (see `shut_down`).
-        if pool.shutdown.load(Ordering::SeqCst) {
-            return;
-        }
-        let found = if take_pinned() {
-            // The pinned actor's turn, still searching; then I5.
-            pool.taken.fetch_add(1, Ordering::Relaxed);
-            thread::yield_now();
-            leave_searching(&mut searching);
-            true
-        } else if pool.try_take() {
-            leave_searching(&mut searching);
-            true
-        } else {
-            false
-        };
-        if found {
-            if pool.taken.load(Ordering::Relaxed) == total {
-                pool.shut_down();
-                return;
-            }
-            continue;
-        }
-        if !searching && pool.idle.transition_worker_to_searching() {
-            searching = true;
-            continue;
-        }
-        let last_searcher = pool.idle.transition_worker_to_parked(me, searching);
-        searching = false;
-        // ORDERING: SeqCst fence, I3 and P2: the parking update, fence, then the re-scans.
-        fence(Ordering::SeqCst);
-        if last_searcher && pool.queued.load(Ordering::Acquire) > 0 {
-            if let Some(worker) = pool.idle.worker_to_notify(0) {
-                pool.unpark(worker);
-            }
-        }
-        // P2: pinned work pushed before we listed ourselves is seen here.
-        if me == WorkerId(0)
-            && pinned.load(Ordering::Acquire) > 0
-            && pool.idle.transition_worker_from_parked(me)
-        {
-            continue;
-        }
-        // ORDERING: SeqCst; the model's shutdown flag (see `shut_down`).
-        while pool.idle.is_parked(me) && !pool.shutdown.load(Ordering::SeqCst) {
-            thread::park();
-        }
-        // ORDERING: SeqCst; the model's shutdown flag (see `shut_down`).
-        searching = !pool.shutdown.load(Ordering::SeqCst);
-    }
-}
-
-#[test]
-fn shared_work_queued_during_a_pinned_turn_is_taken() {
-    loom::model(|| run_pinned_turn_then_shared(1));
 }
 
 /// A worker with a timer parks with a timeout, and on waking for it takes itself off the
