@@ -25,11 +25,7 @@
 //!   the same critical section, so a woken worker starts as a searcher, and a second notifier
 //!   sees it searching and does not wake a third (no thundering herd).
 //! - **I5** A searcher that finds work leaves the searching state; if it was the last searcher,
-//!   it wakes another worker, since more work may be queued behind what it found. It leaves
-//!   before running what it found, except an actor pinned to it (which no other worker could
-//!   run): then it leaves after that one turn (`Worker::run_actor`). Until then it still counts
-//!   as searching, so I2's submitters rely on it as on any searcher, and it keeps I3's promise
-//!   by leaving through I5 afterwards: work queued meanwhile waits one turn for its wake.
+//!   it wakes another worker, since more work may be queued behind what it found.
 //! - **I6** A worker that wakes while still on the sleeper list was woken spuriously and parks
 //!   again ([`IdleWorkers::is_parked`]).
 //!

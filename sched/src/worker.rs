@@ -290,15 +290,13 @@ impl Worker {
         }
     }
 
-    /// Runs one turn of `actor`. A searcher stops searching first (I5), except for an actor
-    /// pinned here, which no other worker could have run: its sender is waiting on this turn,
-    /// and the searching count's line, which the other workers move on every search, would be
-    /// one more cache miss before it starts (6% of a ping-pong between two workers). Then the
-    /// searcher stops after the turn; work queued elsewhere meanwhile waits for that one turn
-    /// before I5 wakes a worker for it.
     fn run_actor(&self, actor: ActorPtr, searching: &mut bool) {
-        if !crate::runtime::is_pinned(actor.header().home) {
-            self.stop_searching(searching);
+        if *searching {
+            *searching = false;
+            // I5: the last searcher found work; there may be more behind it.
+            if self.shared.idle().transition_worker_from_searching() {
+                self.shared.notify_one(self.node);
+            }
         }
         self.shared.metrics(self.id).add_run();
         // Actor code is caught inside the turn; a panic escaping it is a runtime bug.
@@ -306,7 +304,6 @@ impl Worker {
         // SAFETY: the actor came out of a run queue with its schedule token (C1).
         let end = unsafe { actor.run_turn(self) };
         drop(guard);
-        self.stop_searching(searching);
         match end {
             // SAFETY: the turn ended idle: the token is ours to give back (C1).
             TurnEnd::Idle => unsafe { actor.release() },
@@ -316,17 +313,6 @@ impl Worker {
             }
             TurnEnd::Requeue => {
                 self.local.push(actor);
-                self.shared.notify_one(self.node);
-            }
-        }
-    }
-
-    /// Leaves the searching state, if in it; the last searcher to leave wakes another worker,
-    /// since more work may be queued behind what it found (I5).
-    fn stop_searching(&self, searching: &mut bool) {
-        if *searching {
-            *searching = false;
-            if self.shared.idle().transition_worker_from_searching() {
                 self.shared.notify_one(self.node);
             }
         }
