@@ -41,8 +41,8 @@ use crate::sync::{MutPtr, Ordering};
 /// What only the consumer touches (M8).
 ///
 /// `repr(C)`, hot fields last: in the mailbox the high and low lanes' stubs and the stashes
-/// (cold outside selective receive) fill the first cache line, and the tails, `stashed_len` and `commit_batch` end the
-/// second, which no producer writes (`mailbox.rs`, layout).
+/// (cold outside selective receive) fill the first cache line, and the tails, `stashed_len`
+/// and `commit_batch` end the second, which no producer writes (`mailbox.rs`, layout).
 #[derive(Debug)]
 #[repr(C)]
 pub(crate) struct ConsumerState {

@@ -197,15 +197,22 @@ pub(crate) unsafe fn take<M>(envelope: NonNull<Envelope>) -> M {
 }
 
 /// Prefetches the message the sender expected to send `PREFETCH_DISTANCE` sends after
-/// `envelope` (`Envelope::ahead`): its header and the line after it, where the payload starts.
+/// `envelope` (`Envelope::ahead`).
 #[inline]
 pub(crate) fn prefetch_ahead(envelope: NonNull<Envelope>) {
     // SAFETY: the caller holds a live envelope (just popped, not yet unpacked).
-    let ahead = unsafe { envelope.as_ref() }.ahead;
+    prefetch_message(unsafe { envelope.as_ref() }.ahead);
+}
+
+/// Starts loading the message at `address` into this core's cache: its header and the line
+/// after it, where the payload starts. 0 does nothing. A hint: the address is never
+/// dereferenced, so a stale one costs only a useless prefetch.
+#[inline]
+pub(crate) fn prefetch_message(address: usize) {
     #[cfg(target_arch = "x86_64")]
-    if ahead != 0 {
+    if address != 0 {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let header = std::ptr::without_provenance::<i8>(ahead);
+        let header = std::ptr::without_provenance::<i8>(address);
         // SAFETY: SSE is part of x86_64's baseline; a prefetch never faults and reads nothing
         // into the program, so any address will do.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(header) };
@@ -213,5 +220,5 @@ pub(crate) fn prefetch_ahead(envelope: NonNull<Envelope>) {
         unsafe { _mm_prefetch::<_MM_HINT_T0>(header.wrapping_add(CACHE_LINE_BYTES)) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = ahead;
+    let _ = address;
 }

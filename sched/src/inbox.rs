@@ -41,6 +41,7 @@ use std::ptr::{self, NonNull};
 use crossbeam_deque::{Injector, Steal};
 use crossbeam_utils::CachePadded;
 
+use crate::envelope::prefetch_message;
 use crate::sync::{AtomicPtr, AtomicUsize, Ordering};
 
 /// Work for one worker alone: a doorbell slot, then an injector.
@@ -150,7 +151,7 @@ impl<T> Inbox<T> {
             return None;
         }
         // ORDERING: Relaxed, B5: only prefetched.
-        prefetch(self.doorbell.hint.load(Ordering::Relaxed));
+        prefetch_message(self.doorbell.hint.load(Ordering::Relaxed));
         // ORDERING: Acquire, B2: pairs with the pusher's Release CAS.
         NonNull::new(self.doorbell.item.swap(ptr::null_mut(), Ordering::Acquire))
     }
@@ -167,22 +168,4 @@ impl<T> Inbox<T> {
             }
         }
     }
-}
-
-/// Starts loading the two lines at `address` into this core's cache (B5): a message's header
-/// and the line after it, where its payload starts. 0 does nothing.
-#[inline]
-fn prefetch(address: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if address != 0 {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let line = std::ptr::without_provenance::<i8>(address);
-        // SAFETY: SSE is part of x86_64's baseline; a prefetch never faults and reads nothing
-        // into the program, so any address will do.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(line) };
-        // SAFETY: as above.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.wrapping_add(64)) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = address;
 }
