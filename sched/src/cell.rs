@@ -35,7 +35,7 @@ use crate::sync::{
 };
 use crate::watch::{Down, ExitSignal, Watcher, Watchers};
 use crate::watch_word::{WatchLock, WatchWord};
-use crate::worker::{Worker, with_pools};
+use crate::worker::{Linger, Worker, with_pools};
 use crate::{Actor, ActorId, Context, Exit};
 
 /// Messages of the runtime itself, in the same mailbox as the actor's own.
@@ -463,12 +463,29 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         turn.start(slot);
     }
     let budget = worker.activation_budget();
+    let mut linger = Linger::new();
     let end = loop {
         let handled_before = turn.handled;
         // SAFETY: the one consumer is the worker running the actor (C2, M8).
         let mut consumer = unsafe { cell.mailbox.consumer_unchecked() };
-        if turn.receive(slot, &mut consumer, budget) == Received::CutShort {
-            // Budget spent or a producer mid-push: keep the turn (dropping the consumer commits).
+        let received = turn.receive(slot, &mut consumer, budget);
+        if received == Received::Spent {
+            // Budget spent: keep the turn (dropping the consumer commits).
+            drop(consumer);
+            break TurnEnd::Requeue;
+        }
+        if turn.handled > handled_before {
+            linger.on_progress();
+        }
+        // Nothing ready: for a live actor on a worker with nothing else to do, the next message
+        // often comes within a round trip, and a producer mid-push links its message within a few
+        // instructions; the turn waits for either rather than ending (`Worker::linger`).
+        if !slot.exited && worker.linger(&mut linger, || cell.mailbox.has_unseen()) {
+            continue;
+        }
+        if received == Received::Busy {
+            // A producer is still mid-push: keep the turn, back through the queue, so the
+            // worker does not spin on a preempted producer.
             drop(consumer);
             break TurnEnd::Requeue;
         }
@@ -492,9 +509,10 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
 enum Received {
     /// The mailbox had nothing more for the actor: the turn may end.
     Empty,
-    /// The activation budget is spent, or a producer is mid-push (`Pop::Busy`): the actor keeps
-    /// its turn and goes back to the queue.
-    CutShort,
+    /// A producer is mid-push (`Pop::Busy`): its message is on the way.
+    Busy,
+    /// The activation budget is spent: the actor keeps its turn and goes back to the queue.
+    Spent,
 }
 
 impl Turn<'_> {
@@ -508,7 +526,7 @@ impl Turn<'_> {
         let (ptr, worker) = (self.ptr, self.worker);
         loop {
             if self.handled >= budget {
-                return Received::CutShort;
+                return Received::Spent;
             }
             let popped = match slot.receive_mode() {
                 // The hot path.
@@ -545,7 +563,7 @@ impl Turn<'_> {
                     self.deliver(slot, envelope);
                 }
                 Pop::Empty => return Received::Empty,
-                Pop::Busy => return Received::CutShort,
+                Pop::Busy => return Received::Busy,
             }
         }
     }

@@ -6,7 +6,8 @@
 //! run queue; any other send pushes it to the home node's injector. An idle worker steals in its
 //! placement's order (shared L3, node, node injector, other nodes by distance), becomes a
 //! searcher if the cap allows, spins if it is one of its node's spinners, then parks (I1-I6 of
-//! `idle.rs`).
+//! `idle.rs`). Before any of that, a turn that emptied its mailbox on a worker with nothing
+//! else to run waits a moment for the next message (`Worker::linger`).
 
 use std::ptr::NonNull;
 use std::sync::Arc;
@@ -40,10 +41,60 @@ const FIFO_SHARE_INTERVAL: u32 = 8;
 const SPIN_WATCH_ROUNDS: u32 = 16;
 /// The longest watch of a round: 2^10 `PAUSE`s.
 const SPIN_WATCH_SHIFT_MAX: u32 = 10;
+/// Polls of an emptied mailbox before its actor goes idle (`linger`): ~2.5 us of `PAUSE`s here.
+const LINGER_POLLS: u32 = 256;
+/// Every this many polls a lingering worker looks at its neighbours' run queues.
+const LINGER_NEIGHBOUR_INTERVAL: u32 = 8;
+/// Waits in a row that found a message already there before the turn lets a batch gather.
+const LINGER_STREAM_STREAK: u8 = 2;
+/// How long a turn lets a stream's messages gather: ~600 ns of `PAUSE`s here.
+const LINGER_BATCH_PAUSES: u32 = 64;
 
 thread_local! {
     static CURRENT: Cell<Option<NonNull<Worker>>> = const { Cell::new(None) };
     static OUTSIDE_POOLS: RefCell<Option<PoolSet>> = const { RefCell::new(None) };
+}
+
+/// A turn's waits for its next message (`Worker::linger`).
+///
+/// A consumer that keeps up with a steady sender empties the mailbox at every message, and
+/// every empty mailbox moves its producers' line between the two (the stub's link, the turn's
+/// commit, the next push): on this machine that made one sender 3x slower than a consumer that
+/// lags. So when waits keep finding a message already there (a stream, not a reply), the turn
+/// lets a batch gather before it goes on.
+pub(crate) struct Linger {
+    /// Polls left; topped up whenever a round of the turn handles something, so only a wait
+    /// that sees no progress (a producer preempted mid-push) runs out.
+    polls_left: u32,
+    /// Waits in a row that found a message at the first poll.
+    streak: u8,
+}
+
+impl Linger {
+    pub(crate) fn new() -> Linger {
+        Linger {
+            polls_left: 0,
+            streak: 0,
+        }
+    }
+
+    /// A round of the turn handled messages: the next wait gets its full length.
+    pub(crate) fn on_progress(&mut self) {
+        self.polls_left = LINGER_POLLS;
+    }
+
+    fn on_message(&mut self, at_first_poll: bool) {
+        if !at_first_poll {
+            self.streak = 0;
+            return;
+        }
+        self.streak = self.streak.saturating_add(1);
+        if self.streak >= LINGER_STREAM_STREAK {
+            for _ in 0..LINGER_BATCH_PAUSES {
+                std::hint::spin_loop();
+            }
+        }
+    }
 }
 
 /// Where a worker looks for work, flattened from its placement's steal order.
@@ -74,6 +125,9 @@ pub(crate) struct Worker {
     rng: Cell<u32>,
     tiers: Vec<Tier>,
     is_spinner: bool,
+    /// Whether a turn that emptied its mailbox may wait for the next message (`linger`): in
+    /// `run`, not in a `LocalRuntime`'s `run_until_idle`, which must return once idle.
+    lingers: Cell<bool>,
     /// Timers set by handlers on this worker (`timer.rs`).
     timers: RefCell<TimerWheel>,
     /// The rest of this worker's block of actor ids: next, end.
@@ -139,6 +193,7 @@ impl Worker {
             rng: Cell::new(u32::from(id.0).wrapping_mul(0x9e37_79b9) | 1),
             tiers,
             is_spinner,
+            lingers: Cell::new(false),
             timers: RefCell::new(TimerWheel::new(Instant::now())),
             actor_ids: Cell::new((0, 0)),
             runtime_refs: Cell::new(0),
@@ -230,6 +285,7 @@ impl Worker {
     /// Runs the worker until the runtime shuts down.
     pub(crate) fn run(&self) {
         CURRENT.with(|current| current.set(Some(NonNull::from(self))));
+        self.lingers.set(true);
         let mut searching = false;
         while !self.shared.is_shut_down() {
             self.fire_timers();
@@ -465,6 +521,63 @@ impl Worker {
                 return;
             }
         }
+    }
+
+    /// Called by a turn that emptied its actor's mailbox: when this worker has nothing else to
+    /// run, it watches the mailbox for a moment before the actor goes idle; `true` if a message
+    /// came (the turn goes on).
+    ///
+    /// An actor that goes idle costs its next sender a re-schedule (a run-queue push, a wake-up
+    /// of this worker, often a futex) and its worker a search; one that keeps its turn costs
+    /// the sender nothing but the push. A consumer that keeps catching up with one sender (or a
+    /// ping-pong player) would otherwise pay that on every message. The watch is a read of
+    /// the mailbox's state word, which the sender writes anyway; it stops as soon as work
+    /// shows for this worker elsewhere (its inbox, its node's injector, or its closest
+    /// neighbours' run queues). The activation budget still ends the turn (the caller lingers
+    /// only below it), so a lingering actor never keeps its worker from others for longer
+    /// than a busy one does.
+    pub(crate) fn linger(&self, wait: &mut Linger, has_message: impl Fn() -> bool) -> bool {
+        if wait.polls_left == 0
+            || !self.lingers.get()
+            || self.lifo.get().is_some()
+            || !self.local.is_empty()
+            || !self.nursery.is_empty()
+        {
+            return false;
+        }
+        let inbox = self.shared.inbox(self.id);
+        let injector = self.shared.injector(usize::from(self.node));
+        let mut first = true;
+        while wait.polls_left > 0 {
+            wait.polls_left -= 1;
+            std::hint::spin_loop();
+            if has_message() {
+                wait.on_message(first);
+                return true;
+            }
+            first = false;
+            if !inbox.is_empty() || injector.is_some_and(|injector| !injector.is_empty()) {
+                return false;
+            }
+            if wait.polls_left.is_multiple_of(LINGER_NEIGHBOUR_INTERVAL)
+                && self.neighbours_have_work()
+            {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// Whether a worker of this one's first steal tier (its closest) has queued actors: a
+    /// lingering worker stops waiting and goes to steal them.
+    fn neighbours_have_work(&self) -> bool {
+        let Some(Tier::Workers(workers)) = self.tiers.first() else {
+            return false;
+        };
+        workers.iter().any(|&victim| {
+            let (queue, nursery) = self.shared.stealers(victim);
+            victim != self.id.index() && !(queue.is_empty() && nursery.is_empty())
+        })
     }
 
     /// Parks until a notifier takes this worker off the sleeper list (I3, I6).

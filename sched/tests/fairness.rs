@@ -1,10 +1,14 @@
 //! Run-queue order: spawning trees run depth-first (the nursery), yet a spawning storm never
-//! starves an actor that is waiting in the FIFO queue.
+//! starves an actor that is waiting in the FIFO queue; a turn that waits for its next message
+//! (a lingering one) never keeps other actors from its worker.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::Duration;
 
-use courier_sched::{Actor, ActorRef, Context, LocalRuntime};
+use courier_sched::{Actor, ActorRef, Context, LocalRuntime, Runtime};
 
 /// Each link spawns the next, up to `left`; counts how many have started. The first one also
 /// gives the witness its queue, so the witness waits in the FIFO queue during the storm.
@@ -149,4 +153,70 @@ fn a_spawning_tree_runs_depth_first_so_few_actors_live_at_once() {
     let peak = peak.load(Ordering::Relaxed);
     // 32,767 actors in all; breadth-first would hold the last level (16,384) at once.
     assert!(peak < 100, "{peak} actors alive at once");
+}
+
+/// Counts what it is sent.
+struct Sink(Arc<AtomicU64>);
+
+impl Actor for Sink {
+    type Msg = u64;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, _n: u64) -> Result<(), Infallible> {
+        // ORDERING: Relaxed; a counter read after the run.
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Reports each message it handles.
+struct Echo(mpsc::Sender<u64>);
+
+impl Actor for Echo {
+    type Msg = u64;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u64) -> Result<(), Infallible> {
+        self.0.send(n).expect("the test waits");
+        Ok(())
+    }
+}
+
+#[test]
+fn an_actor_fed_a_stream_on_a_single_worker_never_keeps_another_from_running() {
+    const HANG: Duration = Duration::from_mins(1);
+    const ECHOES: u64 = 200;
+    let runtime = Runtime::with_workers(1).expect("a runtime");
+    let (received, stream_live) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicBool::new(true)));
+    let sink = runtime.spawn(Sink(Arc::clone(&received)));
+    // One outside sender keeps the sink's mailbox just fed: its turns empty it and wait for
+    // the next message (`Worker::linger`) rather than end.
+    let stream = thread::spawn({
+        let live = Arc::clone(&stream_live);
+        move || {
+            let mut sent = 0_u64;
+            // ORDERING: Relaxed; a stop flag, joined below.
+            while live.load(Ordering::Relaxed) {
+                sink.send(sent).expect("the sink is alive");
+                sent += 1;
+            }
+            sent
+        }
+    });
+    let (reply, replies) = mpsc::channel();
+    let echo = runtime.spawn(Echo(reply));
+    for n in 0..ECHOES {
+        // One at a time: each must get a turn on the worker the sink holds.
+        echo.send(n).expect("the echo is alive");
+        assert_eq!(replies.recv_timeout(HANG), Ok(n), "the echo got no turn");
+    }
+    // ORDERING: Relaxed; see above.
+    stream_live.store(false, Ordering::Relaxed);
+    let sent = stream.join().expect("the sender does not panic");
+    assert!(sent > 0);
+    drop(echo);
+    runtime.shutdown();
+    // ORDERING: Relaxed; the workers are joined.
+    let handled = received.load(Ordering::Relaxed);
+    assert!(handled <= sent, "{handled} handled of {sent} sent");
 }
