@@ -42,9 +42,12 @@ const SPIN_WATCH_ROUNDS: u32 = 16;
 /// The longest watch of a round: 2^10 `PAUSE`s.
 const SPIN_WATCH_SHIFT_MAX: u32 = 10;
 /// Polls of an emptied mailbox before its actor goes idle (`linger`): ~2.5 us of `PAUSE`s here.
-const LINGER_POLLS: u32 = 256;
+const LINGER_POLLS: u32 = 64;
+/// `PAUSE`s between two polls: a poll in the middle of a push (its reservation, swap and link
+/// are three writes to the producers' line) would take the line back between them.
+const LINGER_POLL_PAUSES: u32 = 4;
 /// Every this many polls a lingering worker looks at its neighbours' run queues.
-const LINGER_NEIGHBOUR_INTERVAL: u32 = 8;
+const LINGER_NEIGHBOUR_INTERVAL: u32 = 2;
 /// Waits in a row that found a message already there before the turn lets a batch gather.
 const LINGER_STREAM_STREAK: u8 = 2;
 /// How long a turn lets a stream's messages gather: ~600 ns of `PAUSE`s here.
@@ -550,7 +553,9 @@ impl Worker {
         let mut first = true;
         while wait.polls_left > 0 {
             wait.polls_left -= 1;
-            std::hint::spin_loop();
+            for _ in 0..LINGER_POLL_PAUSES {
+                std::hint::spin_loop();
+            }
             if has_message() {
                 wait.on_message(first);
                 return true;
