@@ -86,17 +86,15 @@ impl Linger {
         self.polls_left = LINGER_POLLS;
     }
 
-    fn on_message(&mut self, at_first_poll: bool) {
-        if !at_first_poll {
-            self.streak = 0;
-            return;
-        }
-        self.streak = self.streak.saturating_add(1);
-        if self.streak >= LINGER_STREAM_STREAK {
-            for _ in 0..LINGER_BATCH_PAUSES {
-                std::hint::spin_loop();
-            }
-        }
+    /// A wait found a message; `true` when the waits look like a stream (the last
+    /// `LINGER_STREAM_STREAK` all found one at their first poll).
+    fn is_stream(&mut self, at_first_poll: bool) -> bool {
+        self.streak = if at_first_poll {
+            self.streak.saturating_add(1)
+        } else {
+            0
+        };
+        self.streak >= LINGER_STREAM_STREAK
     }
 }
 
@@ -553,11 +551,12 @@ impl Worker {
         let mut first = true;
         while wait.polls_left > 0 {
             wait.polls_left -= 1;
-            for _ in 0..LINGER_POLL_PAUSES {
-                std::hint::spin_loop();
-            }
+            pause(LINGER_POLL_PAUSES);
             if has_message() {
-                wait.on_message(first);
+                if wait.is_stream(first) {
+                    // Let a batch gather (`Linger`).
+                    pause(LINGER_BATCH_PAUSES);
+                }
                 return true;
             }
             first = false;
@@ -579,10 +578,13 @@ impl Worker {
         let Some(Tier::Workers(workers)) = self.tiers.first() else {
             return false;
         };
-        workers.iter().any(|&victim| {
-            let (queue, nursery) = self.shared.stealers(victim);
-            victim != self.id.index() && !(queue.is_empty() && nursery.is_empty())
-        })
+        workers
+            .iter()
+            .filter(|&&victim| victim != self.id.index())
+            .any(|&victim| {
+                let (queue, nursery) = self.shared.stealers(victim);
+                !(queue.is_empty() && nursery.is_empty())
+            })
     }
 
     /// Parks until a notifier takes this worker off the sleeper list (I3, I6).
@@ -648,6 +650,13 @@ impl Worker {
             unsafe { actor.release() };
         }
         self.flush_remote_frees();
+    }
+}
+
+/// `count` `PAUSE`s: a spin-wait step that leaves the core's resources to its sibling.
+fn pause(count: u32) {
+    for _ in 0..count {
+        std::hint::spin_loop();
     }
 }
 
