@@ -14,7 +14,12 @@
 //! cargo bench -p courier-benches --bench savina_time                     # Savina's sizes
 //! COURIER_BENCH_SCALE=quick cargo bench -p courier-benches --bench savina_time -- --quick
 //! COURIER_BENCH_CONFIG=courier.toml cargo bench ...   # Courier's runtime from a NUMA config file
+//! COURIER_BENCH_WORKLOADS=counting,skynet cargo bench ...   # only these (`none`: the targets)
 //! ```
+//!
+//! criterion's name filter only skips measurements: each workload's checking run, the
+//! counters' run and the scaling runtimes still run, so `COURIER_BENCH_WORKLOADS` is the way to
+//! run (or profile) a part of the suite.
 //!
 //! Without `COURIER_BENCH_CONFIG`, Courier runs with the default config, as a user gets it:
 //! one pinned worker per PU, one spinner per node.
@@ -49,6 +54,31 @@ fn scale() -> Scale {
     }
 }
 
+/// `COURIER_BENCH_WORKLOADS`: the workloads to run, comma-separated names (`none`: only the
+/// targets' measurements); all of them when unset. An unknown name panics with the list.
+fn selected_workloads() -> Vec<&'static Workload> {
+    let Ok(names) = std::env::var("COURIER_BENCH_WORKLOADS") else {
+        return WORKLOADS.iter().collect();
+    };
+    if names.trim() == "none" {
+        return Vec::new();
+    }
+    names
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| {
+            WORKLOADS.iter().find(|w| w.name == name).unwrap_or_else(|| {
+                let known: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
+                panic!(
+                    "COURIER_BENCH_WORKLOADS: no workload {name:?}; expected `none` or some of {}",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 /// Courier's runtime: from the NUMA config file `COURIER_BENCH_CONFIG` names, else the default.
 fn courier_runtime() -> Runtime {
     let config = match std::env::var_os("COURIER_BENCH_CONFIG") {
@@ -81,12 +111,13 @@ fn print_machine(scale: Scale) {
 
 fn savina(c: &mut Criterion) {
     let scale = scale();
+    let workloads = selected_workloads();
     print_machine(scale);
     let load_at_start = targets::load_average();
     let runtimes = Runtimes::new(courier_runtime()).expect("the peers' runtimes start");
     let mut counters = Counters::open();
     let mut counted = format!("# {}\n", counters.source());
-    for workload in WORKLOADS {
+    for &workload in &workloads {
         let mut group = c.benchmark_group(format!("savina_{}", workload.name));
         group.sampling_mode(SamplingMode::Flat);
         for &peer in workload.peers {
@@ -95,7 +126,7 @@ fn savina(c: &mut Criterion) {
                 (workload.run)(&runtimes, peer, scale).unwrap_or_else(|error| panic!("{error:#}"));
             group.throughput(Throughput::Elements(outcome.messages));
             group.bench_function(peer.name(), |b| {
-                b.iter_custom(|iters| timed_runs(&runtimes, &workload, peer, scale, iters));
+                b.iter_custom(|iters| timed_runs(&runtimes, workload, peer, scale, iters));
             });
             // One more run under the counters.
             let (result, counts) = counters.measure(|| (workload.run)(&runtimes, peer, scale));
@@ -131,7 +162,7 @@ fn savina(c: &mut Criterion) {
             load[0], load[1]
         ),
     );
-    scaling(c, runtimes, scale);
+    scaling(c, runtimes, &workloads, scale);
 }
 
 /// Writes `text` to `name` in criterion's directory, for the report; a failure is only said.
@@ -160,14 +191,14 @@ fn criterion_home() -> PathBuf {
 /// `scaling_<workload>`, function `<runtime>_<workers>_workers`: Courier unpinned with no
 /// spinners, ractor and kameo on a tokio runtime of that many worker threads. 4 is more than
 /// this machine may have: oversubscribed. actix is left out: its System arbiter is one thread.
-fn scaling(c: &mut Criterion, mut runtimes: Runtimes, scale: Scale) {
+fn scaling(c: &mut Criterion, mut runtimes: Runtimes, workloads: &[&Workload], scale: Scale) {
     const WORKLOADS_SCALED: [&str; 4] = ["counting", "fork_join_throughput", "skynet", "chameneos"];
     const RUNTIMES_SCALED: [Peer; 3] = [Peer::Courier, Peer::Ractor, Peer::Kameo];
     for workers in [1_u16, 2, 4] {
         let runtime = Runtime::with_workers(workers).expect("Courier's runtime starts");
         std::mem::replace(&mut runtimes.courier, runtime).shutdown();
         runtimes.tokio = savina::tokio_runtime(workers.into()).expect("tokio starts");
-        for workload in WORKLOADS
+        for &workload in workloads
             .iter()
             .filter(|w| WORKLOADS_SCALED.contains(&w.name))
         {
