@@ -35,7 +35,7 @@ use crate::sync::{
 };
 use crate::watch::{Down, ExitSignal, Watcher, Watchers};
 use crate::watch_word::{WatchLock, WatchWord};
-use crate::worker::{Linger, Worker, with_pools};
+use crate::worker::{Worker, with_pools};
 use crate::{Actor, ActorId, Context, Exit};
 
 /// Messages of the runtime itself, in the same mailbox as the actor's own.
@@ -463,7 +463,7 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         turn.start(slot);
     }
     let budget = worker.activation_budget();
-    let mut linger = Linger::new();
+    let mut linger = worker.new_linger();
     let end = loop {
         let handled_before = turn.handled;
         // SAFETY: the one consumer is the worker running the actor (C2, M8).

@@ -27,6 +27,7 @@ mod local;
 mod memory;
 mod metrics;
 mod panic;
+mod pause;
 mod placement;
 mod registry;
 mod reply;

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::cell::{ActorPtr, TurnEnd};
 use crate::panic::AbortOnUnwind;
+use crate::pause::{LingerPlan, pause};
 use crate::runtime::Shared;
 use crate::sync::{Cell, RefCell, StdOrdering, UnsafeCell, std_fence};
 use crate::timer::{Fire, TimerHandle, TimerWheel};
@@ -41,17 +42,10 @@ const FIFO_SHARE_INTERVAL: u32 = 8;
 const SPIN_WATCH_ROUNDS: u32 = 16;
 /// The longest watch of a round: 2^10 `PAUSE`s.
 const SPIN_WATCH_SHIFT_MAX: u32 = 10;
-/// Polls of an emptied mailbox before its actor goes idle (`linger`): ~2.5 us of `PAUSE`s here.
-const LINGER_POLLS: u32 = 64;
-/// `PAUSE`s between two polls: a poll in the middle of a push (its reservation, swap and link
-/// are three writes to the producers' line) would take the line back between them.
-const LINGER_POLL_PAUSES: u32 = 4;
 /// Every this many polls a lingering worker looks at its neighbours' run queues.
 const LINGER_NEIGHBOUR_INTERVAL: u32 = 2;
 /// Waits in a row that found a message already there before the turn lets a batch gather.
 const LINGER_STREAM_STREAK: u8 = 2;
-/// How long a turn lets a stream's messages gather: ~600 ns of `PAUSE`s here.
-const LINGER_BATCH_PAUSES: u32 = 64;
 
 thread_local! {
     static CURRENT: Cell<Option<NonNull<Worker>>> = const { Cell::new(None) };
@@ -69,21 +63,16 @@ pub(crate) struct Linger {
     /// Polls left; topped up whenever a round of the turn handles something, so only a wait
     /// that sees no progress (a producer preempted mid-push) runs out.
     polls_left: u32,
+    /// A wait's full length in polls: the worker's `LingerPlan`, 0 where it never lingers.
+    polls_full: u32,
     /// Waits in a row that found a message at the first poll.
     streak: u8,
 }
 
 impl Linger {
-    pub(crate) fn new() -> Linger {
-        Linger {
-            polls_left: 0,
-            streak: 0,
-        }
-    }
-
     /// A round of the turn handled messages: the next wait gets its full length.
     pub(crate) fn on_progress(&mut self) {
-        self.polls_left = LINGER_POLLS;
+        self.polls_left = self.polls_full;
     }
 
     /// A wait found a message; `true` when the waits look like a stream (the last
@@ -128,7 +117,8 @@ pub(crate) struct Worker {
     is_spinner: bool,
     /// Whether a turn that emptied its mailbox may wait for the next message (`linger`): in
     /// `run`, not in a `LocalRuntime`'s `run_until_idle`, which must return once idle.
-    lingers: Cell<bool>,
+    /// Set by `run` (measured on this worker's core); `None`: never lingers (a `LocalRuntime`).
+    linger_plan: Cell<Option<LingerPlan>>,
     /// Timers set by handlers on this worker (`timer.rs`).
     timers: RefCell<TimerWheel>,
     /// The rest of this worker's block of actor ids: next, end.
@@ -194,10 +184,19 @@ impl Worker {
             rng: Cell::new(u32::from(id.0).wrapping_mul(0x9e37_79b9) | 1),
             tiers,
             is_spinner,
-            lingers: Cell::new(false),
+            linger_plan: Cell::new(None),
             timers: RefCell::new(TimerWheel::new(Instant::now())),
             actor_ids: Cell::new((0, 0)),
             runtime_refs: Cell::new(0),
+        }
+    }
+
+    /// A turn's lingering state, sized by this worker's plan.
+    pub(crate) fn new_linger(&self) -> Linger {
+        Linger {
+            polls_left: 0,
+            polls_full: self.linger_plan.get().map_or(0, |plan| plan.polls),
+            streak: 0,
         }
     }
 
@@ -286,7 +285,7 @@ impl Worker {
     /// Runs the worker until the runtime shuts down.
     pub(crate) fn run(&self) {
         CURRENT.with(|current| current.set(Some(NonNull::from(self))));
-        self.lingers.set(true);
+        self.linger_plan.set(Some(LingerPlan::measure()));
         let mut searching = false;
         while !self.shared.is_shut_down() {
             self.fire_timers();
@@ -370,7 +369,12 @@ impl Worker {
             }
             TurnEnd::Requeue => {
                 self.local.push(actor);
-                self.shared.notify_one(self.node);
+                // Only when there is more to take than this actor (tokio's
+                // `should_notify_others`): this worker runs it next, and a worker woken to steal
+                // it would only move it, at the price of a futex wake (~25 us here) every budget.
+                if self.local.len() > 1 {
+                    self.shared.notify_one(self.node);
+                }
             }
         }
     }
@@ -538,8 +542,10 @@ impl Worker {
     /// only below it), so a lingering actor never keeps its worker from others for longer
     /// than a busy one does.
     pub(crate) fn linger(&self, wait: &mut Linger, has_message: impl Fn() -> bool) -> bool {
+        let Some(plan) = self.linger_plan.get() else {
+            return false;
+        };
         if wait.polls_left == 0
-            || !self.lingers.get()
             || self.lifo.get().is_some()
             || !self.local.is_empty()
             || !self.nursery.is_empty()
@@ -551,11 +557,11 @@ impl Worker {
         let mut first = true;
         while wait.polls_left > 0 {
             wait.polls_left -= 1;
-            pause(LINGER_POLL_PAUSES);
+            pause(plan.poll_pauses);
             if has_message() {
                 if wait.is_stream(first) {
                     // Let a batch gather (`Linger`).
-                    pause(LINGER_BATCH_PAUSES);
+                    pause(plan.batch_pauses);
                 }
                 return true;
             }
@@ -650,13 +656,6 @@ impl Worker {
             unsafe { actor.release() };
         }
         self.flush_remote_frees();
-    }
-}
-
-/// `count` `PAUSE`s: a spin-wait step that leaves the core's resources to its sibling.
-fn pause(count: u32) {
-    for _ in 0..count {
-        std::hint::spin_loop();
     }
 }
 
