@@ -552,21 +552,18 @@ impl Worker {
         {
             return false;
         }
-        let inbox = self.shared.inbox(self.id);
-        let injector = self.shared.injector(usize::from(self.node));
         let mut first = true;
         while wait.polls_left > 0 {
             wait.polls_left -= 1;
             pause(plan.poll_pauses);
             if has_message() {
                 if wait.is_stream(first) {
-                    // Let a batch gather (`Linger`).
-                    pause(plan.batch_pauses);
+                    self.gather(&plan);
                 }
                 return true;
             }
             first = false;
-            if !inbox.is_empty() || injector.is_some_and(|injector| !injector.is_empty()) {
+            if self.has_new_work() {
                 return false;
             }
             if wait.polls_left.is_multiple_of(LINGER_NEIGHBOUR_INTERVAL)
@@ -576,6 +573,27 @@ impl Worker {
             }
         }
         false
+    }
+
+    /// Lets a stream's batch gather (`Linger`): the plan's batch time, cut short when work for
+    /// this worker shows up elsewhere (it waits for this turn's end, not for the batch too).
+    fn gather(&self, plan: &LingerPlan) {
+        for _ in 0..plan.batch_pauses.div_ceil(plan.poll_pauses) {
+            pause(plan.poll_pauses);
+            if self.has_new_work() {
+                return;
+            }
+        }
+    }
+
+    /// Whether work for this worker alone or for its node came in: its inbox or its node's
+    /// injector (loads of lines that only a submitter writes).
+    fn has_new_work(&self) -> bool {
+        !self.shared.inbox(self.id).is_empty()
+            || self
+                .shared
+                .injector(usize::from(self.node))
+                .is_some_and(|injector| !injector.is_empty())
     }
 
     /// Whether a worker of this one's first steal tier (its closest) has queued actors: a
