@@ -463,7 +463,8 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         turn.start(slot);
     }
     let budget = worker.activation_budget();
-    let mut linger = worker.new_linger();
+    let address = ptr.0.as_ptr().addr();
+    let mut linger = worker.new_linger(address);
     let end = loop {
         let handled_before = turn.handled;
         // SAFETY: the one consumer is the worker running the actor (C2, M8).
@@ -500,6 +501,9 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
             EndTurn::Idle => break TurnEnd::Idle,
         }
     };
+    if end == TurnEnd::Requeue {
+        worker.keep_linger(address, &linger);
+    }
     worker.count_messages(turn.handled);
     end
 }

@@ -28,6 +28,10 @@
 //!   it wakes another worker, since more work may be queued behind what it found.
 //! - **I6** A worker that wakes while still on the sleeper list was woken spuriously and parks
 //!   again ([`IdleWorkers::is_parked`]).
+//! - **I7** A spinner that finds work stays a searcher through the turn; after it, a
+//!   `fence(SeqCst)` and a look at the queues: when more is queued than it takes next, it
+//!   stops searching as in I5. A submitter that saw it searching woke nobody, and its work is
+//!   in that look or in the spinner's later search (which ends in I3 like any searcher's).
 //!
 //! # Field access
 //!

@@ -40,8 +40,9 @@ impl LingerPlan {
     /// How long a stream's messages are let gather (`Linger`): long enough that the consumer
     /// takes a batch rather than one message per bounce of the producers' line. One outside
     /// sender (`sched_time`, 65,536 mailbox; savina counting, 1 M): 600 ns gave 42-45 ms and
-    /// 84-86 ms per million, 2 us 31 and 72, 5 us 27-28 and 66-69. A stream's message waits
-    /// at most this much longer; going idle instead costs its next sender a wake-up (~25 us).
+    /// 84-86 ms per million, 2 us 31 and 72, 5 us 27-28 and 66-69 (33 and 63-66 once a stream
+    /// takes 8 waits to detect). A stream's message waits at most this much longer; going idle
+    /// instead costs its next sender a wake-up (~25 us).
     const BATCH: Duration = Duration::from_micros(5);
     /// Timed runs of `SAMPLE_PAUSES`; the fastest counts (a preempted run is only slower).
     const SAMPLES: u32 = 5;

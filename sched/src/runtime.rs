@@ -291,6 +291,24 @@ impl Shared {
                 .any(|(queue, nursery)| !queue.is_empty() || !nursery.is_empty())
     }
 
+    /// Whether a run queue other than `worker`'s or an injector other than `node`'s holds an
+    /// actor (a spinner's look at the end of a turn, I7).
+    pub(crate) fn has_queued_work_elsewhere(&self, worker: usize, node: usize) -> bool {
+        let injected = self
+            .injectors
+            .iter()
+            .enumerate()
+            .any(|(index, injector)| index != node && !injector.is_empty());
+        injected
+            || self
+                .stealers
+                .iter()
+                .enumerate()
+                .any(|(index, (queue, nursery))| {
+                    index != worker && !(queue.is_empty() && nursery.is_empty())
+                })
+    }
+
     pub(crate) fn spawn_on_node<A: Actor>(
         self: &Arc<Self>,
         actor: A,

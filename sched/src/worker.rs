@@ -5,14 +5,14 @@
 //! `LIFO_STREAK_MAX` turns in a row, as tokio caps it), displacing the previous occupant to the
 //! run queue; any other send pushes it to the home node's injector. An idle worker steals in its
 //! placement's order (shared L3, node, node injector, other nodes by distance), becomes a
-//! searcher if the cap allows, spins if it is one of its node's spinners, then parks (I1-I6 of
+//! searcher if the cap allows, spins if it is one of its node's spinners, then parks (I1-I7 of
 //! `idle.rs`). Before any of that, a turn that emptied its mailbox on a worker with nothing
 //! else to run waits a moment for the next message (`Worker::linger`).
 
 use std::ptr::NonNull;
 use std::sync::Arc;
 
-use crossbeam_deque::{Steal, Stealer, Worker as Deque};
+use crossbeam_deque::{Injector, Steal, Stealer, Worker as Deque};
 
 use courier_alloc::{Block, PoolSet};
 
@@ -45,7 +45,11 @@ const SPIN_WATCH_SHIFT_MAX: u32 = 10;
 /// Every this many polls a lingering worker looks at its neighbours' run queues.
 const LINGER_NEIGHBOUR_INTERVAL: u32 = 2;
 /// Waits in a row that found a message already there before the turn lets a batch gather.
-const LINGER_STREAM_STREAK: u8 = 2;
+/// A ping-pong player finds its reply at the first poll in about a quarter of its waits here
+/// (its own send and commit can outlast half a round trip); at 2 in a row, 5% of its waits
+/// paid a whole batch (the report's round trip went from 0.7 to 1.2-1.6 us); at 8, ~0.002%.
+/// A stream's consumer finds a message at every first poll, so it gets there within 8.
+const LINGER_STREAM_STREAK: u8 = 8;
 
 thread_local! {
     static CURRENT: Cell<Option<NonNull<Worker>>> = const { Cell::new(None) };
@@ -65,7 +69,8 @@ pub(crate) struct Linger {
     polls_left: u32,
     /// A wait's full length in polls: the worker's `LingerPlan`, 0 where it never lingers.
     polls_full: u32,
-    /// Waits in a row that found a message at the first poll.
+    /// Waits in a row that found a message at the first poll; carried over to the actor's next
+    /// turn when this one spent its budget (`Worker::keep_linger`).
     streak: u8,
 }
 
@@ -85,6 +90,15 @@ impl Linger {
         };
         self.streak >= LINGER_STREAM_STREAK
     }
+}
+
+/// Where a runnable actor came from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Took {
+    /// This worker's inbox, LIFO slot, nursery or queue.
+    Own,
+    /// Its node's injector or another worker's queue (stolen).
+    Shared,
 }
 
 /// Where a worker looks for work, flattened from its placement's steal order.
@@ -119,6 +133,10 @@ pub(crate) struct Worker {
     /// `run`, not in a `LocalRuntime`'s `run_until_idle`, which must return once idle.
     /// Set by `run` (measured on this worker's core); `None`: never lingers (a `LocalRuntime`).
     linger_plan: Cell<Option<LingerPlan>>,
+    /// The stream streak of the last turn that ended with its actor queued again (its address
+    /// and `Linger::streak`): a stream's consumer spends its budget and comes back, and its
+    /// next turn goes on counting where this one stopped.
+    kept_streak: Cell<(usize, u8)>,
     /// Timers set by handlers on this worker (`timer.rs`).
     timers: RefCell<TimerWheel>,
     /// The rest of this worker's block of actor ids: next, end.
@@ -185,19 +203,26 @@ impl Worker {
             tiers,
             is_spinner,
             linger_plan: Cell::new(None),
+            kept_streak: Cell::new((0, 0)),
             timers: RefCell::new(TimerWheel::new(Instant::now())),
             actor_ids: Cell::new((0, 0)),
             runtime_refs: Cell::new(0),
         }
     }
 
-    /// A turn's lingering state, sized by this worker's plan.
-    pub(crate) fn new_linger(&self) -> Linger {
+    /// The lingering state of a turn of the actor at `address`, sized by this worker's plan.
+    pub(crate) fn new_linger(&self, address: usize) -> Linger {
+        let (kept_for, streak) = self.kept_streak.replace((0, 0));
         Linger {
             polls_left: 0,
             polls_full: self.linger_plan.get().map_or(0, |plan| plan.polls),
-            streak: 0,
+            streak: if kept_for == address { streak } else { 0 },
         }
+    }
+
+    /// Keeps the streak of a turn that spent its budget, for its actor's next turn here.
+    pub(crate) fn keep_linger(&self, address: usize, linger: &Linger) {
+        self.kept_streak.set((address, linger.streak));
     }
 
     pub(crate) fn id(&self) -> WorkerId {
@@ -289,8 +314,8 @@ impl Worker {
         let mut searching = false;
         while !self.shared.is_shut_down() {
             self.fire_timers();
-            if let Some(actor) = self.next_local() {
-                self.run_actor(actor, &mut searching);
+            if let Some((actor, took)) = self.next_local() {
+                self.run_actor(actor, took, &mut searching);
                 continue;
             }
             self.flush_remote_frees();
@@ -298,7 +323,7 @@ impl Worker {
                 searching = self.shared.idle().transition_worker_to_searching();
             }
             if searching && let Some(actor) = self.steal() {
-                self.run_actor(actor, &mut searching);
+                self.run_actor(actor, Took::Shared, &mut searching);
                 continue;
             }
             if self.is_spinner && self.spin(&mut searching) {
@@ -318,8 +343,8 @@ impl Worker {
         let previous = CURRENT.with(|current| current.replace(Some(NonNull::from(self))));
         let mut searching = false;
         self.fire_timers();
-        while let Some(actor) = self.next_local().or_else(|| self.steal()) {
-            self.run_actor(actor, &mut searching);
+        while let Some((actor, took)) = self.next_local().or_else(|| self.steal_shared()) {
+            self.run_actor(actor, took, &mut searching);
             self.fire_timers();
         }
         self.flush_remote_frees();
@@ -346,14 +371,48 @@ impl Worker {
         }
     }
 
-    fn run_actor(&self, actor: ActorPtr, searching: &mut bool) {
+    fn run_actor(&self, actor: ActorPtr, took: Took, searching: &mut bool) {
+        // I7 is for work a spinner takes from a shared queue; its own queues' work (a LIFO
+        // chain of messages, its nursery) means it is busy, and others should be woken for
+        // what comes meanwhile.
+        if *searching && !(self.is_spinner && took == Took::Shared) {
+            self.stop_searching(searching);
+        }
+        self.run_turn(actor);
         if *searching {
-            *searching = false;
-            // I5: the last searcher found work; there may be more behind it.
-            if self.shared.idle().transition_worker_from_searching() {
-                self.shared.notify_one(self.node);
+            // I7: a spinner ran the turn still counted as a searcher, so work submitted
+            // meanwhile woke nobody: it takes that work next. It stops searching (I5) only
+            // when there is more queued than it takes next. Our fence pairs with the
+            // submitter's (I2): either its load saw us searching and its work is in our scan,
+            // or it woke a sleeper itself.
+            // ORDERING: SeqCst fence, I7: the turn's pushes and our count before the scan.
+            std_fence(StdOrdering::SeqCst);
+            if self.has_work_for_others() {
+                self.stop_searching(searching);
             }
         }
+    }
+
+    /// I5: a searcher found work and stops searching; the last one wakes another worker, since
+    /// there may be more behind it.
+    fn stop_searching(&self, searching: &mut bool) {
+        *searching = false;
+        if self.shared.idle().transition_worker_from_searching() {
+            self.shared.notify_one(self.node);
+        }
+    }
+
+    /// Whether more is queued than this worker takes next: its own queues beyond one actor,
+    /// its node's injector beyond one, or anything in another worker's queues or another
+    /// node's injector.
+    fn has_work_for_others(&self) -> bool {
+        let own = self.local.len() + self.nursery.len() + usize::from(self.lifo.get().is_some());
+        let node = usize::from(self.node);
+        let injected = self.shared.injector(node).map_or(0, Injector::len);
+        own + injected > 1 || self.shared.has_queued_work_elsewhere(self.id.index(), node)
+    }
+
+    fn run_turn(&self, actor: ActorPtr) {
         self.shared.metrics(self.id).add_run();
         // Actor code is caught inside the turn; a panic escaping it is a runtime bug.
         let guard = AbortOnUnwind;
@@ -393,14 +452,23 @@ impl Worker {
         }
     }
 
-    fn next_local(&self) -> Option<ActorPtr> {
+    fn next_local(&self) -> Option<(ActorPtr, Took)> {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick.is_multiple_of(INJECTOR_POLL_INTERVAL)
             && let Some(actor) = self.steal_injector(usize::from(self.node))
         {
-            return Some(actor);
+            return Some((actor, Took::Shared));
         }
+        if let Some(actor) = self.next_own(tick) {
+            return Some((actor, Took::Own));
+        }
+        self.steal_injector(usize::from(self.node))
+            .map(|actor| (actor, Took::Shared))
+    }
+
+    /// The next actor of this worker's own queues: its inbox, LIFO slot, nursery and queue.
+    fn next_own(&self, tick: u32) -> Option<ActorPtr> {
         // Actors pinned here come first: they cannot run anywhere else.
         if let Some(actor) = self.pop_inbox() {
             return Some(actor);
@@ -420,10 +488,7 @@ impl Worker {
         {
             return Some(actor);
         }
-        self.local
-            .pop()
-            .or_else(|| self.nursery.pop())
-            .or_else(|| self.steal_injector(usize::from(self.node)))
+        self.local.pop().or_else(|| self.nursery.pop())
     }
 
     /// The next actor pinned to this worker (P1).
@@ -434,6 +499,10 @@ impl Worker {
             .inbox(self.id)
             .pop(overflow_first)
             .map(ActorPtr::from_non_null)
+    }
+
+    fn steal_shared(&self) -> Option<(ActorPtr, Took)> {
+        self.steal().map(|actor| (actor, Took::Shared))
     }
 
     fn steal(&self) -> Option<ActorPtr> {
@@ -507,8 +576,13 @@ impl Worker {
                 std::thread::yield_now();
             }
             self.shared.metrics(self.id).add_spin();
-            if let Some(actor) = self.next_local().or_else(|| self.steal()) {
-                self.run_actor(actor, searching);
+            // Count as a searcher as soon as the cap lets us (another worker's search may have
+            // held the place): a submitter that sees a searcher wakes nobody (I2, I7).
+            if !*searching {
+                *searching = self.shared.idle().transition_worker_to_searching();
+            }
+            if let Some((actor, took)) = self.next_local().or_else(|| self.steal_shared()) {
+                self.run_actor(actor, took, searching);
                 return true;
             }
         }

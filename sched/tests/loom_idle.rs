@@ -1,4 +1,4 @@
-//! Loom model of the idle-worker protocol (`src/idle.rs`, I1-I6): work submitted while workers
+//! Loom model of the idle-worker protocol (`src/idle.rs`, I1-I7): work submitted while workers
 //! search and park is always taken; no worker sleeps forever with work queued.
 //!
 //! The workers below follow the protocol as the scheduler's worker loop does: search (capped),
@@ -75,7 +75,18 @@ impl Pool {
     }
 }
 
-fn worker_loop(pool: &Pool, me: WorkerId, items: usize) {
+/// I5: a searcher that found work stops searching; the last one wakes another worker.
+fn stop_searching(pool: &Pool, searching: &mut bool) {
+    if *searching && pool.idle.transition_worker_from_searching() {
+        if let Some(worker) = pool.idle.worker_to_notify(0) {
+            pool.unpark(worker);
+        }
+    }
+    *searching = false;
+}
+
+/// A worker; a `spinner` keeps searching through the turns it finds while searching (I7).
+fn worker_loop(pool: &Pool, me: WorkerId, items: usize, spinner: bool) {
     let mut searching = false;
     loop {
         // ORDERING: SeqCst; the model's shutdown flag (see `shut_down`).
@@ -83,16 +94,21 @@ fn worker_loop(pool: &Pool, me: WorkerId, items: usize) {
             return;
         }
         if pool.try_take() {
-            if searching && pool.idle.transition_worker_from_searching() {
-                // I5: the last searcher found work; there may be more.
-                if let Some(worker) = pool.idle.worker_to_notify(0) {
-                    pool.unpark(worker);
-                }
+            if !spinner {
+                stop_searching(pool, &mut searching);
             }
-            searching = false;
             if pool.taken.load(Ordering::Relaxed) == items {
                 pool.shut_down();
                 return;
+            }
+            if searching {
+                // I7: after the turn, fence, then look: more queued than it takes next (one)
+                // makes the spinner stop searching as in I5.
+                // ORDERING: SeqCst fence, I7: pairs with the submitter's (I2).
+                fence(Ordering::SeqCst);
+                if pool.queued.load(Ordering::Acquire) > 1 {
+                    stop_searching(pool, &mut searching);
+                }
             }
             continue;
         }
@@ -119,12 +135,14 @@ fn worker_loop(pool: &Pool, me: WorkerId, items: usize) {
     }
 }
 
-fn run(items: usize) {
+/// Two workers (worker 0 a spinner when `spinner`) and `items` submitted from outside.
+fn run(items: usize, spinner: bool) {
     let pool = Arc::new(Pool::new());
     let workers: Vec<_> = (0..2)
         .map(|index| {
             let pool = Arc::clone(&pool);
-            thread::spawn(move || worker_loop(&pool, WorkerId(index), items))
+            let spins = spinner && index == 0;
+            thread::spawn(move || worker_loop(&pool, WorkerId(index), items, spins))
         })
         .collect();
     *pool.threads.lock().expect("no panics in the model") =
@@ -140,12 +158,29 @@ fn run(items: usize) {
 
 #[test]
 fn work_submitted_while_two_workers_go_idle_is_always_taken() {
-    loom::model(|| run(1));
+    loom::model(|| run(1, false));
 }
 
 #[test]
 fn two_items_submitted_back_to_back_are_both_taken() {
-    loom::model(|| run(2));
+    loom::model(|| run(2, false));
+}
+
+/// I7: the spinner searches through its turns; what is submitted meanwhile is taken by it or
+/// by the worker it wakes, never left with both asleep.
+#[test]
+fn work_submitted_during_a_spinners_turn_is_always_taken() {
+    loom::model(|| run(1, true));
+}
+
+#[test]
+fn two_items_submitted_during_a_spinners_turn_are_both_taken() {
+    loom::model(|| run(2, true));
+}
+
+#[test]
+fn three_items_submitted_to_a_spinner_and_a_sleeper_are_all_taken() {
+    loom::model(|| run(3, true));
 }
 
 /// P1-P2: work for one worker alone (a pinned actor in its inbox) is never left with that
