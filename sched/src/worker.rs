@@ -129,9 +129,9 @@ pub(crate) struct Worker {
     rng: Cell<u32>,
     tiers: Vec<Tier>,
     is_spinner: bool,
-    /// Whether a turn that emptied its mailbox may wait for the next message (`linger`): in
-    /// `run`, not in a `LocalRuntime`'s `run_until_idle`, which must return once idle.
-    /// Set by `run` (measured on this worker's core); `None`: never lingers (a `LocalRuntime`).
+    /// How a turn that emptied its mailbox waits for the next message (`linger`): set by `run`
+    /// (measured on this worker's core); `None` in a `LocalRuntime`'s `run_until_idle`, which
+    /// must return once idle, so it never lingers.
     linger_plan: Cell<Option<LingerPlan>>,
     /// The stream streak of the last turn that ended with its actor queued again (its address
     /// and `Linger::streak`): a stream's consumer spends its budget and comes back, and its
@@ -571,7 +571,7 @@ impl Worker {
                 return false;
             }
             if round < SPIN_WATCH_ROUNDS {
-                self.watch_for_work(1 << round.min(SPIN_WATCH_SHIFT_MAX));
+                self.watch_for_work(1 << round.min(SPIN_WATCH_SHIFT_MAX), 1);
             } else {
                 std::thread::yield_now();
             }
@@ -589,14 +589,13 @@ impl Worker {
         false
     }
 
-    /// Waits up to `pauses` `PAUSE`s, or until work shows in this worker's inbox or its node's
-    /// injector (a read of lines the submitter writes: no traffic until it does).
-    fn watch_for_work(&self, pauses: u32) {
-        let inbox = self.shared.inbox(self.id);
-        let injector = self.shared.injector(usize::from(self.node));
-        for _ in 0..pauses {
-            std::hint::spin_loop();
-            if !inbox.is_empty() || injector.is_some_and(|injector| !injector.is_empty()) {
+    /// Waits `steps` times `pauses_per_step` `PAUSE`s, or until work shows in this worker's
+    /// inbox or its node's injector (a read of lines the submitter writes: no traffic until it
+    /// does), looking after each step.
+    fn watch_for_work(&self, steps: u32, pauses_per_step: u32) {
+        for _ in 0..steps {
+            pause(pauses_per_step);
+            if self.has_new_work() {
                 return;
             }
         }
@@ -632,7 +631,10 @@ impl Worker {
             pause(plan.poll_pauses);
             if has_message() {
                 if wait.is_stream(first) {
-                    self.gather(&plan);
+                    // Let a stream's batch gather (`Linger`), cut short when work for this
+                    // worker shows up elsewhere (it waits for this turn's end, not the batch).
+                    let steps = plan.batch_pauses.div_ceil(plan.poll_pauses);
+                    self.watch_for_work(steps, plan.poll_pauses);
                 }
                 return true;
             }
@@ -647,17 +649,6 @@ impl Worker {
             }
         }
         false
-    }
-
-    /// Lets a stream's batch gather (`Linger`): the plan's batch time, cut short when work for
-    /// this worker shows up elsewhere (it waits for this turn's end, not for the batch too).
-    fn gather(&self, plan: &LingerPlan) {
-        for _ in 0..plan.batch_pauses.div_ceil(plan.poll_pauses) {
-            pause(plan.poll_pauses);
-            if self.has_new_work() {
-                return;
-            }
-        }
     }
 
     /// Whether work for this worker alone or for its node came in: its inbox or its node's
