@@ -25,6 +25,7 @@
 use std::ptr::{self, NonNull};
 
 use crate::SizeClass;
+use crate::prefetch::prefetch_for_write;
 use crate::remote::{FreeLink, Push, Release};
 
 /// The most other blocks a record lists (B1): a record of a 128-byte class fills its block.
@@ -134,6 +135,36 @@ pub(crate) unsafe fn for_each_block(
     count
 }
 
+/// Starts taking the blocks of a record taken home for writing, and the line of the record
+/// after it for reading.
+///
+/// The blocks were last written on the freeing thread's core. A sender that stores into one
+/// and then pushes it with a locked instruction waits for the line's transfer (the locked
+/// push drains the stores): one cross-core miss a message. Taken early, the transfers overlap
+/// one another and the allocations between. `Incoming::open` calls this for the record it opens
+/// and the next one, so a record's blocks are on their way one record before their turn (and
+/// the next record's line, whose addresses that takes, one more record before).
+///
+/// # Safety
+/// - The caller owns the written record (B1, B2) and the list it is on.
+unsafe fn prefetch_record(record: NonNull<FreeLink>) {
+    // A hint only: loom's models of the lists need not see its reads.
+    if cfg!(courier_loom) {
+        return;
+    }
+    // SAFETY: the caller's contract.
+    let others = unsafe { record_blocks(record) } - 1;
+    for index in 0..others {
+        // SAFETY: the record lists `others` blocks (B1).
+        prefetch_for_write(unsafe { read_other(record, index) });
+    }
+    prefetch_for_write(record.as_ptr().cast());
+    // SAFETY: as above; the link was written before the push (B2).
+    if let Some(next) = unsafe { record.as_ref() }.next() {
+        prefetch_for_write(next.as_ptr().cast());
+    }
+}
+
 /// Pushes a written record onto its owner's remote list; if the owner abandoned it, releases
 /// the record's blocks (B3, M4) and says whether that was the last reference.
 ///
@@ -223,10 +254,12 @@ impl Incoming {
         }
     }
 
-    /// Opens a record: its blocks become the next to hand out.
+    /// Opens a record: its blocks become the next to hand out. Starts taking them, and the next
+    /// record's, for writing (`prefetch_record`).
     ///
     /// # Safety
-    /// - The caller owns the record (taken from its remote list); the last one is used up.
+    /// - The caller owns the record and the records after it on its list (taken from its remote
+    ///   list); the last one is used up.
     pub(crate) unsafe fn open(&mut self, record: NonNull<FreeLink>) {
         debug_assert!(
             self.record.is_null(),
@@ -235,6 +268,14 @@ impl Incoming {
         // SAFETY: the caller owns a written record (B1, B2).
         self.left = unsafe { record_blocks(record) } - 1;
         self.record = record.as_ptr();
+        // SAFETY: as above.
+        unsafe { prefetch_record(record) };
+        // SAFETY: as above; the link was written before the push (B2), and the records after
+        // this one on the list taken are the caller's too.
+        if let Some(next) = unsafe { record.as_ref() }.next() {
+            // SAFETY: as above.
+            unsafe { prefetch_record(next) };
+        }
     }
 
     /// Blocks not handed out yet.

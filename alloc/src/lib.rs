@@ -3,12 +3,14 @@
 //! Messages live in 64-byte-aligned blocks from per-NUMA-node [`SlabPool`]s, one pool per size
 //! class ([`SizeClass`]: 64, 128, 256, 512 bytes). The first cache line of a block is reserved
 //! for the message header (its layout is defined in courier-sched, where this crate and the
-//! mailbox meet); the inline payload follows. Larger payloads are [`Payload::Shared`] or, at or
+//! mailbox meet; a message of up to 32 bytes shares that line, so most messages take one 64-byte
+//! block); the inline payload follows. Larger payloads are [`Payload::Shared`] or, at or
 //! above a threshold, [`Payload::Mapped`] into their own node-bound, huge-page-backed region.
 //!
 //! Each pool has one owner thread: allocation and local free touch no atomic. A block freed on
 //! another thread goes home through the owner's [`RemoteFreeList`] and is reused in batches
-//! (mimalloc's `xthread_free`, seastar's cross-CPU free list). Pool memory comes from a
+//! (mimalloc's `xthread_free`, seastar's cross-CPU free list); the owner takes a batch's blocks
+//! for writing before it hands them out (`free_batch.rs`, `PREFETCHW`). Pool memory comes from a
 //! [`NodeMemory`] provider ([`UnboundMemory`] by default, [`BoundMemory`] for `mbind`-bound,
 //! huge-page, pre-faulted chunks) within an optional per-node cap ([`NodeBudget`]); exhaustion is
 //! an [`AllocError`], never a panic.
@@ -26,6 +28,7 @@ mod node;
 mod payload;
 mod pool;
 mod pool_set;
+mod prefetch;
 mod raw;
 mod region;
 mod remote;
