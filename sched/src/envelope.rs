@@ -3,6 +3,12 @@
 //! Every message lives in a slab block; the block's first cache line is this [`Envelope`]
 //! (the mailbox's intrusive link, the type tag, correlation id, priority and flags) and the
 //! message value follows inline, or, when it does not fit, a `Box` of it does.
+//!
+//! The header's fields take the line's first half. A message of at most
+//! [`SMALL_PAYLOAD_BYTES`] (a `u64`, a small enum, a reply handle, a `Box` pointer) goes in the
+//! second half, so the whole message is one 64-byte block: the sender writes one line and the
+//! consumer reads one, where a payload on the next line made every message two cross-core
+//! line transfers (and two lines of slab). A larger message starts on the block's second line.
 
 use std::mem::size_of;
 use std::ptr::NonNull;
@@ -22,6 +28,17 @@ pub(crate) enum TypeTag {
 
 /// The payload is a `Box<M>` (the message did not fit inline).
 const BOXED_BIT: u8 = 1 << 0;
+/// The payload starts on the block's second line (the message is not small).
+const TWO_LINES_BIT: u8 = 1 << 1;
+
+/// Where a small message starts: the header line's second half (the fields end before it,
+/// checked below).
+const SMALL_PAYLOAD_OFFSET: usize = 32;
+/// The largest message that shares the header's line.
+const SMALL_PAYLOAD_BYTES: usize = CACHE_LINE_BYTES - SMALL_PAYLOAD_OFFSET;
+/// A prefetch hint's low bit (block addresses are 64-byte aligned): the message at the
+/// address spans more than its header line.
+const HINT_TWO_LINES: usize = 1;
 
 /// The first cache line of every message block.
 #[repr(C, align(64))]
@@ -37,7 +54,8 @@ pub(crate) struct Envelope {
     /// after this one (0: it did not know). The consumer prefetches it when it takes this
     /// message, so that the messages queued behind arrive while it handles this one, instead
     /// of one dependent cache miss per message (each link names only the next). A hint: a
-    /// wrong address costs a useless prefetch, never a fault.
+    /// wrong address costs a useless prefetch, never a fault. Its low bit is
+    /// [`HINT_TWO_LINES`] (`hint_for`).
     ahead: usize,
 }
 
@@ -50,6 +68,9 @@ const PREFETCH_DISTANCE: usize = 4;
 // layout is only fixed for real builds).
 #[cfg(not(courier_loom))]
 const _: () = assert!(size_of::<Envelope>() == HEADER_SIZE_BYTES);
+#[cfg(not(courier_loom))]
+const _: () =
+    assert!(std::mem::offset_of!(Envelope, ahead) + size_of::<usize>() <= SMALL_PAYLOAD_OFFSET);
 const _: () = assert!(align_of::<Envelope>() == CACHE_LINE_BYTES);
 
 // SAFETY: `link` is the first field of a `#[repr(C)]` struct, so a pointer to the envelope and a
@@ -67,21 +88,54 @@ unsafe impl Linked for Envelope {
     }
 }
 
-/// Whether a value of type `M` goes inline after the header (else it is boxed).
+/// Whether a value of type `M` goes inline in its block (else it is boxed).
 const fn fits_inline<M>() -> bool {
     size_of::<M>() <= SizeClass::B512.inline_capacity_bytes() && align_of::<M>() <= CACHE_LINE_BYTES
 }
 
-/// The block class for a message of type `M` (a pointer when boxed).
-const fn class_for<M>() -> SizeClass {
-    let len = if fits_inline::<M>() {
-        size_of::<M>()
+/// What the payload of a message of type `M` holds: `M` itself, or a `Box<M>` pointer.
+const fn payload_bytes<M>() -> (usize, usize) {
+    if fits_inline::<M>() {
+        (size_of::<M>(), align_of::<M>())
     } else {
-        size_of::<Box<M>>()
-    };
-    match SizeClass::for_inline_payload(len) {
+        (size_of::<Box<M>>(), align_of::<Box<M>>())
+    }
+}
+
+/// Whether the payload of an `M` fits the header line's second half.
+const fn is_small<M>() -> bool {
+    let (len, align) = payload_bytes::<M>();
+    len <= SMALL_PAYLOAD_BYTES && align <= SMALL_PAYLOAD_OFFSET && !cfg!(courier_loom)
+}
+
+/// Where the payload of an `M` starts in its block.
+const fn payload_offset<M>() -> usize {
+    if is_small::<M>() {
+        SMALL_PAYLOAD_OFFSET
+    } else {
+        HEADER_SIZE_BYTES
+    }
+}
+
+/// The block class for a message of type `M`: one line when small, else the header line and
+/// the payload (a pointer when boxed).
+const fn class_for<M>() -> SizeClass {
+    if is_small::<M>() {
+        return SizeClass::B64;
+    }
+    match SizeClass::for_inline_payload(payload_bytes::<M>().0) {
         Some(class) => class,
         None => SizeClass::B512,
+    }
+}
+
+/// The prefetch hint for a message of type `M` at `address` (0: none): the address, and
+/// [`HINT_TWO_LINES`] when the message spans a second line.
+const fn hint_for<M>(address: usize) -> usize {
+    if address == 0 || is_small::<M>() {
+        address
+    } else {
+        address | HINT_TWO_LINES
     }
 }
 
@@ -99,31 +153,33 @@ pub(crate) fn pack<M>(
     else {
         return Err(message);
     };
-    let ahead = ahead.map_or(0, |block| block.as_ptr().addr());
+    let ahead = hint_for::<M>(ahead.map_or(0, |block| block.as_ptr().addr()));
     let base = block.into_raw();
-    let payload = payload_ptr(base);
-    let flags = if fits_inline::<M>() {
-        // SAFETY: the class holds `size_of::<M>()` bytes after the header, and the payload is
-        // 64-byte aligned, enough for `M` (`fits_inline`).
-        unsafe { payload.cast::<M>().write(message) };
-        0
-    } else {
-        let boxed = Box::into_raw(Box::new(message));
-        // SAFETY: the class holds a pointer after the header, 64-byte aligned.
-        unsafe { payload.cast::<*mut M>().write(boxed) };
-        BOXED_BIT
-    };
+    let boxed = !fits_inline::<M>();
     let envelope = Envelope {
         link: Link::new(),
         correlation,
         type_tag,
         priority: priority as u8,
-        flags,
+        flags: if boxed { BOXED_BIT } else { 0 } | if is_small::<M>() { 0 } else { TWO_LINES_BIT },
         ahead,
     };
     let envelope_ptr = base.cast::<Envelope>();
-    // SAFETY: the block is ours, 64-byte aligned and at least one header long.
+    // SAFETY: the block is ours, 64-byte aligned and at least one header long. The header is
+    // written before the payload: writing a struct may write its padding, where a small
+    // payload lies.
     unsafe { envelope_ptr.write(envelope) };
+    let payload = payload_ptr::<M>(base);
+    if boxed {
+        let boxed = Box::into_raw(Box::new(message));
+        // SAFETY: the class holds a pointer at the payload's offset, aligned for it.
+        unsafe { payload.cast::<*mut M>().write(boxed) };
+    } else {
+        // SAFETY: the class holds `size_of::<M>()` bytes at the payload's offset, which is
+        // aligned for `M` (`payload_offset`: 32 for a small `M` of alignment <= 32, else 64
+        // for one of alignment <= 64, `fits_inline`).
+        unsafe { payload.cast::<M>().write(message) };
+    }
     Ok(envelope_ptr)
 }
 
@@ -137,7 +193,7 @@ pub(crate) unsafe fn unpack<M>(envelope: NonNull<Envelope>) -> (M, Block) {
     let base = envelope.cast::<u8>();
     // SAFETY: the caller says the envelope is a live header written by `pack`.
     let boxed = unsafe { envelope.as_ref() }.flags & BOXED_BIT != 0;
-    let payload = payload_ptr(base);
+    let payload = payload_ptr::<M>(base);
     let message = if boxed {
         // SAFETY: `pack` wrote a `Box<M>` pointer here.
         let boxed = unsafe { payload.cast::<*mut M>().read() };
@@ -156,7 +212,7 @@ pub(crate) unsafe fn unpack<M>(envelope: NonNull<Envelope>) -> (M, Block) {
 /// # Safety
 /// - `envelope` came from [`pack::<M>`] (same `M`), was not unpacked, and outlives the borrow.
 pub(crate) unsafe fn peek<M>(envelope: &Envelope) -> &M {
-    let payload = payload_ptr(NonNull::from(envelope).cast::<u8>());
+    let payload = payload_ptr::<M>(NonNull::from(envelope).cast::<u8>());
     if envelope.flags & BOXED_BIT != 0 {
         // SAFETY: `pack` wrote a live `Box<M>` pointer here.
         let boxed = unsafe { payload.cast::<*const M>().read() };
@@ -179,9 +235,10 @@ pub(crate) unsafe fn discard<M>(envelope: NonNull<Envelope>) {
     drop(block);
 }
 
-fn payload_ptr(base: NonNull<u8>) -> NonNull<u8> {
-    // SAFETY: every block is at least one header long; the payload starts after it.
-    unsafe { base.add(HEADER_SIZE_BYTES) }
+fn payload_ptr<M>(base: NonNull<u8>) -> NonNull<u8> {
+    // SAFETY: every block is at least one header line long, and `class_for::<M>()` holds the
+    // payload at its offset.
+    unsafe { base.add(payload_offset::<M>()) }
 }
 
 /// Takes the message back out of an envelope that was refused or never delivered, freeing
@@ -204,21 +261,124 @@ pub(crate) fn prefetch_ahead(envelope: NonNull<Envelope>) {
     prefetch_message(unsafe { envelope.as_ref() }.ahead);
 }
 
-/// Starts loading the message at `address` into this core's cache: its header and the line
-/// after it, where the payload starts. 0 does nothing. A hint: the address is never
-/// dereferenced, so a stale one costs only a useless prefetch.
+/// The prefetch hint for the message `envelope` (for [`prefetch_message`]): its address, and
+/// whether it spans a second line. Read by its sender, whose cache holds the line it just
+/// wrote.
+pub(crate) fn hint_of(envelope: NonNull<Envelope>) -> usize {
+    // SAFETY: the caller's envelope is live (just pushed by this thread, not yet unpacked).
+    let two_lines = unsafe { envelope.as_ref() }.flags & TWO_LINES_BIT != 0;
+    envelope.as_ptr().addr() | if two_lines { HINT_TWO_LINES } else { 0 }
+}
+
+/// Starts loading the message at a hint's address into this core's cache: its header line,
+/// and the line after it when the hint says the payload is there (a small message's block is
+/// one line, and the next line is another message, maybe one its sender is writing now).
+/// 0 does nothing. A hint: the address is never dereferenced, so a stale one costs only a
+/// useless prefetch.
 #[inline]
-pub(crate) fn prefetch_message(address: usize) {
+pub(crate) fn prefetch_message(hint: usize) {
     #[cfg(target_arch = "x86_64")]
-    if address != 0 {
+    if hint != 0 {
         use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let header = std::ptr::without_provenance::<i8>(address);
+        let header = std::ptr::without_provenance::<i8>(hint & !HINT_TWO_LINES);
         // SAFETY: SSE is part of x86_64's baseline; a prefetch never faults and reads nothing
         // into the program, so any address will do.
         unsafe { _mm_prefetch::<_MM_HINT_T0>(header) };
-        // SAFETY: as above.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(header.wrapping_add(CACHE_LINE_BYTES)) };
+        if hint & HINT_TWO_LINES != 0 {
+            // SAFETY: as above.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(header.wrapping_add(CACHE_LINE_BYTES)) };
+        }
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = address;
+    let _ = hint;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Packs `message`, checks the block class and the payload's offset, and takes it back.
+    fn round_trip<M: PartialEq + std::fmt::Debug + Clone>(
+        message: &M,
+        class: SizeClass,
+        at: usize,
+    ) {
+        let mut pools = PoolSet::unbound();
+        assert_eq!(class_for::<M>(), class);
+        assert_eq!(payload_offset::<M>(), at);
+        let envelope = pack(
+            &mut pools,
+            message.clone(),
+            TypeTag::User,
+            Priority::High,
+            7,
+        )
+        .unwrap_or_else(|_| panic!("an unbound pool has room"));
+        assert_eq!(pools.stats()[class.index()].blocks_in_use, 1);
+        // SAFETY: packed above with an `M`, not unpacked yet.
+        let header = unsafe { envelope.as_ref() };
+        assert_eq!(
+            (header.correlation, header.priority),
+            (7, Priority::High as u8)
+        );
+        assert_eq!(header.type_tag, TypeTag::User);
+        // SAFETY: as above.
+        assert_eq!(unsafe { peek::<M>(header) }, message);
+        let two_lines = class != SizeClass::B64;
+        assert_eq!(hint_of(envelope) & HINT_TWO_LINES != 0, two_lines);
+        assert_eq!(
+            hint_of(envelope) & !HINT_TWO_LINES,
+            envelope.as_ptr().addr()
+        );
+        // SAFETY: as above; unpacked once.
+        let (back, block) = unsafe { unpack::<M>(envelope) };
+        assert_eq!(&back, message);
+        pools.free(block);
+        assert_eq!(pools.stats()[class.index()].blocks_in_use, 0);
+    }
+
+    #[repr(align(32))]
+    #[derive(Clone, Debug, PartialEq)]
+    struct Align32([u8; 32]);
+
+    #[repr(align(64))]
+    #[derive(Clone, Debug, PartialEq)]
+    struct Align64(u64);
+
+    #[test]
+    fn messages_of_up_to_32_bytes_share_the_header_line() {
+        round_trip(&0xdead_beef_u64, SizeClass::B64, SMALL_PAYLOAD_OFFSET);
+        round_trip(&[7_u8; 32], SizeClass::B64, SMALL_PAYLOAD_OFFSET);
+        round_trip(&Align32([3; 32]), SizeClass::B64, SMALL_PAYLOAD_OFFSET);
+        round_trip(
+            &Some(String::from("inline: 24 bytes")),
+            SizeClass::B64,
+            SMALL_PAYLOAD_OFFSET,
+        );
+        round_trip(&(), SizeClass::B64, SMALL_PAYLOAD_OFFSET);
+    }
+
+    #[test]
+    fn larger_or_64_byte_aligned_messages_start_on_the_second_line() {
+        round_trip(&[1_u8; 33], SizeClass::B128, HEADER_SIZE_BYTES);
+        round_trip(&[2_u8; 64], SizeClass::B128, HEADER_SIZE_BYTES);
+        round_trip(&[4_u8; 65], SizeClass::B256, HEADER_SIZE_BYTES);
+        round_trip(&Align64(9), SizeClass::B128, HEADER_SIZE_BYTES);
+    }
+
+    #[test]
+    fn a_boxed_message_is_a_pointer_in_the_header_line() {
+        let big = vec![5_u8; 1000].into_boxed_slice();
+        let array: [u8; 1000] = big.as_ref().try_into().expect("1000 bytes");
+        assert!(!fits_inline::<[u8; 1000]>());
+        round_trip(&array, SizeClass::B64, SMALL_PAYLOAD_OFFSET);
+    }
+
+    #[test]
+    fn a_prefetch_hint_says_whether_the_message_spans_two_lines() {
+        assert_eq!(hint_for::<u64>(0), 0);
+        assert_eq!(hint_for::<u64>(4096), 4096);
+        assert_eq!(hint_for::<[u8; 40]>(4096), 4096 | HINT_TWO_LINES);
+        assert_eq!(hint_for::<[u8; 40]>(0), 0);
+    }
 }

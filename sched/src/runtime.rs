@@ -250,7 +250,7 @@ impl Shared {
         worker: WorkerId,
         woken_by: Option<NonNull<Envelope>>,
     ) {
-        let hint = woken_by.map_or(0, |envelope| envelope.as_ptr().addr());
+        let hint = woken_by.map_or(0, crate::envelope::hint_of);
         self.inboxes[worker.index()].push_with_hint(actor.as_non_null(), hint);
         // ORDERING: SeqCst fence, P1: the push before the read of the idle state in
         // `wake_worker`, against the parker's update; fence; inbox check (P2).
