@@ -89,6 +89,18 @@ pub(crate) struct Shared {
     threads: OnceLock<Box<[Thread]>>,
     counters: Box<[CachePadded<WorkerCounters>]>,
     shutdown: StdAtomicBool,
+    /// Written at run time (three of them by every spawn from outside): on lines of their
+    /// own. Beside the queues' pointers, which every worker reads on every look for work, each
+    /// spawn from outside took that line from the workers' caches and every worker's next look
+    /// took it back.
+    tallies: CachePadded<Tallies>,
+    binds: Mutex<Vec<(WorkerId, Bind)>>,
+    registry: Registry,
+    pools: NodePools,
+}
+
+/// The runtime's counters that any thread may write (`Shared::tallies`).
+struct Tallies {
     /// The next actor id not handed out; workers take blocks of `ACTOR_ID_BLOCK`.
     next_actor_id: StdAtomicU64,
     next_spawn_node: StdAtomicU64,
@@ -99,9 +111,6 @@ pub(crate) struct Shared {
     actors_exited_outside: StdAtomicU64,
     actors_panicked_outside: StdAtomicU64,
     dead_letters: StdAtomicU64,
-    binds: Mutex<Vec<(WorkerId, Bind)>>,
-    registry: Registry,
-    pools: NodePools,
 }
 
 impl Shared {
@@ -133,13 +142,15 @@ impl Shared {
                 .map(|_| CachePadded::new(WorkerCounters::default()))
                 .collect(),
             shutdown: StdAtomicBool::new(false),
-            next_actor_id: StdAtomicU64::new(1),
-            next_spawn_node: StdAtomicU64::new(0),
-            next_monitor_id: StdAtomicU64::new(1),
-            actors_spawned_outside: StdAtomicU64::new(0),
-            actors_exited_outside: StdAtomicU64::new(0),
-            actors_panicked_outside: StdAtomicU64::new(0),
-            dead_letters: StdAtomicU64::new(0),
+            tallies: CachePadded::new(Tallies {
+                next_actor_id: StdAtomicU64::new(1),
+                next_spawn_node: StdAtomicU64::new(0),
+                next_monitor_id: StdAtomicU64::new(1),
+                actors_spawned_outside: StdAtomicU64::new(0),
+                actors_exited_outside: StdAtomicU64::new(0),
+                actors_panicked_outside: StdAtomicU64::new(0),
+                dead_letters: StdAtomicU64::new(0),
+            }),
             binds: Mutex::new(Vec::new()),
             registry: Registry::default(),
             pools,
@@ -389,9 +400,9 @@ impl Shared {
     pub(crate) fn metrics_snapshot(&self) -> RuntimeMetrics {
         // ORDERING: Relaxed; statistics.
         let outside = [
-            &self.actors_spawned_outside,
-            &self.actors_exited_outside,
-            &self.actors_panicked_outside,
+            &self.tallies.actors_spawned_outside,
+            &self.tallies.actors_exited_outside,
+            &self.tallies.actors_panicked_outside,
         ]
         .map(|counter| counter.load(StdOrdering::Relaxed));
         let lifecycle = self.counters.iter().fold(outside, |sum, counters| {
@@ -410,7 +421,7 @@ impl Shared {
             actors_spawned: lifecycle[0],
             actors_exited: lifecycle[1],
             actors_panicked: lifecycle[2],
-            dead_letters: self.dead_letters.load(StdOrdering::Relaxed),
+            dead_letters: self.tallies.dead_letters.load(StdOrdering::Relaxed),
             nodes: self.pools.metrics(),
         }
     }
@@ -422,12 +433,16 @@ impl Shared {
 
     pub(crate) fn next_monitor_id(&self) -> crate::MonitorId {
         // ORDERING: Relaxed; ids only need to be unique.
-        crate::MonitorId(self.next_monitor_id.fetch_add(1, StdOrdering::Relaxed))
+        crate::MonitorId(
+            self.tallies
+                .next_monitor_id
+                .fetch_add(1, StdOrdering::Relaxed),
+        )
     }
 
     pub(crate) fn count_dead_letter(&self) {
         // ORDERING: Relaxed; a statistic.
-        self.dead_letters.fetch_add(1, StdOrdering::Relaxed);
+        self.tallies.dead_letters.fetch_add(1, StdOrdering::Relaxed);
     }
 
     pub(crate) fn record_exit(&self, _actor: ActorId, reason: &Exit) {
@@ -437,11 +452,13 @@ impl Shared {
             return;
         }
         // ORDERING: Relaxed; statistics.
-        self.actors_exited_outside
+        self.tallies
+            .actors_exited_outside
             .fetch_add(1, StdOrdering::Relaxed);
         if panicked {
             // ORDERING: Relaxed; a statistic.
-            self.actors_panicked_outside
+            self.tallies
+                .actors_panicked_outside
                 .fetch_add(1, StdOrdering::Relaxed);
         }
     }
@@ -456,7 +473,8 @@ impl Shared {
             return (worker.take_actor_id(), worker.take_runtime_ref());
         }
         // ORDERING: Relaxed; a statistic.
-        self.actors_spawned_outside
+        self.tallies
+            .actors_spawned_outside
             .fetch_add(1, StdOrdering::Relaxed);
         (self.reserve_actor_ids(1), Arc::clone(self))
     }
@@ -473,7 +491,11 @@ impl Shared {
     /// Reserves `count` consecutive actor ids; returns the first.
     pub(crate) fn reserve_actor_ids(&self, count: u64) -> ActorId {
         // ORDERING: Relaxed; ids only need to be unique.
-        ActorId(self.next_actor_id.fetch_add(count, StdOrdering::Relaxed))
+        ActorId(
+            self.tallies
+                .next_actor_id
+                .fetch_add(count, StdOrdering::Relaxed),
+        )
     }
 }
 
@@ -631,6 +653,7 @@ impl Runtime {
         // ORDERING: Relaxed; only spreads spawns.
         let turn = self
             .shared
+            .tallies
             .next_spawn_node
             .fetch_add(1, StdOrdering::Relaxed);
         let node = nodes[usize::try_from(turn).unwrap_or(0) % nodes.len()]
