@@ -97,7 +97,11 @@ impl<M: Send + 'static> ActorRef<M> {
     /// # Errors
     /// [`SendError`] with the message when the mailbox is full, the actor stopped, or no block
     /// could be allocated.
-    #[inline]
+    #[expect(
+        clippy::inline_always,
+        reason = "the send path moves the message through memory at every call it is not inlined across; see `ActorRef::try_send_with_priority`"
+    )]
+    #[inline(always)]
     pub fn try_send(&self, message: M) -> Result<(), SendError<M>> {
         self.try_send_with_priority(message, Priority::Normal)
     }
@@ -106,7 +110,17 @@ impl<M: Send + 'static> ActorRef<M> {
     ///
     /// # Errors
     /// As [`ActorRef::try_send`].
-    #[inline]
+    //
+    // Always inlined, with `send`, `try_send`, `with_pools` and `envelope::pack`: for a message
+    // type with drop glue (a request carrying a `ReplyTo`) the compiler kept them out of line,
+    // each call moved the message through the stack, and one outside sender's stream of
+    // savina counting's `Count` took twice as long as one of a plain enum of the same layout
+    // (5.2 ms per 100,000 against 2.6; inlined: 3.5).
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: the stream of a message type with drop glue, see above"
+    )]
+    #[inline(always)]
     pub fn try_send_with_priority(
         &self,
         message: M,
@@ -198,6 +212,11 @@ impl<M: Send + 'static> ActorRef<M> {
     /// # Errors
     /// [`SendError::Closed`] or [`SendError::NoMemory`] with the message; [`SendError::Full`]
     /// only on a worker thread.
+    #[expect(
+        clippy::inline_always,
+        reason = "the send path moves the message through memory at every call it is not inlined across; see `ActorRef::try_send_with_priority`"
+    )]
+    #[inline(always)]
     pub fn send(&self, message: M) -> Result<(), SendError<M>> {
         let mut message = message;
         let mut room = RoomWait::new();

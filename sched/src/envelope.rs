@@ -141,6 +141,11 @@ const fn hint_for<M>(address: usize) -> usize {
 
 /// Packs `message` into a block from `pools`: header, then the value inline or boxed. Hands the
 /// message back when no block can be had (the node's pool cap is reached).
+#[expect(
+    clippy::inline_always,
+    reason = "the send path moves the message through memory at every call it is not inlined across; see `ActorRef::try_send_with_priority`"
+)]
+#[inline(always)]
 pub(crate) fn pack<M>(
     pools: &mut PoolSet,
     message: M,

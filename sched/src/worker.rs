@@ -767,6 +767,11 @@ pub(crate) fn current_worker_of(shared: &Shared) -> Option<&'static Worker> {
 
 /// Runs `f` with the message pools of this thread: the worker's own on a worker thread, else a
 /// pool set of the thread's own (blocks it hands out go home when freed anywhere).
+#[expect(
+    clippy::inline_always,
+    reason = "the send path moves the message through memory at every call it is not inlined across; see `ActorRef::try_send_with_priority`"
+)]
+#[inline(always)]
 pub(crate) fn with_pools<R>(f: impl FnOnce(&mut PoolSet) -> R) -> R {
     if let Some(worker) = current() {
         // SAFETY: as in `current_worker_of`.
