@@ -135,23 +135,11 @@ pub(crate) unsafe fn for_each_block(
     count
 }
 
-/// Starts taking the blocks of a record taken home for writing, and the line of the record
-/// after it for reading.
-///
-/// The blocks were last written on the freeing thread's core. A sender that stores into one
-/// and then pushes it with a locked instruction waits for the line's transfer (the locked
-/// push drains the stores): one cross-core miss a message. Taken early, the transfers overlap
-/// one another and the allocations between. `Incoming::open` calls this for the record it opens
-/// and the next one, so a record's blocks are on their way one record before their turn (and
-/// the next record's line, whose addresses that takes, one more record before).
+/// Starts taking every block of a record taken home, itself included, for writing.
 ///
 /// # Safety
-/// - The caller owns the written record (B1, B2) and the list it is on.
-unsafe fn prefetch_record(record: NonNull<FreeLink>) {
-    // A hint only: loom's models of the lists need not see its reads.
-    if cfg!(courier_loom) {
-        return;
-    }
+/// - The caller owns the written record (B1, B2).
+unsafe fn prefetch_record_blocks(record: NonNull<FreeLink>) {
     // SAFETY: the caller's contract.
     let others = unsafe { record_blocks(record) } - 1;
     for index in 0..others {
@@ -159,9 +147,32 @@ unsafe fn prefetch_record(record: NonNull<FreeLink>) {
         prefetch_for_write(unsafe { read_other(record, index) });
     }
     prefetch_for_write(record.as_ptr().cast());
-    // SAFETY: as above; the link was written before the push (B2).
-    if let Some(next) = unsafe { record.as_ref() }.next() {
-        prefetch_for_write(next.as_ptr().cast());
+}
+
+/// Starts taking the blocks of `record` and of the record after it for writing, and the line
+/// of the record after that.
+///
+/// The blocks were last written on the freeing thread's core. A sender that stores into one
+/// and then pushes it with a locked instruction waits for the line's transfer (the locked
+/// push drains the stores): one cross-core miss a message. Taken early, the transfers overlap
+/// one another and the allocations between. Called for each record opened, so a record's
+/// blocks are on their way one record before their turn, and the line of the record whose
+/// addresses that reads, one more record before.
+///
+/// # Safety
+/// - The caller owns `record` and the records after it on its list (B1, B2).
+unsafe fn prefetch_ahead(record: NonNull<FreeLink>) {
+    // SAFETY: the caller's contract.
+    unsafe { prefetch_record_blocks(record) };
+    // SAFETY: as above; each link was written before its record's push (B2).
+    let Some(next) = (unsafe { record.as_ref() }).next() else {
+        return;
+    };
+    // SAFETY: as above.
+    unsafe { prefetch_record_blocks(next) };
+    // SAFETY: as above.
+    if let Some(after) = unsafe { next.as_ref() }.next() {
+        prefetch_for_write(after.as_ptr().cast());
     }
 }
 
@@ -255,7 +266,7 @@ impl Incoming {
     }
 
     /// Opens a record: its blocks become the next to hand out. Starts taking them, and the next
-    /// record's, for writing (`prefetch_record`).
+    /// record's, for writing, and the line of the record after that (`prefetch_ahead`).
     ///
     /// # Safety
     /// - The caller owns the record and the records after it on its list (taken from its remote
@@ -268,13 +279,10 @@ impl Incoming {
         // SAFETY: the caller owns a written record (B1, B2).
         self.left = unsafe { record_blocks(record) } - 1;
         self.record = record.as_ptr();
-        // SAFETY: as above.
-        unsafe { prefetch_record(record) };
-        // SAFETY: as above; the link was written before the push (B2), and the records after
-        // this one on the list taken are the caller's too.
-        if let Some(next) = unsafe { record.as_ref() }.next() {
+        // A hint only: loom's models of the lists need not see its reads.
+        if !cfg!(courier_loom) {
             // SAFETY: as above.
-            unsafe { prefetch_record(next) };
+            unsafe { prefetch_ahead(record) };
         }
     }
 

@@ -26,8 +26,9 @@
 //! - **B5** A sender may leave a *hint* beside the doorbell: the address of the message that
 //!   woke the actor. It is written (`Relaxed`) just before the CAS, in the line the CAS takes
 //!   anyway, and the taker prefetches it before its swap (the header's line, and the payload's
-//!   after it when the hint says there is one: `envelope::hint_of`), so the message's lines cross from the sender's core while the doorbell's does,
-//!   not one after the other once the mailbox has been read. It is never dereferenced: a
+//!   after it when the hint says there is one: `envelope::hint_of`), so the message's lines
+//!   cross from the sender's core while the doorbell's does, not one after the other once the
+//!   mailbox has been read. It is never dereferenced: a
 //!   stale hint (another sender's, one that lost the CAS) costs only a useless prefetch.
 //!
 //! # Field access
