@@ -11,7 +11,7 @@ use crate::cell::{ActorPtr, SystemMessage};
 use crate::envelope::{self, TypeTag};
 use crate::reply::{self, Reply, ReplyTo};
 use crate::room_wait::RoomWait;
-use crate::worker::with_pools;
+use crate::worker::{thread_pools, with_pools};
 
 /// Why a message was not sent; the message comes back in every case.
 #[derive(PartialEq, Eq)]
@@ -111,7 +111,7 @@ impl<M: Send + 'static> ActorRef<M> {
     /// # Errors
     /// As [`ActorRef::try_send`].
     //
-    // Always inlined, with `send`, `try_send`, `with_pools` and `envelope::pack`: for a message
+    // Always inlined, with `send`, `try_send`, `thread_pools` and `envelope::pack`: for a message
     // type with drop glue (a request carrying a `ReplyTo`) the compiler kept them out of line,
     // each call moved the message through the stack, and one outside sender's stream of
     // savina counting's `Count` took twice as long as one of a plain enum of the same layout
@@ -126,7 +126,16 @@ impl<M: Send + 'static> ActorRef<M> {
         message: M,
         priority: Priority,
     ) -> Result<(), SendError<M>> {
-        let packed = with_pools(|pools| envelope::pack(pools, message, TypeTag::User, priority, 0));
+        let packed = match thread_pools() {
+            Some(pools) => {
+                // SAFETY: W1: `pack` is allocator code, and the borrow ends with it.
+                let pools = unsafe { &mut *pools.as_ptr() };
+                envelope::pack(pools, message, TypeTag::User, priority, 0)
+            }
+            None => {
+                with_pools(move |pools| envelope::pack(pools, message, TypeTag::User, priority, 0))
+            }
+        };
         let envelope = packed.map_err(SendError::NoMemory)?;
         // SAFETY: the envelope is ours, live until it comes back out of the mailbox, and in no
         // other mailbox.

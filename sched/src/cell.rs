@@ -612,6 +612,11 @@ struct Turn<'w> {
 
 impl Turn<'_> {
     /// Hands one message to the actor, or to dead letters once it has exited (C4).
+    #[expect(
+        clippy::inline_always,
+        reason = "the message path: with `run_handler` inlined into it, 51 instructions a message fewer (see `run_handler`)"
+    )]
+    #[inline(always)]
     fn deliver<A: Actor>(&mut self, slot: &mut Slot<A>, envelope: NonNull<Envelope>) {
         // SAFETY: a popped envelope is ours, written by `pack` (C2).
         let type_tag = unsafe { envelope.as_ref() }.type_tag;

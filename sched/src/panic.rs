@@ -13,6 +13,16 @@ pub(crate) enum HandlerOutcome<E> {
 
 /// The one place actor code runs (STYLE.md §4): a panic becomes an outcome, never an unwind
 /// through the worker.
+//
+// Always inlined: out of line, the handler's closure (the message in it) went through memory
+// and the message path paid a call into the unwinding frame: 51 instructions more per message
+// handled (callgrind, one outside sender of savina counting's `Count`: 178 a message in the
+// consumer's turn against 127).
+#[expect(
+    clippy::inline_always,
+    reason = "measured on the message path, see above"
+)]
+#[inline(always)]
 pub(crate) fn run_handler<E>(handler: impl FnOnce() -> Result<(), E>) -> HandlerOutcome<E> {
     // AssertUnwindSafe: after a panic the actor's state is dropped, never used again.
     match panic::catch_unwind(AssertUnwindSafe(handler)) {

@@ -415,3 +415,56 @@ fn refs_outliving_their_runtime_refuse_nothing_silently_and_free_their_messages(
     let _ = actor.try_send(2);
     drop(actor);
 }
+
+/// Sends from a thread-local's destructor, on a thread whose message pools may already be gone
+/// (destructors run newest first, and the pools were made after this one at the thread's first
+/// send): the send packs into a short-lived pool set and the message still arrives.
+struct SendsWhenDropped(Option<ActorRef<u64>>);
+
+impl Drop for SendsWhenDropped {
+    fn drop(&mut self) {
+        if let Some(actor) = self.0.take() {
+            actor.send(2).expect("the actor is alive");
+        }
+    }
+}
+
+thread_local! {
+    static SENDS_WHEN_DROPPED: std::cell::RefCell<SendsWhenDropped> =
+        const { std::cell::RefCell::new(SendsWhenDropped(None)) };
+}
+
+/// Adds up what it is sent.
+struct Summer {
+    sum: Arc<AtomicU64>,
+}
+
+impl Actor for Summer {
+    type Msg = u64;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u64) -> Result<(), Infallible> {
+        self.sum.fetch_add(n, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_send_from_a_thread_local_destructor_after_the_threads_pools_arrives() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let sum = Arc::new(AtomicU64::new(0));
+    let actor = runtime.spawn(Summer {
+        sum: Arc::clone(&sum),
+    });
+    let sender = actor.clone();
+    std::thread::spawn(move || {
+        // Registered before the thread's pools are made by the first send below.
+        SENDS_WHEN_DROPPED.with(|slot| slot.borrow_mut().0 = Some(sender.clone()));
+        sender.send(1).expect("the actor is alive");
+    })
+    .join()
+    .expect("the sending thread ends cleanly");
+    wait_for(|| sum.load(Ordering::Relaxed) == 3);
+    drop(actor);
+    runtime.shutdown();
+}
