@@ -151,7 +151,7 @@ fn savina(c: &mut Criterion) {
     let placement = targets::pingpong_floor(c);
     let skynet = targets::run_child("skynet_rss", 5);
     eprintln!("savina_time: {skynet}");
-    let spawn = targets::run_child("spawn_idle", 3);
+    let spawn = targets::run_child_median("spawn_idle", 3, targets::SPAWN_RUNS);
     eprintln!("savina_time: {spawn}");
     let load = [load_at_start, targets::load_average()]
         .map(|load| load.map_or_else(|| "-".to_owned(), |load| load.to_string()));

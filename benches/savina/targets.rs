@@ -17,7 +17,10 @@
 //! - spawn: a second child (`COURIER_BENCH_CHILD=spawn_idle`) spawns `IDLE_ACTORS` idle actors
 //!   from outside the runtime, first thing in a fresh process (so that no freed page is reused):
 //!   the time per `spawn` call, and the growth of the resident set (`VmRSS`) right after the
-//!   spawns per actor, less the `ActorRef` the child keeps for each.
+//!   spawns per actor, less the `ActorRef` the child keeps for each. `SPAWN_RUNS` children, one
+//!   after the other; the medians are reported (one fresh process's first touch of its memory
+//!   ranged from 100 to 750 ns a spawn on this machine's guest, the first after a pause the
+//!   slowest).
 //!
 //! What was measured goes to `<criterion dir>/savina_targets.tsv`, where the report reads it,
 //! with the 1-minute load average when the run started and after this step.
@@ -40,6 +43,8 @@ pub(crate) const CHILD: &str = "COURIER_BENCH_CHILD";
 const SKYNET_RUNS: usize = 3;
 /// Idle actors the spawn child spawns.
 const IDLE_ACTORS: usize = 100_000;
+/// Spawn children run, one after the other: the medians are reported.
+pub(crate) const SPAWN_RUNS: usize = 5;
 
 /// The floor ping-pong's messages: an introduction, then the ball with the hits to go.
 enum Hit {
@@ -208,6 +213,40 @@ pub(crate) fn run_child(job: &str, fields: usize) -> String {
         Ok(output) => format!("{job}_missing\tthe child failed ({})", output.status),
         Err(error) => format!("{job}_missing\tthe child did not start ({error})"),
     }
+}
+
+/// Runs the child `job` `runs` times, one after the other, and returns the line for
+/// `savina_targets.tsv` with the median of each numeric field (`-` where a run had none), or
+/// `<job>_missing` and why, when a run failed.
+pub(crate) fn run_child_median(job: &str, fields: usize, runs: usize) -> String {
+    let mut columns: Vec<Vec<f64>> = vec![Vec::new(); fields];
+    for _ in 0..runs {
+        let line = run_child(job, fields);
+        let Some(values) = line.strip_prefix(&format!("{job}\t")) else {
+            return line;
+        };
+        for (column, value) in columns.iter_mut().zip(values.split('\t')) {
+            if let Ok(value) = value.parse::<f64>() {
+                column.push(value);
+            }
+        }
+    }
+    let medians: Vec<String> = columns
+        .iter_mut()
+        .map(|column| {
+            if column.len() < runs {
+                return "-".to_owned();
+            }
+            column.sort_by(f64::total_cmp);
+            let median = column[column.len() / 2];
+            if median.fract() == 0.0 {
+                format!("{median:.0}")
+            } else {
+                format!("{median:.1}")
+            }
+        })
+        .collect();
+    format!("{job}\t{}", medians.join("\t"))
 }
 
 /// The 1-minute load average (`/proc/loadavg`), to say how busy the machine was; `None` off

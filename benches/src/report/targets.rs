@@ -390,8 +390,8 @@ fn spawn_row(sources: &Sources<'_>, ns_max: f64, bytes_max: u64) -> Row {
     };
     let _ = write!(
         text,
-        " ({} idle actors spawned from outside the runtime in a fresh child; resident-set \
-         growth){instructions}",
+        " ({} idle actors spawned from outside the runtime in a fresh child, median of the \
+         children run; resident-set growth){instructions}",
         spawn.actors
     );
     let time_verdict = verdict(spawn.ns_per_spawn <= ns_max);
