@@ -502,7 +502,7 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         }
     };
     if end == TurnEnd::Requeue {
-        worker.keep_linger(address, &linger);
+        worker.keep_linger(address, &linger, turn.handled >= budget);
     }
     worker.count_messages(turn.handled);
     end
