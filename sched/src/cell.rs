@@ -307,7 +307,10 @@ impl ActorPtr {
         runtime: Arc<Shared>,
     ) -> ActorPtr {
         const { assert!(std::mem::offset_of!(Cell<A>, header) == HEADER_OFFSET) };
-        let cell = Box::new(Cell {
+        // Allocated first and written in place: `Box::new` built the 256-byte cell on the stack
+        // and copied it over (29 of a spawn's 360 instructions in `spawn_instr`).
+        let mut cell = Box::<Cell<A>>::new_uninit();
+        cell.write(Cell {
             // The spawner holds the first turn (so `started` runs) and queues the actor (C1).
             mailbox: Mailbox::with_capacity_claimed(capacity),
             header: Header {
@@ -328,7 +331,8 @@ impl ActorPtr {
                 rare: supervision.map(|supervision| Rare::boxed(Some(supervision))),
             }),
         });
-        let cell = Box::leak(cell);
+        // SAFETY: written just above.
+        let cell = Box::leak(unsafe { cell.assume_init() });
         // SAFETY: the cell stays where `Box::leak` put it until `drop_cell` frees it (M12 of
         // the mailbox), and no other thread can reach it yet.
         unsafe { cell.mailbox.link() };
