@@ -149,6 +149,8 @@ fn savina(c: &mut Criterion) {
     }
     write_beside("savina_counters.tsv", &counted);
     let placement = targets::pingpong_floor(c);
+    let interleaved = targets::pingpong_interleaved();
+    eprintln!("savina_time: {interleaved}");
     let skynet = targets::run_child("skynet_rss", 5);
     eprintln!("savina_time: {skynet}");
     let spawn = targets::run_child_median("spawn_idle", 3, targets::SPAWN_RUNS);
@@ -158,7 +160,7 @@ fn savina(c: &mut Criterion) {
     write_beside(
         "savina_targets.tsv",
         &format!(
-            "pingpong_floor\t{placement}\n{skynet}\n{spawn}\nload_average\t{}\t{}\n",
+            "pingpong_floor\t{placement}\n{interleaved}\n{skynet}\n{spawn}\nload_average\t{}\t{}\n",
             load[0], load[1]
         ),
     );

@@ -7,6 +7,13 @@
 //!   threads bound to the same two CPUs (`bare_atomic`): the physical floor of the same machine.
 //!   Where no pinned plan is possible (one PU) or the binding fails, both run unpinned and the
 //!   placement note says so.
+//! - `pingpong_interleaved`: the same two round trips, interleaved: `INTERLEAVED_ROUNDS` rounds,
+//!   each timing `INTERLEAVED_TRIPS` round trips of the players on a fresh pinned runtime (after
+//!   a warm-up), shutting it down, then timing as many bare round trips on the same CPUs. The
+//!   median of the rounds' ratios is the ping-pong target's figure. Criterion's two functions
+//!   run some ten seconds apart, and on a guest whose cross-core latency changes by the minute
+//!   (a bare round trip of 35, 100 or 400 ns on this machine, depending on where its vCPUs sit)
+//!   their ratio could compare two different machines; a round's ratio compares one.
 //! - skynet's peak RSS: a child process (this bench binary again, with
 //!   `COURIER_BENCH_CHILD=skynet_rss`) starts the same Courier runtime as the benchmark, runs
 //!   skynet with 1 M leaves (Savina's full size, whatever the scale) `SKYNET_RUNS` times and
@@ -27,11 +34,11 @@
 
 use std::convert::Infallible;
 use std::io::Write as _;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use courier_sched::{Actor, ActorRef, Context, Runtime, WorkerId};
 use criterion::{Criterion, SamplingMode};
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 
 use courier_benches::floor::{Idle, bare_round_trips, pinned_runtime};
 
@@ -45,6 +52,12 @@ const SKYNET_RUNS: usize = 3;
 const IDLE_ACTORS: usize = 100_000;
 /// Spawn children run, one after the other: the medians are reported.
 pub(crate) const SPAWN_RUNS: usize = 5;
+
+/// Rounds of the interleaved ping-pong; the median ratio is reported.
+const INTERLEAVED_ROUNDS: usize = 9;
+/// Round trips each side times in a round, after `INTERLEAVED_WARM_UP` untimed ones (Courier's).
+const INTERLEAVED_TRIPS: u64 = 50_000;
+const INTERLEAVED_WARM_UP: u64 = 5_000;
 
 /// The floor ping-pong's messages: an introduction, then the ball with the hits to go.
 enum Hit {
@@ -78,55 +91,106 @@ impl Actor for Player {
     }
 }
 
+/// Two players, one pinned to each of `runtime`'s workers 0 and 1, introduced to each other,
+/// and the channel the first reports the end of a rally on.
+struct Players {
+    players: Vec<ActorRef<Hit>>,
+    finished: Receiver<()>,
+}
+
+impl Players {
+    fn spawn(runtime: &Runtime) -> Players {
+        let (done, finished) = crossbeam_channel::unbounded();
+        let players: Vec<ActorRef<Hit>> = [WorkerId(0), WorkerId(1)]
+            .into_iter()
+            .map(|worker| {
+                let player = Player {
+                    peer: None,
+                    done: done.clone(),
+                };
+                runtime
+                    .spawn_on_worker(player, worker)
+                    .expect("a 2-worker runtime")
+            })
+            .collect();
+        players[0]
+            .send(Hit::Meet(players[1].clone()))
+            .expect("alive");
+        players[1]
+            .send(Hit::Meet(players[0].clone()))
+            .expect("alive");
+        Players { players, finished }
+    }
+
+    /// Times `round_trips` round trips (two hits each; the count reaches zero back at the
+    /// first player).
+    fn rally(&self, round_trips: u64) -> Duration {
+        let start = Instant::now();
+        self.players[0]
+            .send(Hit::Ball(2 * round_trips))
+            .expect("alive");
+        self.finished
+            .recv_timeout(HANG)
+            .expect("pingpong_floor: no answer within the hang limit");
+        start.elapsed()
+    }
+
+    /// Stops both players: they hold each other's refs, and stopping them drops the cycle.
+    fn stop(self) {
+        for player in &self.players {
+            let _stopped = player.stop();
+        }
+    }
+}
+
 /// The `pingpong_floor` group: a criterion iteration is one round trip (two hits). Returns the
 /// placement note.
 pub(crate) fn pingpong_floor(c: &mut Criterion) -> String {
     let (runtime, placement, note) = pinned_runtime();
     eprintln!("savina_time: pingpong_floor: {note}");
-    let (done, finished) = crossbeam_channel::unbounded();
-    let players: Vec<ActorRef<Hit>> = [WorkerId(0), WorkerId(1)]
-        .into_iter()
-        .map(|worker| {
-            let player = Player {
-                peer: None,
-                done: done.clone(),
-            };
-            runtime
-                .spawn_on_worker(player, worker)
-                .expect("a 2-worker runtime")
-        })
-        .collect();
-    players[0]
-        .send(Hit::Meet(players[1].clone()))
-        .expect("alive");
-    players[1]
-        .send(Hit::Meet(players[0].clone()))
-        .expect("alive");
+    let players = Players::spawn(&runtime);
     let mut group = c.benchmark_group("pingpong_floor");
     group.sampling_mode(SamplingMode::Flat);
     group.bench_function("courier_2_workers", |b| {
-        b.iter_custom(|iters| {
-            let start = Instant::now();
-            // A round trip is two hits; the count reaches zero back at the first player.
-            players[0].send(Hit::Ball(2 * iters)).expect("alive");
-            finished
-                .recv_timeout(HANG)
-                .expect("pingpong_floor: no answer within the hang limit");
-            start.elapsed()
-        });
+        b.iter_custom(|iters| players.rally(iters));
     });
-    // The players hold each other's refs: stopping them drops the cycle. The runtime goes
-    // before the floor runs, so that its spinners do not compete with the bare threads.
-    for player in &players {
-        let _stopped = player.stop();
-    }
-    drop(players);
+    // The runtime goes before the floor runs, so that its spinners do not compete with the
+    // bare threads.
+    players.stop();
     runtime.shutdown();
     group.bench_function("bare_atomic", |b| {
         b.iter_custom(|iters| bare_round_trips(iters, placement.as_ref()));
     });
     group.finish();
     note
+}
+
+/// The interleaved rounds (module doc); returns the line for `savina_targets.tsv`:
+/// `pingpong_interleaved`, rounds, then the medians of the rounds' Courier round trip (ns),
+/// bare round trip (ns) and ratio.
+pub(crate) fn pingpong_interleaved() -> String {
+    let mut courier_ns = Vec::with_capacity(INTERLEAVED_ROUNDS);
+    let mut bare_ns = Vec::with_capacity(INTERLEAVED_ROUNDS);
+    let mut ratios = Vec::with_capacity(INTERLEAVED_ROUNDS);
+    #[expect(clippy::cast_precision_loss, reason = "a per-round-trip average")]
+    let per_trip = |time: Duration| time.as_nanos() as f64 / INTERLEAVED_TRIPS as f64;
+    for _ in 0..INTERLEAVED_ROUNDS {
+        let (runtime, placement, _note) = pinned_runtime();
+        let players = Players::spawn(&runtime);
+        let _warm = players.rally(INTERLEAVED_WARM_UP);
+        let courier = per_trip(players.rally(INTERLEAVED_TRIPS));
+        players.stop();
+        runtime.shutdown();
+        let bare = per_trip(bare_round_trips(INTERLEAVED_TRIPS, placement.as_ref()));
+        courier_ns.push(courier);
+        bare_ns.push(bare);
+        ratios.push(courier / bare);
+    }
+    let [courier, bare, ratio] = [courier_ns, bare_ns, ratios].map(|mut values| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    });
+    format!("pingpong_interleaved\t{INTERLEAVED_ROUNDS}\t{courier:.1}\t{bare:.1}\t{ratio:.3}")
 }
 
 /// The child's job: skynet with 1 M leaves on Courier's benchmark runtime, `SKYNET_RUNS` times;

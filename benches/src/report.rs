@@ -15,8 +15,8 @@ use anyhow::Context as _;
 mod targets;
 
 pub use targets::{
-    Floor, SkynetRss, Sources, SpawnIdle, TargetReadings, instructions_per_op, load_note,
-    load_target_readings, parse_target_readings, targets_table,
+    Floor, Interleaved, SkynetRss, Sources, SpawnIdle, TargetReadings, instructions_per_op,
+    load_note, load_target_readings, parse_target_readings, targets_table,
 };
 
 /// The order of the runtimes in a table; Courier first, the floor last.

@@ -8,6 +8,7 @@
 //!
 //! ```text
 //! pingpong_floor<TAB>how the two workers and the bare threads were placed
+//! pingpong_interleaved<TAB>rounds<TAB>median Courier ns<TAB>median bare ns<TAB>median ratio
 //! skynet_rss<TAB>leaves<TAB>runs<TAB>median ns<TAB>VmHWM KiB before<TAB>VmHWM KiB after
 //! skynet_rss_missing<TAB>why
 //! spawn_idle<TAB>actors<TAB>ns per spawn<TAB>bytes per idle actor (or -)
@@ -30,6 +31,21 @@ pub struct Floor {
     pub bare_ns: f64,
     /// The floor's fastest sample (criterion's `sample.json`), to tell a disturbed floor.
     pub bare_fastest_ns: Option<f64>,
+}
+
+/// The cross-worker ping-pong and its floor timed in interleaved rounds (a Courier rally, then a
+/// bare one, on the same CPUs): the medians over the rounds. The ratio is the median of the
+/// rounds' own ratios, each comparing two rallies a few milliseconds apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Interleaved {
+    /// Rounds run.
+    pub rounds: u32,
+    /// Courier's round trip.
+    pub courier_ns: f64,
+    /// The bare round trip.
+    pub bare_ns: f64,
+    /// Courier's round trip over the bare one.
+    pub ratio: f64,
 }
 
 /// A floor whose median is more than this many times its fastest sample was disturbed by
@@ -85,6 +101,8 @@ pub struct TargetReadings {
     pub floor: Result<Floor, String>,
     /// How the floor's workers and threads were placed.
     pub floor_placement: Option<String>,
+    /// The interleaved rounds of the same two round trips (the target's figure when present).
+    pub interleaved: Option<Interleaved>,
     /// The skynet child.
     pub skynet: Result<SkynetRss, String>,
     /// The spawn child.
@@ -99,6 +117,7 @@ impl Default for TargetReadings {
         TargetReadings {
             floor: Err(missing.clone()),
             floor_placement: None,
+            interleaved: None,
             skynet: Err(missing.clone()),
             spawn: Err(missing),
             load_average: [None, None],
@@ -164,6 +183,9 @@ pub fn parse_target_readings(text: &str) -> TargetReadings {
         let fields: Vec<&str> = line.split('\t').collect();
         match fields.as_slice() {
             ["pingpong_floor", placement] => readings.floor_placement = Some((*placement).into()),
+            ["pingpong_interleaved", rounds, courier, bare, ratio] => {
+                readings.interleaved = parse_interleaved(rounds, courier, bare, ratio);
+            }
             ["skynet_rss_missing", why] => readings.skynet = Err((*why).to_owned()),
             ["load_average", start, end] => {
                 readings.load_average = [start.parse().ok(), end.parse().ok()];
@@ -189,6 +211,15 @@ pub fn parse_target_readings(text: &str) -> TargetReadings {
         }
     }
     readings
+}
+
+fn parse_interleaved(rounds: &str, courier: &str, bare: &str, ratio: &str) -> Option<Interleaved> {
+    Some(Interleaved {
+        rounds: rounds.parse().ok()?,
+        courier_ns: courier.parse().ok()?,
+        bare_ns: bare.parse().ok()?,
+        ratio: ratio.parse().ok()?,
+    })
 }
 
 fn parse_skynet(
@@ -418,6 +449,28 @@ fn rate_row(sources: &Sources<'_>, workload: &str, min: f64) -> Row {
 }
 
 fn ping_pong_row(targets: &TargetReadings, max: f64) -> Row {
+    if let Some(rounds) = &targets.interleaved {
+        let placement = targets
+            .floor_placement
+            .as_deref()
+            .unwrap_or("placement unknown");
+        let mut text = format!(
+            "{:.2}x: median of {} interleaved rounds, courier {} / bare {} ({placement})",
+            rounds.ratio,
+            rounds.rounds,
+            format_time(rounds.courier_ns),
+            format_time(rounds.bare_ns)
+        );
+        if let Ok(floor) = &targets.floor {
+            let _ = write!(
+                text,
+                "; criterion's courier_2_workers {} / bare_atomic {}",
+                format_time(floor.courier_ns),
+                format_time(floor.bare_ns)
+            );
+        }
+        return (text, verdict(rounds.ratio <= max));
+    }
     match &targets.floor {
         Ok(floor) => {
             let ratio = floor.courier_ns / floor.bare_ns;

@@ -175,6 +175,53 @@ fn the_ping_pong_row_is_the_ratio_to_the_floor_of_the_same_run() {
 }
 
 #[test]
+fn the_ping_pong_row_takes_the_interleaved_rounds_when_the_run_has_them() {
+    let readings = parse_target_readings(
+        "pingpong_floor\t2 workers pinned\npingpong_interleaved\t9\t240.5\t100.2\t2.410\n",
+    );
+    assert_eq!(
+        readings.interleaved,
+        Some(Interleaved {
+            rounds: 9,
+            courier_ns: 240.5,
+            bare_ns: 100.2,
+            ratio: 2.41,
+        })
+    );
+    // Criterion's figures, ten seconds apart, say 4x: the rounds decide, and both are shown.
+    let targets = TargetReadings {
+        floor: Ok(Floor {
+            courier_ns: 400.0,
+            bare_ns: 100.0,
+            bare_fastest_ns: Some(99.0),
+        }),
+        ..readings
+    };
+    let table = targets_table(&sources_with(&[], &targets));
+    let ping_pong = row(&table, "ping-pong round trip");
+    assert!(
+        ping_pong.contains(
+            "| 2.41x: median of 9 interleaved rounds, courier 240 ns / bare 100 ns (2 workers \
+             pinned); criterion's courier_2_workers 400 ns / bare_atomic 100 ns | met |"
+        ),
+        "{ping_pong}"
+    );
+    let slower = TargetReadings {
+        interleaved: Some(Interleaved {
+            rounds: 9,
+            courier_ns: 300.0,
+            bare_ns: 100.0,
+            ratio: 3.0,
+        }),
+        ..targets
+    };
+    let table = targets_table(&sources_with(&[], &slower));
+    assert!(row(&table, "ping-pong").ends_with("| not met |"), "{table}");
+    let malformed = parse_target_readings("pingpong_interleaved\t9\tfast\t100\t2.4\n");
+    assert_eq!(malformed.interleaved, None);
+}
+
+#[test]
 fn the_skynet_row_gives_time_and_peak_rss_with_a_verdict_each() {
     let readings = parse_target_readings(
         "pingpong_floor\t2 workers pinned\nskynet_rss\t1000000\t3\t150000000\t10240\t307200\n",
