@@ -252,6 +252,7 @@ impl Worker {
     }
 
     /// The lingering state of a turn of the actor at `address`, sized by this worker's plan.
+    #[inline]
     pub(crate) fn new_linger(&self, address: usize) -> Linger {
         let polls_full = self.linger_plan.get().map_or(0, |plan| plan.polls);
         self.kept_linger
@@ -262,6 +263,7 @@ impl Worker {
     /// Keeps the lingering state of a turn that ended with its actor queued again, for the
     /// actor's next turn here: `spent` when the turn spent its activation budget (rather than
     /// meeting a producer mid-push, which its next turn should not wait for).
+    #[inline]
     pub(crate) fn keep_linger(&self, address: usize, linger: &Linger, spent: bool) {
         self.kept_linger.set(KeptLinger {
             address,
@@ -328,11 +330,13 @@ impl Worker {
         self.runtime_refs.set(banked);
     }
 
+    #[inline]
     pub(crate) fn activation_budget(&self) -> u32 {
         self.shared.settings().activation_budget
     }
 
     /// Returns a message block: to this worker's pool when it came from there.
+    #[inline]
     pub(crate) fn free_block(&self, block: Block) {
         // SAFETY: W1: no other borrow of the pools is live; this one ends before we return.
         unsafe { &mut *self.pools.get() }.free(block);
@@ -346,6 +350,7 @@ impl Worker {
         unsafe { &mut *self.pools.get() }.flush_remote_frees();
     }
 
+    #[inline]
     pub(crate) fn count_messages(&self, handled: u32) {
         self.shared
             .metrics(self.id)
@@ -659,15 +664,22 @@ impl Worker {
     /// neighbours' run queues). The activation budget still ends the turn (the caller lingers
     /// only below it), so a lingering actor never keeps its worker from others for longer
     /// than a busy one does.
+    #[inline]
     pub(crate) fn linger(&self, wait: &mut Linger, has_message: impl Fn() -> bool) -> bool {
+        // The common refusals first, inlined into the turn: no polls left (a `LocalRuntime`
+        // never has any), or a message to this worker's LIFO slot just made an actor runnable.
+        if wait.polls_left == 0 || self.lifo.get().is_some() {
+            return false;
+        }
+        self.linger_polls(wait, has_message)
+    }
+
+    /// The rest of `linger`: it polls.
+    fn linger_polls(&self, wait: &mut Linger, has_message: impl Fn() -> bool) -> bool {
         let Some(plan) = self.linger_plan.get() else {
             return false;
         };
-        if wait.polls_left == 0
-            || self.lifo.get().is_some()
-            || !self.local.is_empty()
-            || !self.nursery.is_empty()
-        {
+        if !self.local.is_empty() || !self.nursery.is_empty() {
             return false;
         }
         let mut first = true;
