@@ -186,10 +186,8 @@ pub(crate) fn pingpong_interleaved() -> String {
         bare_ns.push(bare);
         ratios.push(courier / bare);
     }
-    let [courier, bare, ratio] = [courier_ns, bare_ns, ratios].map(|mut values| {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    });
+    let [courier, bare, ratio] =
+        [courier_ns, bare_ns, ratios].map(|mut values| median(&mut values));
     format!("pingpong_interleaved\t{INTERLEAVED_ROUNDS}\t{courier:.1}\t{bare:.1}\t{ratio:.3}")
 }
 
@@ -279,6 +277,13 @@ pub(crate) fn run_child(job: &str, fields: usize) -> String {
     }
 }
 
+/// The middle value of `values` (the upper one of an even count), sorting them; `values` is
+/// not empty.
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 /// Runs the child `job` `runs` times, one after the other, and returns the line for
 /// `savina_targets.tsv` with the median of each numeric field (`-` where a run had none), or
 /// `<job>_missing` and why, when a run failed.
@@ -301,8 +306,7 @@ pub(crate) fn run_child_median(job: &str, fields: usize, runs: usize) -> String 
             if column.len() < runs {
                 return "-".to_owned();
             }
-            column.sort_by(f64::total_cmp);
-            let median = column[column.len() / 2];
+            let median = median(column);
             if median.fract() == 0.0 {
                 format!("{median:.0}")
             } else {

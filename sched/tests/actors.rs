@@ -14,8 +14,8 @@ use courier_sched::{
 
 mod common;
 
-/// Generous: only a hang (a lost message or wake-up) ever reaches it.
-const HANG: Duration = Duration::from_mins(1);
+use common::{HANG, wait_for};
+
 /// What a player reports once it has dropped its peer.
 const LEFT: u64 = u64::MAX;
 
@@ -117,14 +117,6 @@ fn a_hundred_thousand_actors_are_spawned_and_each_handles_its_message() {
     assert!(refs.iter().all(ActorRef::is_stopped));
     assert_eq!(runtime.metrics().dead_letters, 0);
     runtime.shutdown();
-}
-
-fn wait_for(condition: impl Fn() -> bool) {
-    let deadline = std::time::Instant::now() + HANG;
-    while !condition() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting");
-        std::thread::yield_now();
-    }
 }
 
 /// Panics on 0, counts everything else, reports how it stopped.

@@ -6,6 +6,8 @@
     reason = "each test binary uses a different subset"
 )]
 
+use std::time::{Duration, Instant};
+
 use courier_mailbox::Capacity;
 use courier_sched::{Placement, Runtime, RuntimeSettings, Topology, WorkerCount, WorkerSettings};
 
@@ -28,4 +30,19 @@ pub fn one_worker_runtime(capacity: u32) -> Runtime {
     };
     let placement = Placement::plan(&topology, &workers).expect("a one-worker plan");
     Runtime::start(placement, settings).expect("the runtime starts")
+}
+
+/// Generous: only a hang (a lost message or wake-up) ever reaches it.
+pub const HANG: Duration = Duration::from_mins(1);
+
+/// Waits (yielding) until `condition` holds; fails the test after [`HANG`].
+///
+/// # Panics
+/// When `condition` still does not hold after [`HANG`].
+pub fn wait_for(condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + HANG;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting");
+        std::thread::yield_now();
+    }
 }
