@@ -69,6 +69,9 @@ pub(crate) enum TurnEnd {
     Idle,
     /// The actor is owed another turn; the worker queues it again (keeping the token).
     Requeue,
+    /// As `Requeue`, but the turn handled nothing: a producer of the actor's is between
+    /// reserving its slot and linking its message (`Worker::back_off_stalled`).
+    Stalled,
 }
 
 /// The type-erased fields of every cell, after its mailbox (`Cell`).
@@ -492,7 +495,7 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
             // A producer is still mid-push: keep the turn, back through the queue, so the
             // worker does not spin on a preempted producer.
             drop(consumer);
-            break TurnEnd::Requeue;
+            break turn.requeue_end();
         }
         // C3: one RMW commits and gives the turn up; a message that came meanwhile is claimed
         // back. Then the next turn runs right here, without a trip through the run queue, while
@@ -501,11 +504,11 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         // worker does not spin on it).
         match consumer.end_turn() {
             EndTurn::Reschedule if turn.handled < budget && turn.handled > handled_before => {}
-            EndTurn::Reschedule => break TurnEnd::Requeue,
+            EndTurn::Reschedule => break turn.requeue_end(),
             EndTurn::Idle => break TurnEnd::Idle,
         }
     };
-    if end == TurnEnd::Requeue {
+    if end != TurnEnd::Idle {
         worker.keep_linger(address, &linger, turn.handled >= budget);
     }
     worker.count_messages(turn.handled);
@@ -615,6 +618,15 @@ struct Turn<'w> {
 }
 
 impl Turn<'_> {
+    /// How a turn that keeps its claim ends: `Stalled` when it handled nothing at all.
+    fn requeue_end(&self) -> TurnEnd {
+        if self.handled == 0 {
+            TurnEnd::Stalled
+        } else {
+            TurnEnd::Requeue
+        }
+    }
+
     /// Hands one message to the actor, or to dead letters once it has exited (C4).
     #[expect(
         clippy::inline_always,
