@@ -19,6 +19,7 @@ use courier_alloc::{Block, PoolSet};
 use std::time::{Duration, Instant};
 
 use crate::cell::{ActorPtr, TurnEnd};
+use crate::metrics::WorkerCounters;
 use crate::panic::AbortOnUnwind;
 use crate::pause::{LingerPlan, pause};
 use crate::runtime::Shared;
@@ -213,6 +214,9 @@ pub(crate) struct Worker {
     kept_linger: Cell<KeptLinger>,
     /// Turns in a row here that ended `TurnEnd::Stalled` (`back_off_stalled`).
     stalled_turns: Cell<u32>,
+    /// This worker's counters in `shared` (`Shared::metrics`), found once: the turn bumps
+    /// two of them, and the lookup's bounds check was 10 instructions a turn.
+    own_counters: NonNull<WorkerCounters>,
     /// Timers set by handlers on this worker (`timer.rs`).
     timers: RefCell<TimerWheel>,
     /// The rest of this worker's block of actor ids: next, end.
@@ -248,6 +252,7 @@ impl Worker {
         pools: PoolSet,
         is_spinner: bool,
     ) -> Worker {
+        let own_counters = NonNull::from(shared.metrics(id));
         let plan = shared.placement().worker(id);
         let node = plan.node.0;
         let tiers = plan
@@ -281,6 +286,7 @@ impl Worker {
             linger_plan: Cell::new(None),
             kept_linger: Cell::new(KeptLinger::NONE),
             stalled_turns: Cell::new(0),
+            own_counters,
             timers: RefCell::new(TimerWheel::new(Instant::now())),
             actor_ids: Cell::new((0, 0)),
             runtime_refs: Cell::new(0),
@@ -306,6 +312,14 @@ impl Worker {
             streak: linger.streak,
             spent,
         });
+    }
+
+    /// This worker's counters.
+    #[inline]
+    fn counters(&self) -> &WorkerCounters {
+        // SAFETY: `own_counters` points into `shared`'s boxed slice of counters, which is never
+        // resized and lives as long as the `Arc` this worker holds.
+        unsafe { self.own_counters.as_ref() }
     }
 
     pub(crate) fn id(&self) -> WorkerId {
@@ -388,9 +402,7 @@ impl Worker {
 
     #[inline]
     pub(crate) fn count_messages(&self, handled: u32) {
-        self.shared
-            .metrics(self.id)
-            .add_messages(u64::from(handled));
+        self.counters().add_messages(u64::from(handled));
     }
 
     /// Runs the worker until the runtime shuts down.
@@ -457,6 +469,11 @@ impl Worker {
         }
     }
 
+    #[expect(
+        clippy::inline_always,
+        reason = "once per turn; inlined with `next_local` into the worker loops, 12 instructions a hop of a same-worker ping-pong fewer (callgrind)"
+    )]
+    #[inline(always)]
     fn run_actor(&self, actor: ActorPtr, took: Took, searching: &mut bool) {
         // I7 is for work a spinner takes from a shared queue; its own queues' work (a LIFO
         // chain of messages, its nursery) means it is busy, and others should be woken for
@@ -499,7 +516,7 @@ impl Worker {
     }
 
     fn run_turn(&self, actor: ActorPtr) {
-        self.shared.metrics(self.id).add_run();
+        self.counters().add_run();
         // Actor code is caught inside the turn; a panic escaping it is a runtime bug.
         let guard = AbortOnUnwind;
         // SAFETY: the actor came out of a run queue with its schedule token (C1).
@@ -565,6 +582,8 @@ impl Worker {
         }
     }
 
+    #[expect(clippy::inline_always, reason = "once per turn: see `run_actor`")]
+    #[inline(always)]
     fn next_local(&self) -> Option<(ActorPtr, Took)> {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
@@ -582,18 +601,26 @@ impl Worker {
 
     /// The next actor of this worker's own queues: its inbox, LIFO slot, nursery and queue.
     fn next_own(&self, tick: u32) -> Option<ActorPtr> {
-        // Actors pinned here come first: they cannot run anywhere else.
-        if let Some(actor) = self.pop_inbox() {
+        // The LIFO slot first while its streak lasts: a chain of messages between actors of
+        // this worker goes on without a look elsewhere (the inbox's two lines are ~20
+        // instructions a hop of a same-worker ping-pong); the streak's cap bounds what the
+        // inbox waits.
+        let lifo = self.lifo.take();
+        if let Some(actor) = lifo
+            && self.lifo_streak.get() < LIFO_STREAK_MAX
+        {
+            self.lifo_streak.set(self.lifo_streak.get() + 1);
             return Some(actor);
         }
-        if let Some(actor) = self.lifo.take() {
-            if self.lifo_streak.get() < LIFO_STREAK_MAX {
-                self.lifo_streak.set(self.lifo_streak.get() + 1);
-                return Some(actor);
-            }
+        // Then actors pinned here: they cannot run anywhere else.
+        let pinned = self.pop_inbox();
+        if let Some(actor) = lifo {
             self.local.push(actor);
         }
         self.lifo_streak.set(0);
+        if pinned.is_some() {
+            return pinned;
+        }
         // Newborns first (depth-first spawning), but the FIFO queue gets every
         // `FIFO_SHARE_INTERVAL`th pick, so a spawning storm never starves woken actors.
         if !tick.is_multiple_of(FIFO_SHARE_INTERVAL)
@@ -628,7 +655,7 @@ impl Worker {
                     Tier::Injector(node) => self.steal_injector(*node),
                 };
                 if found.is_some() {
-                    self.shared.metrics(self.id).add_steal();
+                    self.counters().add_steal();
                     return found;
                 }
             }
@@ -688,7 +715,7 @@ impl Worker {
             } else {
                 std::thread::yield_now();
             }
-            self.shared.metrics(self.id).add_spin();
+            self.counters().add_spin();
             // Count as a searcher as soon as the cap lets us (another worker's search may have
             // held the place): a submitter that sees a searcher wakes nobody (I2, I7).
             if !*searching {
@@ -813,7 +840,7 @@ impl Worker {
             return;
         }
         while idle.is_parked(self.id) && !self.shared.is_shut_down() {
-            self.shared.metrics(self.id).add_park();
+            self.counters().add_park();
             let next_timer = self.timers.borrow().next_deadline();
             match next_timer {
                 None => std::thread::park(),
