@@ -408,7 +408,10 @@ impl<'a, T: Linked> Consumer<'a, T> {
     /// assert_eq!(consumer.drain_next(), Pop::Empty);
     /// ```
     pub fn drain_next(&mut self) -> Pop<NonNull<T>> {
-        match self.receive::<AnyMessage<T>>(Want::Any) {
+        // `pop`: every message, stash first; and, with nothing stashed (the rule), without the
+        // general receive loop, which an exiting actor's last turn and its cell's drop each
+        // paid once (~65 instructions apiece, callgrind).
+        match self.pop() {
             Pop::Empty => {}
             found @ (Pop::Node(_) | Pop::Busy) => return found,
         }

@@ -999,10 +999,13 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
         cell.header.runtime.count_dead_letter();
     }
     drop(consumer);
-    // Never exited but unreachable: its watchers hear of a normal exit (L1; a no-op when it
-    // exited before).
-    cell.header.watchers().exit(cell.header.id, &Exit::Normal);
     let slot = cell.slot.get_mut();
+    // Never exited but unreachable: its watchers hear of a normal exit (L1). One that exited
+    // told them in `Turn::finish`, before it marked the slot: the word's exit (an atomic
+    // swap) is not asked again.
+    if !slot.exited {
+        cell.header.watchers().exit(cell.header.id, &Exit::Normal);
+    }
     if let Some(actor) = slot.actor.take()
         && let Some(message) = run_quietly(move || drop(actor))
     {
