@@ -990,7 +990,12 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
     // SAFETY: the cell came from `Box::leak` in `ActorPtr::new` as a `Cell<A>`, and nobody
     // else can reach it.
     let mut cell = unsafe { Box::from_raw(ptr.0.cast::<Cell<A>>().as_ptr()) };
-    let _closed = cell.mailbox.close();
+    // An actor that exited closed its mailbox in `Turn::finish` (C4) and told its watchers
+    // there; neither atomic is asked of its word again.
+    let exited = cell.slot.get_mut().exited;
+    if !exited {
+        let _closed = cell.mailbox.close();
+    }
     let mut consumer = cell.mailbox.consumer();
     while let Pop::Node(envelope) = consumer.drain_next() {
         // SAFETY: an envelope out of this actor's mailbox, packed for it.
@@ -999,13 +1004,11 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
         cell.header.runtime.count_dead_letter();
     }
     drop(consumer);
-    let slot = cell.slot.get_mut();
-    // Never exited but unreachable: its watchers hear of a normal exit (L1). One that exited
-    // told them in `Turn::finish`, before it marked the slot: the word's exit (an atomic
-    // swap) is not asked again.
-    if !slot.exited {
+    // Never exited but unreachable: its watchers hear of a normal exit (L1).
+    if !exited {
         cell.header.watchers().exit(cell.header.id, &Exit::Normal);
     }
+    let slot = cell.slot.get_mut();
     if let Some(actor) = slot.actor.take()
         && let Some(message) = run_quietly(move || drop(actor))
     {
