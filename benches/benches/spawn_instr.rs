@@ -62,12 +62,12 @@ impl Actor for Forked {
 
 #[library_benchmark]
 #[bench::spawn_send_stop_1000(setup = runtime)]
-fn life(
-    (runtime, refs): (LocalRuntime, Vec<ActorRef<()>>),
-) -> (LocalRuntime, Vec<ActorRef<()>>) {
+fn life((runtime, refs): (LocalRuntime, Vec<ActorRef<()>>)) -> (LocalRuntime, Vec<ActorRef<()>>) {
     for message in 0..ACTORS as u64 {
         let forked = runtime.spawn(Forked { seen: 0 });
-        forked.send(black_box(message)).expect("a new actor takes a message");
+        forked
+            .send(black_box(message))
+            .expect("a new actor takes a message");
     }
     runtime.run();
     (runtime, refs)
