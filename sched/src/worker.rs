@@ -553,7 +553,7 @@ impl Worker {
     /// its slot and linking its message. That takes a producer nanoseconds unless the OS took
     /// its CPU right there; then this worker, with nothing else runnable, would run the empty
     /// turn again and again until the producer's thread ran again, a whole time slice later
-    /// (savina bounded buffer, quick: 1 run in 50 took 2-6 ms instead of ~1, with 100,000 to
+    /// (savina bounded buffer, quick: 1 run in 40 took 2-6 ms instead of ~1, with 100,000 to
     /// 220,000 empty turns). After `STALLED_YIELD_AFTER` such turns in a row the worker yields
     /// its CPU (the producer may be waiting in this CPU's run queue), after
     /// `STALLED_SLEEP_AFTER` it naps (the OS moves a waiting thread to an idle CPU).
@@ -599,7 +599,7 @@ impl Worker {
             .map(|actor| (actor, Took::Shared))
     }
 
-    /// The next actor of this worker's own queues: its inbox, LIFO slot, nursery and queue.
+    /// The next actor of this worker's own queues: its LIFO slot, inbox, nursery and queue.
     fn next_own(&self, tick: u32) -> Option<ActorPtr> {
         // The LIFO slot first while its streak lasts: a chain of messages between actors of
         // this worker goes on without a look elsewhere (the inbox's two lines are ~20
