@@ -987,11 +987,11 @@ fn report_late_panic(ptr: ActorPtr, what: &str, message: &str) {
 /// # Safety
 /// - The caller gave up the last reference: nobody else can reach the cell.
 unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
-    // SAFETY: the cell came from `Box::leak` in `ActorPtr::new` as a `Cell<A>`, and nobody
-    // else can reach it.
+    // SAFETY: the cell came from `Box::leak` in `ActorPtr::with_supervision` as a `Cell<A>`,
+    // and nobody else can reach it.
     let mut cell = unsafe { Box::from_raw(ptr.0.cast::<Cell<A>>().as_ptr()) };
     // An actor that exited closed its mailbox in `Turn::finish` (C4) and told its watchers
-    // there; neither atomic is asked of its word again.
+    // there; neither is done again (each is an atomic RMW that would find the work done).
     let exited = cell.slot.get_mut().exited;
     if !exited {
         let _closed = cell.mailbox.close();
