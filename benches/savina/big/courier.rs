@@ -8,7 +8,7 @@ use courier_sched::{Actor, ActorRef, Context, Runtime};
 use crossbeam_channel::Sender;
 
 use super::Targets;
-use crate::savina::wait;
+use crate::savina::wait_all;
 
 enum Big {
     /// Everyone's refs; every pinger gets them before any pinger starts (see `run`).
@@ -86,7 +86,7 @@ pub(super) fn run(runtime: &Runtime, actors: usize, pings: u64) -> anyhow::Resul
     for pinger in everyone.iter() {
         pinger.send(Big::Start).map_err(|e| anyhow!("{e}"))?;
     }
-    let answered = (0..actors).map(|_| wait(&reports)).sum();
+    let answered = wait_all(&reports, u64::try_from(actors)?);
     // Each pinger holds everyone's ref: stop them all.
     for pinger in everyone.iter() {
         let _stopped = pinger.stop();

@@ -8,7 +8,7 @@ use courier_sched::{Actor, ActorRef, Context, Runtime};
 use crossbeam_channel::Sender;
 
 use super::{Actions, Manager, Size, item};
-use crate::savina::wait;
+use crate::savina::wait_all;
 
 enum ToManager {
     Data(usize, u64),
@@ -170,5 +170,5 @@ pub(super) fn run(runtime: &Runtime, size: Size) -> anyhow::Result<u64> {
             .send(ToProducer::Start(manager.clone()))
             .map_err(|e| anyhow!("{e}"))?;
     }
-    (0..size.consumers).map(|_| wait(&sums)).sum()
+    wait_all(&sums, u64::try_from(size.consumers)?)
 }

@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use courier_sched::{Actor, Context, Runtime};
 use crossbeam_channel::Sender;
 
-use crate::savina::wait;
+use crate::savina::wait_all;
 
 struct Forked {
     done: Sender<u64>,
@@ -30,5 +30,5 @@ pub(super) fn run(runtime: &Runtime, n: u64) -> anyhow::Result<u64> {
         let forked = runtime.spawn(Forked { done: done.clone() });
         forked.send(()).map_err(|e| anyhow!("{e}"))?;
     }
-    (0..n).map(|_| wait(&reports)).sum()
+    wait_all(&reports, n)
 }

@@ -6,7 +6,7 @@ use anyhow::anyhow;
 use courier_sched::{Actor, ActorRef, Context, Runtime};
 use crossbeam_channel::Sender;
 
-use crate::savina::wait;
+use crate::savina::wait_all;
 
 struct Worker {
     per_actor: u64,
@@ -45,5 +45,5 @@ pub(super) fn run(runtime: &Runtime, actors: u64, per_actor: u64) -> anyhow::Res
             worker.send(()).map_err(|e| anyhow!("{e}"))?;
         }
     }
-    (0..actors).map(|_| wait(&answers)).sum()
+    wait_all(&answers, actors)
 }
