@@ -386,6 +386,7 @@ impl ActorPtr {
 
     /// Queues the actor after the push of `woken_by` claimed its turn (`Pushed::Schedule`,
     /// mailbox M7), taking the schedule token (C1).
+    #[inline]
     pub(crate) fn schedule_claimed(self, woken_by: NonNull<Envelope>) {
         self.retain();
         self.header().runtime.schedule_woken(self, Some(woken_by));

@@ -203,6 +203,7 @@ impl Shared {
     /// As [`Shared::schedule`], for an actor that `woken_by` (a message just pushed) made
     /// runnable: a pinned actor's worker starts fetching that message as it takes the actor
     /// (`inbox.rs`, B5).
+    #[inline]
     pub(crate) fn schedule_woken(&self, actor: ActorPtr, woken_by: Option<NonNull<Envelope>>) {
         let home = actor.header().home;
         if let Some(worker) = current_worker_of(self)
