@@ -630,10 +630,15 @@ impl Worker {
         }
         // Then actors pinned here: they cannot run anywhere else.
         let pinned = self.pop_inbox();
+        self.lifo_streak.set(0);
         if let Some(actor) = lifo {
+            // Nothing else queued here: the trip through the queue would hand the actor
+            // straight back (a same-worker ping-pong, every fourth hop).
+            if pinned.is_none() && self.local.is_empty() && self.nursery.is_empty() {
+                return Some(actor);
+            }
             self.local.push(actor);
         }
-        self.lifo_streak.set(0);
         if pinned.is_some() {
             return pinned;
         }
