@@ -8,7 +8,8 @@
 //! - **M6 (pending pops).** Every node the consumer takes out of a lane owes one unseen unit,
 //!   every node it hands to its caller one occupancy unit; `note_pending` adds them to `pending`
 //!   and commits (one `fetch_sub`) every `commit_batch` notes, `receive` and `pop` commit before
-//!   reporting `Empty`, and `Drop` commits the rest.
+//!   reporting `Empty` (`pop_in_turn` leaves that to its caller's `end_turn` or `commit`), and
+//!   `Drop` commits the rest.
 //! - **M8 (one consumer).** A `Consumer` is the only reference to its mailbox's
 //!   `ConsumerState` while it lives: `Mailbox::consumer` borrows the mailbox mutably, and the
 //!   caller of `Mailbox::consumer_unchecked` promises it (under loom the `MutPtr` guard checks).
@@ -22,7 +23,7 @@
 //! | `ConsumerState` (all fields) | the one `Consumer` (M8)   | plain, through `parts`        |
 //! | `Consumer.pending`           | the `Consumer` itself     | plain                        |
 //! | `producers.heads`            | through `LaneTail::pop`   | loads, the stub CAS (M3)      |
-//! | `producers.state`            | `commit`; `drain_next`    | `fetch_sub`; `load`          |
+//! | `producers.state`            | `commit`, `end_turn`; `drain_next` | `fetch_sub`; `load` |
 
 use std::fmt;
 use std::ptr::NonNull;
@@ -250,6 +251,47 @@ impl<'a, T: Linked> Consumer<'a, T> {
     )]
     #[inline(always)]
     pub fn pop(&mut self) -> Pop<NonNull<T>> {
+        self.pop_then::<true>()
+    }
+
+    /// As [`pop`](Self::pop), but [`Pop::Empty`] leaves the pending pops uncommitted (M6 still
+    /// bounds them to one batch): for a turn that ends next, whose
+    /// [`end_turn`](Self::end_turn) commits them and clears the turn bit in one RMW rather than
+    /// two, or that calls [`commit`](Self::commit) before it waits on
+    /// [`Mailbox::has_unseen`], which reads the committed counts.
+    ///
+    /// ```
+    /// # use std::ptr::NonNull;
+    /// # use courier_mailbox::{EndTurn, Link, Linked, Mailbox, Priority, Pop};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut node = Node { link: Link::new() };
+    /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
+    /// // SAFETY: the node outlives its stay in the mailbox.
+    /// unsafe { mailbox.try_push(NonNull::from(&mut node), Priority::Normal).unwrap() };
+    /// let mut consumer = mailbox.consumer();
+    /// assert!(consumer.pop_in_turn().into_node().is_some());
+    /// assert_eq!(consumer.pop_in_turn(), Pop::Empty);
+    /// assert!(consumer.mailbox().has_unseen(), "the pop is not committed yet");
+    /// assert_eq!(consumer.end_turn(), EndTurn::Idle, "it commits the pop");
+    /// assert!(!mailbox.has_unseen());
+    /// ```
+    #[expect(clippy::inline_always, reason = "the hot receive of a turn, as `pop`")]
+    #[inline(always)]
+    pub fn pop_in_turn(&mut self) -> Pop<NonNull<T>> {
+        self.pop_then::<false>()
+    }
+
+    /// `pop` and `pop_in_turn`: `COMMIT_ON_EMPTY` says whether an `Empty` commits first.
+    #[expect(clippy::inline_always, reason = "the body of `pop` and `pop_in_turn`")]
+    #[inline(always)]
+    fn pop_then<const COMMIT_ON_EMPTY: bool>(&mut self) -> Pop<NonNull<T>> {
         let (state, producers, stubs) = self.parts_hot();
         if state.stashed_len != 0 {
             return self.receive::<AnyMessage<T>>(Want::Any);
@@ -275,7 +317,9 @@ impl<'a, T: Linked> Consumer<'a, T> {
                 Pop::Node(unsafe { T::from_link(link) })
             }
             LanePop::Empty => {
-                self.commit();
+                if COMMIT_ON_EMPTY {
+                    self.commit();
+                }
                 Pop::Empty
             }
             LanePop::Busy => Pop::Busy,

@@ -18,9 +18,10 @@
 //! - **M6 (pending pops).** The consumer does not write the state word on every pop. A node taken
 //!   out of a lane owes one unseen unit; a node handed to the caller owes one occupancy unit. The
 //!   `Consumer` adds these to `pending` and subtracts them with one `fetch_sub` (a *commit*)
-//!   after every `commit_batch` such notes (`capacity / 4`, between 1 and 64), before it reports
-//!   `Empty`, and when it is dropped. So both fields over-count by at most one batch of
-//!   uncommitted pops, never under-count.
+//!   after every `commit_batch` such notes (`capacity / 4`, between 1 and 64), before `pop`
+//!   reports `Empty` (`pop_in_turn` leaves it to the `end_turn` that follows, which commits
+//!   with the turn bit, or to an explicit `commit`), and when it is dropped. So both fields
+//!   over-count by at most one batch of uncommitted pops, never under-count.
 //! - **M7 (turns).** The consumer runs in *turns*, and the state word's turn bit says that a
 //!   turn is owed or running. Whoever sets the bit with `claim_turn` (one `fetch_or`, so one
 //!   claimer wins) holds the turn: a scheduler queues the consumer and, when it runs,

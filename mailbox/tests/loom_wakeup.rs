@@ -21,6 +21,8 @@ use loom_support::{Message, drain_all, message, peek_value, push, take_value};
 #[derive(Clone, Copy)]
 enum Receive {
     Any,
+    /// `pop_in_turn`: an `Empty` leaves the pops to `end_turn`'s commit.
+    InTurn,
     /// Selective receive of this value; the rest goes to the stash.
     Only(u32),
 }
@@ -48,6 +50,7 @@ fn run_turn(
     loop {
         let popped = match receive {
             Receive::Any => consumer.pop(),
+            Receive::InTurn => consumer.pop_in_turn(),
             Receive::Only(wanted) => consumer.pop_matching(|message| peek_value(message) == wanted),
         };
         match popped {
@@ -78,6 +81,28 @@ fn a_turn_is_never_lost_when_a_refused_push_is_backing_out() {
     // slots; the turn that freed them must then see the accepted message.
     model_scheduler(
         Receive::Any,
+        Capacity::new(2).unwrap(),
+        [&[1, 3], &[2, 4]],
+        Push::Ordinary,
+    );
+}
+
+#[test]
+fn a_message_is_never_left_without_a_turn_when_end_turn_commits_the_pops() {
+    model_scheduler(
+        Receive::InTurn,
+        Capacity::DEFAULT,
+        [&[1], &[2]],
+        Push::Ordinary,
+    );
+}
+
+#[test]
+fn a_turn_is_never_lost_beside_a_refused_push_when_end_turn_commits_the_pops() {
+    // As above with capacity 2: the pops this turn owes (M6) keep occupancy up until
+    // `end_turn`, so a push may be refused as full meanwhile; none may be stranded.
+    model_scheduler(
+        Receive::InTurn,
         Capacity::new(2).unwrap(),
         [&[1, 3], &[2, 4]],
         Push::Ordinary,
@@ -216,7 +241,7 @@ fn model_scheduler(
         assert!(!mailbox.is_turn_owed(), "the last turn gave the claim up");
         received.sort_unstable();
         match receive {
-            Receive::Any => assert_eq!(
+            Receive::Any | Receive::InTurn => assert_eq!(
                 received.len() + handed_back.load(Ordering::Acquire),
                 producers.iter().map(|values| values.len()).sum::<usize>(),
                 "a wake-up was lost: received {received:?}"

@@ -489,8 +489,12 @@ unsafe fn run_turn<A: Actor>(ptr: ActorPtr, worker: &Worker) -> TurnEnd {
         // Nothing ready: for a live actor on a worker with nothing else to do, the next message
         // often comes within a round trip, and a producer mid-push links its message within a few
         // instructions; the turn waits for either rather than ending (`Worker::linger`).
-        if !slot.exited && worker.linger(&mut linger, || cell.mailbox.has_unseen()) {
-            continue;
+        if !slot.exited && worker.may_linger(&linger) {
+            // The wait reads the state word's unseen count: this turn's pops go in first (M6).
+            consumer.commit();
+            if worker.linger(&mut linger, || cell.mailbox.has_unseen()) {
+                continue;
+            }
         }
         if received == Received::Busy {
             // A producer is still mid-push: keep the turn, back through the queue, so the
@@ -541,8 +545,9 @@ impl Turn<'_> {
                 return Received::Spent;
             }
             let popped = match slot.receive_mode() {
-                // The hot path.
-                ReceiveMode::Plain => consumer.pop(),
+                // The hot path. An `Empty` leaves this turn's pops to `end_turn`, which commits
+                // them with the turn bit (one RMW, not two), or to the commit before a linger.
+                ReceiveMode::Plain => consumer.pop_in_turn(),
                 ReceiveMode::Drain => consumer.drain_next(),
                 ReceiveMode::Filtered => {
                     if self.discard_queued(slot, consumer) {

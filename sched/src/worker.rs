@@ -777,12 +777,17 @@ impl Worker {
     /// than a busy one does.
     #[inline]
     pub(crate) fn linger(&self, wait: &mut Linger, has_message: impl Fn() -> bool) -> bool {
-        // The common refusals first, inlined into the turn: no polls left (a `LocalRuntime`
-        // never has any), or a message to this worker's LIFO slot just made an actor runnable.
-        if wait.polls_left == 0 || self.lifo.get().is_some() {
-            return false;
-        }
+        debug_assert!(self.may_linger(wait), "the turn asks `may_linger` first");
         self.linger_polls(wait, has_message)
+    }
+
+    /// Whether a turn that emptied its mailbox may `linger`: the common refusals, inlined into
+    /// the turn, which calls `linger` (and commits its pops for it) only past them: no polls
+    /// left (a `LocalRuntime` never has any), or a message to this worker's LIFO slot just
+    /// made an actor runnable.
+    #[inline]
+    pub(crate) fn may_linger(&self, wait: &Linger) -> bool {
+        wait.polls_left != 0 && self.lifo.get().is_none()
     }
 
     /// The rest of `linger`: it polls.
