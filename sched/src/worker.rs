@@ -297,9 +297,17 @@ impl Worker {
     #[inline]
     pub(crate) fn new_linger(&self, address: usize) -> Linger {
         let polls_full = self.linger_plan.get().map_or(0, |plan| plan.polls);
-        self.kept_linger
-            .replace(KeptLinger::NONE)
-            .next_turn(address, polls_full)
+        let kept = self.kept_linger.get();
+        // Most turns follow no requeued turn here: nothing kept, nothing to clear.
+        if kept.address == 0 {
+            return Linger {
+                polls_left: 0,
+                polls_full,
+                streak: 0,
+            };
+        }
+        self.kept_linger.set(KeptLinger::NONE);
+        kept.next_turn(address, polls_full)
     }
 
     /// Keeps the lingering state of a turn that ended with its actor queued again, for the
