@@ -708,7 +708,10 @@ impl Turn<'_> {
         let mut ctx = Context::new(self.ptr, self.worker);
         if let Some(actor) = slot.actor.as_mut() {
             let outcome = run_handler(|| actor.started(&mut ctx));
-            self.settle(slot, outcome, ctx);
+            // As in `deliver`: the common outcome needs no call.
+            if !matches!(outcome, HandlerOutcome::Ok) || ctx.has_requests() {
+                self.settle(slot, outcome, ctx);
+            }
         }
         // A supervised cell's first instance that came through `started` alive tells its
         // guardian (R1): what a supervisor's ordered start waits for. Restarts do not, which
@@ -935,7 +938,9 @@ impl Turn<'_> {
         // Closed now or already: either way later pushes are refused (C4).
         let _closed = self.ptr.mailbox().close();
         let header = self.ptr.header();
-        header.runtime.record_exit(header.id, &reason);
+        // An exit happens in a turn, so on a worker of the cell's runtime: counted there.
+        self.worker
+            .count_exit(matches!(reason, Exit::Panicked { .. }));
         // Links and monitors are told after the mailbox closed (L1).
         header.watchers().exit(header.id, &reason);
         // ORDERING: Relaxed; see `Header::mark_named`.
@@ -953,7 +958,10 @@ impl Turn<'_> {
                 lost_message,
             });
         }
-        slot.set_filter(None);
+        // Most actors never had a filter (nor anything else rare): nothing to clear.
+        if slot.rare.is_some() {
+            slot.set_filter(None);
+        }
         slot.exited = true;
     }
 }
@@ -1002,14 +1010,17 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
     if !exited {
         let _closed = cell.mailbox.close();
     }
-    let mut consumer = cell.mailbox.consumer();
-    while let Pop::Node(envelope) = consumer.drain_next() {
-        // SAFETY: an envelope out of this actor's mailbox, packed for it.
-        unsafe { discard_any::<A>(envelope) };
-        // The cell's own reference: no clone, whose count both workers would contend on.
-        cell.header.runtime.count_dead_letter();
+    // An exited actor's mailbox is closed (C4) and its turns drained it: empty for good once
+    // occupancy reads 0, and then there is no consumer to make.
+    if !exited || cell.mailbox.depth() != 0 {
+        let mut consumer = cell.mailbox.consumer();
+        while let Pop::Node(envelope) = consumer.drain_next() {
+            // SAFETY: an envelope out of this actor's mailbox, packed for it.
+            unsafe { discard_any::<A>(envelope) };
+            // The cell's own reference: no clone, whose count both workers would contend on.
+            cell.header.runtime.count_dead_letter();
+        }
     }
-    drop(consumer);
     // Never exited but unreachable: its watchers hear of a normal exit (L1).
     if !exited {
         cell.header.watchers().exit(cell.header.id, &Exit::Normal);

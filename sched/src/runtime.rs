@@ -20,8 +20,8 @@ use crate::registry::{NameError, Registry};
 use crate::sync::{Mutex, StdAtomicBool, StdAtomicU64, StdOrdering, std_fence};
 use crate::worker::{ActorStealer, Worker, current_worker_of};
 use crate::{
-    Actor, ActorId, ActorRef, Bind, Binder, Config, ConfigError, Exit, IdleWorkers, Placement,
-    PlanError, RuntimeMetrics, Topology, TopologyError, WorkerCount, WorkerId, WorkerSettings,
+    Actor, ActorId, ActorRef, Bind, Binder, Config, ConfigError, IdleWorkers, Placement, PlanError,
+    RuntimeMetrics, Topology, TopologyError, WorkerCount, WorkerId, WorkerSettings,
 };
 
 /// What the workers need from the config, beyond the placement.
@@ -105,11 +105,9 @@ struct Tallies {
     next_actor_id: StdAtomicU64,
     next_spawn_node: StdAtomicU64,
     next_monitor_id: StdAtomicU64,
-    /// Spawns and exits counted by threads that are not this runtime's workers (workers count
-    /// their own in `counters`).
+    /// Spawns by threads that are not this runtime's workers (workers count their own in
+    /// `counters`, and every exit, which happens in a turn).
     actors_spawned_outside: StdAtomicU64,
-    actors_exited_outside: StdAtomicU64,
-    actors_panicked_outside: StdAtomicU64,
     dead_letters: StdAtomicU64,
 }
 
@@ -147,8 +145,6 @@ impl Shared {
                 next_spawn_node: StdAtomicU64::new(0),
                 next_monitor_id: StdAtomicU64::new(1),
                 actors_spawned_outside: StdAtomicU64::new(0),
-                actors_exited_outside: StdAtomicU64::new(0),
-                actors_panicked_outside: StdAtomicU64::new(0),
                 dead_letters: StdAtomicU64::new(0),
             }),
             binds: Mutex::new(Vec::new()),
@@ -401,11 +397,12 @@ impl Shared {
     pub(crate) fn metrics_snapshot(&self) -> RuntimeMetrics {
         // ORDERING: Relaxed; statistics.
         let outside = [
-            &self.tallies.actors_spawned_outside,
-            &self.tallies.actors_exited_outside,
-            &self.tallies.actors_panicked_outside,
-        ]
-        .map(|counter| counter.load(StdOrdering::Relaxed));
+            self.tallies
+                .actors_spawned_outside
+                .load(StdOrdering::Relaxed),
+            0,
+            0,
+        ];
         let lifecycle = self.counters.iter().fold(outside, |sum, counters| {
             let counts = counters.lifecycle();
             [0, 1, 2].map(|i| sum[i] + counts[i])
@@ -444,24 +441,6 @@ impl Shared {
     pub(crate) fn count_dead_letter(&self) {
         // ORDERING: Relaxed; a statistic.
         self.tallies.dead_letters.fetch_add(1, StdOrdering::Relaxed);
-    }
-
-    pub(crate) fn record_exit(&self, _actor: ActorId, reason: &Exit) {
-        let panicked = matches!(reason, Exit::Panicked { .. });
-        if let Some(worker) = current_worker_of(self) {
-            self.metrics(worker.id()).add_exit(panicked);
-            return;
-        }
-        // ORDERING: Relaxed; statistics.
-        self.tallies
-            .actors_exited_outside
-            .fetch_add(1, StdOrdering::Relaxed);
-        if panicked {
-            // ORDERING: Relaxed; a statistic.
-            self.tallies
-                .actors_panicked_outside
-                .fetch_add(1, StdOrdering::Relaxed);
-        }
     }
 
     /// A fresh actor id, counted as a spawn, and a counted reference to this runtime for the

@@ -408,6 +408,12 @@ impl Worker {
         unsafe { &mut *self.pools.get() }.flush_remote_frees();
     }
 
+    /// Counts an actor's exit (its turn runs here).
+    #[inline]
+    pub(crate) fn count_exit(&self, panicked: bool) {
+        self.counters().add_exit(panicked);
+    }
+
     #[inline]
     pub(crate) fn count_messages(&self, handled: u32) {
         self.counters().add_messages(u64::from(handled));
