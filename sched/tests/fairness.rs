@@ -1,6 +1,7 @@
 //! Run-queue order: spawning trees run depth-first (the nursery), yet a spawning storm never
 //! starves an actor that is waiting in the FIFO queue; a turn that waits for its next message
-//! (a lingering one) never keeps other actors from its worker.
+//! (a lingering one) never keeps other actors from its worker; nor does an endless rally
+//! through the LIFO slot keep a pinned actor or outside work from it.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -225,4 +226,94 @@ fn an_actor_fed_a_stream_on_a_single_worker_never_keeps_another_from_running() {
     // ORDERING: Relaxed; the workers are joined.
     let handled = received.load(Ordering::Relaxed);
     assert!(handled <= sent, "{handled} handled of {sent} sent");
+}
+
+/// What a rally player is sent: its peer, then the ball.
+enum Hit {
+    Meet(ActorRef<Hit>),
+    Ball(u64),
+}
+
+/// Returns the ball for ever, until the flag drops: a rally of two such players on one worker
+/// runs through the LIFO slot alone, the run-on rule of the pick (`PROTOCOL.md`) included.
+struct Rally {
+    peer: Option<ActorRef<Hit>>,
+    live: Arc<AtomicBool>,
+    hits: Arc<AtomicU64>,
+}
+
+impl Actor for Rally {
+    type Msg = Hit;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, hit: Hit) -> Result<(), Infallible> {
+        match hit {
+            Hit::Meet(peer) => self.peer = Some(peer),
+            Hit::Ball(n) => {
+                // ORDERING: Relaxed; a progress counter and a stop flag, nothing published
+                // with them.
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                if self.live.load(Ordering::Relaxed)
+                    && let Some(peer) = &self.peer
+                {
+                    let _ = peer.try_send(Hit::Ball(n + 1));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn an_endless_rally_on_one_worker_leaves_room_for_pinned_and_outside_work() {
+    const HANG: Duration = Duration::from_mins(1);
+    let runtime = Runtime::with_workers(1).expect("a runtime");
+    let (live, hits) = (Arc::new(AtomicBool::new(true)), Arc::new(AtomicU64::new(0)));
+    let players: Vec<ActorRef<Hit>> = (0..2)
+        .map(|_| {
+            runtime.spawn(Rally {
+                peer: None,
+                live: Arc::clone(&live),
+                hits: Arc::clone(&hits),
+            })
+        })
+        .collect();
+    players[0]
+        .send(Hit::Meet(players[1].clone()))
+        .expect("the player is alive");
+    players[1]
+        .send(Hit::Meet(players[0].clone()))
+        .expect("the player is alive");
+    players[0].send(Hit::Ball(0)).expect("the player is alive");
+    // ORDERING: Relaxed; only a sign that the rally runs.
+    common::wait_for(|| hits.load(Ordering::Relaxed) > 1_000);
+    let (reply, replies) = mpsc::channel();
+    let pinned = runtime
+        .spawn_on_worker(Echo(reply.clone()), courier_sched::WorkerId(0))
+        .expect("worker 0 exists");
+    let outside = runtime.spawn(Echo(reply));
+    for n in 0..50 {
+        // Each must get a turn on the worker the rally holds: the pinned one through the
+        // inbox (looked at whenever the LIFO streak ends), the other through the injector
+        // (polled every 61st pick).
+        pinned.send(2 * n).expect("the pinned echo is alive");
+        assert_eq!(
+            replies.recv_timeout(HANG),
+            Ok(2 * n),
+            "the pinned echo got no turn"
+        );
+        outside.send(2 * n + 1).expect("the echo is alive");
+        assert_eq!(
+            replies.recv_timeout(HANG),
+            Ok(2 * n + 1),
+            "the echo got no turn"
+        );
+    }
+    // ORDERING: Relaxed; the rally still ran meanwhile: it was not the one kept waiting.
+    let during = hits.load(Ordering::Relaxed);
+    common::wait_for(|| hits.load(Ordering::Relaxed) > during);
+    // ORDERING: Relaxed; see `Rally`.
+    live.store(false, Ordering::Relaxed);
+    drop((players, pinned, outside));
+    runtime.shutdown();
 }
