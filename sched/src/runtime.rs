@@ -395,6 +395,8 @@ impl Shared {
     }
 
     pub(crate) fn metrics_snapshot(&self) -> RuntimeMetrics {
+        // Spawned, exited, panicked: exits (and panics) are all counted by the worker whose
+        // turn they ended, so only spawns have an outside count.
         // ORDERING: Relaxed; statistics.
         let outside = [
             self.tallies
