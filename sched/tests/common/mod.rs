@@ -46,3 +46,10 @@ pub fn wait_for(condition: impl Fn() -> bool) {
         std::thread::yield_now();
     }
 }
+
+/// Whether the tests run under valgrind (`scripts/valgrind` sets `COURIER_UNDER_VALGRIND`),
+/// ~30x slower and with the threads taking turns: long tests shrink their sizes.
+#[must_use]
+pub fn under_valgrind() -> bool {
+    std::env::var_os("COURIER_UNDER_VALGRIND").is_some()
+}
