@@ -776,6 +776,15 @@ impl Worker {
         }
     }
 
+    /// Whether a turn that emptied its mailbox may `linger`: the common refusals, inlined into
+    /// the turn, which calls `linger` (and commits its pops for it) only past them: no polls
+    /// left (a `LocalRuntime` never has any), or a message to this worker's LIFO slot just
+    /// made an actor runnable.
+    #[inline]
+    pub(crate) fn may_linger(&self, wait: &Linger) -> bool {
+        wait.polls_left != 0 && self.lifo.get().is_none()
+    }
+
     /// Called by a turn that emptied its actor's mailbox: when this worker has nothing else to
     /// run, it watches the mailbox for a moment before the actor goes idle; `true` if a message
     /// came (the turn goes on).
@@ -788,24 +797,10 @@ impl Worker {
     /// shows for this worker elsewhere (its inbox, its node's injector, or its closest
     /// neighbours' run queues). The activation budget still ends the turn (the caller lingers
     /// only below it), so a lingering actor never keeps its worker from others for longer
-    /// than a busy one does.
-    #[inline]
+    /// than a busy one does. The turn asks `may_linger` first (the common refusals) and comes
+    /// here only to poll.
     pub(crate) fn linger(&self, wait: &mut Linger, has_message: impl Fn() -> bool) -> bool {
         debug_assert!(self.may_linger(wait), "the turn asks `may_linger` first");
-        self.linger_polls(wait, has_message)
-    }
-
-    /// Whether a turn that emptied its mailbox may `linger`: the common refusals, inlined into
-    /// the turn, which calls `linger` (and commits its pops for it) only past them: no polls
-    /// left (a `LocalRuntime` never has any), or a message to this worker's LIFO slot just
-    /// made an actor runnable.
-    #[inline]
-    pub(crate) fn may_linger(&self, wait: &Linger) -> bool {
-        wait.polls_left != 0 && self.lifo.get().is_none()
-    }
-
-    /// The rest of `linger`: it polls.
-    fn linger_polls(&self, wait: &mut Linger, has_message: impl Fn() -> bool) -> bool {
         let Some(plan) = self.linger_plan.get() else {
             return false;
         };

@@ -269,7 +269,6 @@ impl Actor for Rally {
 
 #[test]
 fn an_endless_rally_on_one_worker_leaves_room_for_pinned_and_outside_work() {
-    const HANG: Duration = Duration::from_mins(1);
     let runtime = Runtime::with_workers(1).expect("a runtime");
     let (live, hits) = (Arc::new(AtomicBool::new(true)), Arc::new(AtomicU64::new(0)));
     let (gone, all_gone) = mpsc::channel();
@@ -291,12 +290,12 @@ fn an_endless_rally_on_one_worker_leaves_room_for_pinned_and_outside_work() {
         .send(Hit::Meet(players[0].clone()))
         .expect("the player is alive");
     players[0].send(Hit::Ball(0)).expect("the player is alive");
-    // ORDERING: Relaxed; only a sign that the rally runs.
     let (warm_up, rounds) = if common::under_valgrind() {
         (100, 3)
     } else {
         (1_000, 20)
     };
+    // ORDERING: Relaxed; only a sign that the rally runs.
     common::wait_for(|| hits.load(Ordering::Relaxed) > warm_up);
     let (reply, replies) = mpsc::channel();
     let pinned = runtime
@@ -309,13 +308,13 @@ fn an_endless_rally_on_one_worker_leaves_room_for_pinned_and_outside_work() {
         // (polled every 61st pick).
         pinned.send(2 * n).expect("the pinned echo is alive");
         assert_eq!(
-            replies.recv_timeout(HANG),
+            replies.recv_timeout(common::HANG),
             Ok(2 * n),
             "the pinned echo got no turn"
         );
         outside.send(2 * n + 1).expect("the echo is alive");
         assert_eq!(
-            replies.recv_timeout(HANG),
+            replies.recv_timeout(common::HANG),
             Ok(2 * n + 1),
             "the echo got no turn"
         );
@@ -329,7 +328,7 @@ fn an_endless_rally_on_one_worker_leaves_room_for_pinned_and_outside_work() {
         let _stopped = player.stop();
     }
     assert_eq!(
-        all_gone.recv_timeout(HANG),
+        all_gone.recv_timeout(common::HANG),
         Err(mpsc::RecvTimeoutError::Disconnected),
         "both players exit"
     );
