@@ -41,7 +41,7 @@ pub use block::Block;
 pub use budget::NodeBudget;
 pub use error::{AllocError, MapError, MapErrorKind};
 pub use mapped::MappedPayload;
-pub use memory::{BoundMemory, HUGE_PAGE_BYTES, NodeMemory, UnboundMemory};
+pub use memory::{AnonymousMemory, BoundMemory, HUGE_PAGE_BYTES, NodeMemory, UnboundMemory};
 pub use node::NodeId;
 pub use payload::{Payload, PayloadKind, PayloadPolicy};
 pub use pool::{PoolConfig, SlabPool};

@@ -45,6 +45,15 @@ impl PoolSet {
         PoolSet::new(PoolConfig::default(), &memory, &budget)
     }
 
+    /// Pools on node 0 on fresh anonymous mappings (`AnonymousMemory`: resident only as blocks
+    /// are carved), growing by `config`, with no cap.
+    #[must_use]
+    pub fn anonymous(config: PoolConfig) -> PoolSet {
+        let memory: Arc<dyn NodeMemory> = Arc::new(crate::AnonymousMemory);
+        let budget = Arc::new(NodeBudget::unlimited(NodeId(0)));
+        PoolSet::new(config, &memory, &budget)
+    }
+
     /// The node of every pool of the set.
     #[must_use]
     pub fn node(&self) -> NodeId {

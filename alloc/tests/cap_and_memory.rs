@@ -99,6 +99,36 @@ fn bound_memory_places_pool_chunks_on_their_node() {
     assert_eq!(pools.stats()[SizeClass::B256.index()].bytes_mapped, 2 << 20);
 }
 
+#[test]
+fn anonymous_memory_binds_nothing_and_grows_the_in_between_classes_too() {
+    let config = PoolConfig {
+        chunk_size_bytes: 2 << 20,
+    };
+    let mut pools = PoolSet::anonymous(config);
+    let mut blocks = Vec::new();
+    for class in [SizeClass::B320, SizeClass::B384] {
+        // More than one slab's worth, so carving crosses slabs.
+        for _ in 0..=(64 << 10) / class.size_bytes() {
+            let block = pools.try_alloc(class).unwrap();
+            assert_eq!(block.as_ptr().as_ptr() as usize % 64, 0);
+            assert_eq!(block.size_class(), class);
+            blocks.push(block);
+        }
+    }
+    let address = blocks[0].as_ptr().as_ptr() as usize;
+    if let Some(policy) = numa_policy_of(address) {
+        assert!(!policy.contains("bind:"), "an unbound chunk: {policy}");
+    }
+    for block in blocks {
+        pools.free(block);
+    }
+    for class in [SizeClass::B320, SizeClass::B384] {
+        let stats = pools.stats()[class.index()];
+        assert_eq!(stats.blocks_in_use, 0);
+        assert_eq!(stats.bytes_mapped, 2 << 20);
+    }
+}
+
 /// The `/proc/self/numa_maps` line of the mapping holding `address`.
 fn numa_policy_of(address: usize) -> Option<String> {
     let maps = std::fs::read_to_string("/proc/self/numa_maps").ok()?;

@@ -210,21 +210,24 @@ pub struct RuntimeStats {
     pub actors_panicked: u64,
     /// Messages never handled (queued to an actor that exited).
     pub dead_letters: u64,
-    /// Message pool memory per NUMA node.
+    /// Pool memory per NUMA node: messages, and actor cells.
     pub nodes: Vec<NodeMemoryStats>,
 }
 
-/// One node's message pool memory in [`RuntimeStats`].
+/// One node's pool memory (messages, and actor cells) in [`RuntimeStats`].
 #[derive(Clone, Debug, Serialize, Deserialize, JsonSchema)]
 pub struct NodeMemoryStats {
     /// The node.
     pub node: u16,
-    /// Whether its pools are bound to it (mbind); otherwise they come from the heap.
+    /// Whether its pools are bound to it (mbind); otherwise their memory is bound to no node.
     pub bound: bool,
     /// Bytes of slab memory mapped.
     pub bytes_mapped: u64,
     /// The cap (`pool_size_per_node`), if any.
     pub bytes_max: Option<u64>,
+    /// Bytes of slab memory mapped for the cells of actors spawned on its workers (not under
+    /// the cap).
+    pub cell_bytes_mapped: u64,
 }
 
 /// One worker of [`RuntimeStats`].
@@ -273,6 +276,7 @@ impl From<RuntimeMetrics> for RuntimeStats {
                     bytes_max: n
                         .bytes_max
                         .map(|max| u64::try_from(max).unwrap_or(u64::MAX)),
+                    cell_bytes_mapped: u64::try_from(n.cell_bytes_mapped).unwrap_or(u64::MAX),
                 })
                 .collect(),
         }

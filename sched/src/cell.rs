@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use courier_mailbox::{Capacity, EndTurn, Mailbox, Pop, Priority, PushError, Pushed};
 
+use crate::cell_memory::{self, CellSource};
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::panic::{HandlerOutcome, run_handler, run_quietly};
 use crate::room_wait::RoomWait;
@@ -92,6 +93,8 @@ pub(crate) struct Header {
     pub(crate) trap_exit: StdCell<bool>,
     /// Whether the actor ever took a name in the registry (so most exits skip the registry).
     named: StdAtomicBool,
+    /// Where the cell's memory came from (`cell_memory.rs`), for `drop_cell` to give it back.
+    memory: CellSource,
 }
 
 impl Drop for Header {
@@ -312,8 +315,8 @@ impl ActorPtr {
         const { assert!(std::mem::offset_of!(Cell<A>, header) == HEADER_OFFSET) };
         // Allocated first and written in place: `Box::new` built the 256-byte cell on the stack
         // and copied it over (29 of a spawn's 360 instructions in `spawn_instr`).
-        let mut cell = Box::<Cell<A>>::new_uninit();
-        cell.write(Cell {
+        let (raw, memory) = cell_memory::allocate::<Cell<A>>();
+        let cell = Cell {
             // The spawner holds the first turn (so `started` runs) and queues the actor (C1).
             mailbox: Mailbox::with_capacity_claimed(capacity),
             header: Header {
@@ -326,6 +329,7 @@ impl ActorPtr {
                 watch_lock: WatchLock::new(),
                 trap_exit: StdCell::new(false),
                 named: StdAtomicBool::new(false),
+                memory,
             },
             slot: UnsafeCell::new(Slot {
                 actor: Some(actor),
@@ -333,10 +337,12 @@ impl ActorPtr {
                 exited: false,
                 rare: supervision.map(|supervision| Rare::boxed(Some(supervision))),
             }),
-        });
-        // SAFETY: written just above.
-        let cell = Box::leak(unsafe { cell.assume_init() });
-        // SAFETY: the cell stays where `Box::leak` put it until `drop_cell` frees it (M12 of
+        };
+        // SAFETY: fresh memory for a `Cell<A>` (`allocate`), ours alone.
+        unsafe { raw.write(cell) };
+        // SAFETY: written just above; nobody else can reach it yet.
+        let cell = unsafe { raw.as_ref() };
+        // SAFETY: the cell stays where `allocate` put it until `drop_cell` frees it (M12 of
         // the mailbox), and no other thread can reach it yet.
         unsafe { cell.mailbox.link() };
         ActorPtr(NonNull::from(cell).cast())
@@ -1001,9 +1007,10 @@ fn report_late_panic(ptr: ActorPtr, what: &str, message: &str) {
 /// # Safety
 /// - The caller gave up the last reference: nobody else can reach the cell.
 unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
-    // SAFETY: the cell came from `Box::leak` in `ActorPtr::with_supervision` as a `Cell<A>`,
-    // and nobody else can reach it.
-    let mut cell = unsafe { Box::from_raw(ptr.0.cast::<Cell<A>>().as_ptr()) };
+    // SAFETY: the cell came from `cell_memory::allocate` in `ActorPtr::with_supervision` as a
+    // `Cell<A>`, written there, and nobody else can reach it.
+    let mut owned = unsafe { OwnedCell::<A>::new(ptr.0.cast()) };
+    let cell = owned.get_mut();
     // An actor that exited closed its mailbox in `Turn::finish` (C4) and told its watchers
     // there; neither is done again (each is an atomic RMW that would find the work done).
     let exited = cell.slot.get_mut().exited;
@@ -1030,6 +1037,33 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
         && let Some(message) = run_quietly(move || drop(actor))
     {
         eprintln!("courier: dropping {} panicked: {message}", cell.header.id);
+    }
+}
+
+/// A cell that nobody else can reach any more: dropping it drops the cell and gives its memory
+/// back (`cell_memory::release`), also when a destructor in `drop_cell` unwinds.
+struct OwnedCell<A: Actor>(NonNull<Cell<A>>);
+
+impl<A: Actor> OwnedCell<A> {
+    /// # Safety
+    /// - `cell` is a live `Cell<A>` from `cell_memory::allocate`, and nobody else can reach it.
+    unsafe fn new(cell: NonNull<Cell<A>>) -> OwnedCell<A> {
+        OwnedCell(cell)
+    }
+
+    fn get_mut(&mut self) -> &mut Cell<A> {
+        // SAFETY: live and ours alone (`new`).
+        unsafe { self.0.as_mut() }
+    }
+}
+
+impl<A: Actor> Drop for OwnedCell<A> {
+    fn drop(&mut self) {
+        let memory = self.get_mut().header.memory;
+        // SAFETY: live and ours alone (`new`); not used after this.
+        unsafe { self.0.drop_in_place() };
+        // SAFETY: from `allocate::<Cell<A>>` with `memory` (the header says so), dropped above.
+        unsafe { cell_memory::release(self.0, memory) };
     }
 }
 

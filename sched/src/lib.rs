@@ -17,6 +17,7 @@ mod actor;
 mod actor_ref;
 mod bind;
 mod cell;
+mod cell_memory;
 mod config;
 mod context;
 mod envelope;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use courier_alloc::PoolSet;
+use crate::memory::WorkerPools;
 
 use crate::runtime::Shared;
 use crate::worker::Worker;
@@ -67,7 +67,7 @@ impl LocalRuntime {
             settings,
             std::slice::from_ref(&deque),
         ));
-        let worker = Worker::new(WorkerId(0), shared, deque, PoolSet::unbound(), false);
+        let worker = Worker::new(WorkerId(0), shared, deque, WorkerPools::unbound(), false);
         Ok(LocalRuntime { worker })
     }
 

@@ -1,19 +1,25 @@
-//! Where a runtime's messages live: each node's pool memory and its budget.
+//! Where a runtime's messages and actor cells live: each node's pool memory and its budgets.
 //!
 //! Every worker owns a `PoolSet` (courier-alloc) on its home node. The workers of one node share
 //! that node's [`NodeBudget`], so the NUMA config file's `pool_size_per_node` (and its per-node
 //! overrides) caps the slab memory of the node as a whole: past it, a send gets
 //! `SendError::NoMemory` with its message back, never an abort. The memory itself is bound to
 //! the node (mmap + mbind, transparent huge pages, pre-faulted: courier-alloc's `BoundMemory`)
-//! when the runtime runs pinned on this machine's real topology, and comes from the heap
-//! otherwise: binding to the nodes of a synthetic topology would bind to nodes this machine
+//! when the runtime runs pinned on this machine's real topology, and from anonymous mappings
+//! bound to nothing otherwise (`AnonymousMemory`: resident only as blocks are carved): binding to the nodes of a synthetic topology would bind to nodes this machine
 //! does not have.
+//!
+//! Every worker also owns a second `PoolSet` on the same memory for the cells of the actors it
+//! spawns (`cell_memory.rs`), under a budget of its own with no cap: `pool_size_per_node` is the
+//! operator's bound on message memory, and a spawn has no error to return when a cap is reached.
 
 use std::collections::BTreeMap;
+
+use crate::cell_memory::CELL_POOL_CONFIG;
 use std::sync::Arc;
 
 use courier_alloc::{
-    BoundMemory, NodeBudget, NodeId, NodeMemory, PoolConfig, PoolSet, UnboundMemory,
+    AnonymousMemory, BoundMemory, NodeBudget, NodeId, NodeMemory, PoolConfig, PoolSet,
 };
 
 /// The mapping that tries binding to a node before a runtime relies on it.
@@ -23,7 +29,7 @@ const PROBE_BYTES: usize = 64 << 10;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PoolMemory {
     /// Bind each node's pools to that node (mmap + mbind, huge pages, pre-faulted), instead of
-    /// taking heap memory. Default: off (`Runtime::from_config` turns it on when pinned on
+    /// taking unbound memory. Default: off (`Runtime::from_config` turns it on when pinned on
     /// this machine's real topology).
     pub bind: bool,
     /// The most bytes of slab memory a node's pools may map; `None`: no cap. Default: none.
@@ -45,12 +51,34 @@ impl PoolMemory {
 pub struct NodeMemoryMetrics {
     /// The node.
     pub node: NodeId,
-    /// Whether its pools are bound to it (else they come from the heap).
+    /// Whether its pools are bound to it (else their memory is bound to no node).
     pub bound: bool,
     /// Bytes of slab memory its pools have mapped.
     pub bytes_mapped: usize,
     /// Its cap, if any.
     pub bytes_max: Option<usize>,
+    /// Bytes of slab memory its workers' cell pools have mapped (actor cells spawned on its
+    /// workers; not under the cap).
+    pub cell_bytes_mapped: usize,
+}
+
+/// A worker's pool sets (see the module doc).
+pub(crate) struct WorkerPools {
+    /// Message blocks (`envelope.rs`).
+    pub(crate) messages: PoolSet,
+    /// Actor cells (`cell_memory.rs`).
+    pub(crate) cells: PoolSet,
+}
+
+impl WorkerPools {
+    /// Pools on node 0 on anonymous mappings bound to nothing, with no cap (a
+    /// `LocalRuntime`'s).
+    pub(crate) fn unbound() -> WorkerPools {
+        WorkerPools {
+            messages: PoolSet::anonymous(PoolConfig::default()),
+            cells: PoolSet::anonymous(CELL_POOL_CONFIG),
+        }
+    }
 }
 
 /// The memory source and the budgets of every node of a runtime.
@@ -58,6 +86,8 @@ pub(crate) struct NodePools {
     memory: Arc<dyn NodeMemory>,
     bound: bool,
     budgets: Box<[Arc<NodeBudget>]>,
+    /// The cell pools' budgets: no cap, only the count of what they mapped.
+    cell_budgets: Box<[Arc<NodeBudget>]>,
 }
 
 impl NodePools {
@@ -65,7 +95,7 @@ impl NodePools {
     ///
     /// Binding is tried once per node first (a small mapping, bound and dropped): where the
     /// kernel refuses (no NUMA support, a policy forbidding it), the runtime says so on stderr
-    /// and takes heap memory, rather than start with pools that can never grow.
+    /// and takes unbound memory, rather than start with pools that can never grow.
     pub(crate) fn new(plan: &PoolMemory, nodes_len: usize) -> NodePools {
         let probe = |memory: &BoundMemory| {
             (0..nodes_len).try_for_each(|index| {
@@ -81,11 +111,11 @@ impl NodePools {
             Some(Ok(())) => (Arc::new(bound), true),
             Some(Err(error)) => {
                 eprintln!(
-                    "courier: message pools not bound to their nodes ({error}); using heap memory"
+                    "courier: message and cell pools not bound to their nodes ({error}); using unbound memory"
                 );
-                (Arc::new(UnboundMemory), false)
+                (Arc::new(AnonymousMemory), false)
             }
-            None => (Arc::new(UnboundMemory), false),
+            None => (Arc::new(AnonymousMemory), false),
         };
         let budgets = (0..nodes_len)
             .map(|index| {
@@ -96,27 +126,40 @@ impl NodePools {
                 })
             })
             .collect();
+        let cell_budgets = (0..nodes_len)
+            .map(|index| {
+                let node = u16::try_from(index).unwrap_or(u16::MAX);
+                Arc::new(NodeBudget::unlimited(NodeId(node)))
+            })
+            .collect();
         NodePools {
             memory,
             bound,
             budgets,
+            cell_budgets,
         }
     }
 
-    /// A worker's pools on `node`, under the node's budget.
-    pub(crate) fn pool_set(&self, node: u16) -> PoolSet {
-        let budget = &self.budgets[usize::from(node).min(self.budgets.len() - 1)];
-        PoolSet::new(PoolConfig::default(), &self.memory, budget)
+    /// A worker's pools on `node`: for messages under the node's budget, for cells under the
+    /// node's uncapped cell budget, both on the node's memory.
+    pub(crate) fn worker_pools(&self, node: u16) -> WorkerPools {
+        let index = usize::from(node).min(self.budgets.len() - 1);
+        WorkerPools {
+            messages: PoolSet::new(PoolConfig::default(), &self.memory, &self.budgets[index]),
+            cells: PoolSet::new(CELL_POOL_CONFIG, &self.memory, &self.cell_budgets[index]),
+        }
     }
 
     pub(crate) fn metrics(&self) -> Vec<NodeMemoryMetrics> {
         self.budgets
             .iter()
-            .map(|budget| NodeMemoryMetrics {
+            .zip(&self.cell_budgets)
+            .map(|(budget, cells)| NodeMemoryMetrics {
                 node: budget.node(),
                 bound: self.bound,
                 bytes_mapped: budget.bytes_mapped(),
                 bytes_max: budget.bytes_max(),
+                cell_bytes_mapped: cells.bytes_mapped(),
             })
             .collect()
     }

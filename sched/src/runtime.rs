@@ -8,13 +8,12 @@ use std::thread::{self, JoinHandle, Thread};
 use crossbeam_deque::{Injector, Worker as Deque};
 use crossbeam_utils::CachePadded;
 
-use courier_alloc::PoolSet;
 use courier_mailbox::Capacity;
 
 use crate::cell::{ActorMailbox, ActorPtr};
 use crate::envelope::Envelope;
 use crate::inbox::Inbox;
-use crate::memory::{NodePools, PoolMemory};
+use crate::memory::{NodePools, PoolMemory, WorkerPools};
 use crate::metrics::WorkerCounters;
 use crate::registry::{NameError, Registry};
 use crate::sync::{Mutex, StdAtomicBool, StdAtomicU64, StdOrdering, std_fence};
@@ -426,9 +425,9 @@ impl Shared {
         }
     }
 
-    /// A worker's message pools on `node`.
-    pub(crate) fn pool_set(&self, node: u16) -> PoolSet {
-        self.pools.pool_set(node)
+    /// A worker's message and cell pools on `node`.
+    pub(crate) fn worker_pools(&self, node: u16) -> WorkerPools {
+        self.pools.worker_pools(node)
     }
 
     pub(crate) fn next_monitor_id(&self) -> crate::MonitorId {
@@ -790,7 +789,7 @@ fn worker_main(
     while shared.threads.get().is_none() && !shared.is_shut_down() {
         thread::park();
     }
-    let pools = shared.pool_set(shared.placement.worker(id).node.0);
+    let pools = shared.worker_pools(shared.placement.worker(id).node.0);
     let worker = Worker::new(id, Arc::clone(shared), deque, pools, is_spinner);
     worker.run();
 }

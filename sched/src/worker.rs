@@ -14,11 +14,13 @@ use std::sync::Arc;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker as Deque};
 
-use courier_alloc::{Block, PoolSet};
+use courier_alloc::{Block, PoolConfig, PoolSet};
 
 use std::time::{Duration, Instant};
 
 use crate::cell::{ActorPtr, TurnEnd};
+use crate::cell_memory::CELL_POOL_CONFIG;
+use crate::memory::WorkerPools;
 use crate::metrics::WorkerCounters;
 use crate::panic::AbortOnUnwind;
 use crate::pause::{LingerPlan, pause};
@@ -63,6 +65,7 @@ const STALLED_SLEEP: Duration = Duration::from_micros(50);
 thread_local! {
     static CURRENT: Cell<Option<NonNull<Worker>>> = const { Cell::new(None) };
     static OUTSIDE_POOLS: UnsafeCell<Option<PoolSet>> = const { UnsafeCell::new(None) };
+    static OUTSIDE_CELL_POOLS: UnsafeCell<Option<PoolSet>> = const { UnsafeCell::new(None) };
 }
 
 /// A turn's waits for its next message (`Worker::linger`).
@@ -188,8 +191,9 @@ enum Tier {
 /// mutable part is a `Cell` or an `UnsafeCell`: one thread, and
 ///
 /// - **W1** `pools` is borrowed mutably only inside `with_pools`, `free_block` and the send
-///   path's `pack` (through `thread_pools`), which run allocator code and never user code, so
-///   no two borrows of it overlap.
+///   path's `pack` (through `thread_pools`), and `cell_pools` only inside `cell_memory.rs`'s
+///   `allocate` and `release` (through `thread_cell_pools`): all run allocator code and never
+///   user code, so no two borrows of either overlap.
 pub(crate) struct Worker {
     id: WorkerId,
     node: u16,
@@ -201,6 +205,8 @@ pub(crate) struct Worker {
     /// so only a path of it is alive at once, while thieves take the oldest (largest subtrees).
     nursery: Deque<ActorPtr>,
     pools: UnsafeCell<PoolSet>,
+    /// The cells of actors spawned here (`cell_memory.rs`).
+    cell_pools: UnsafeCell<PoolSet>,
     tick: Cell<u32>,
     rng: Cell<u32>,
     tiers: Vec<Tier>,
@@ -249,7 +255,7 @@ impl Worker {
         id: WorkerId,
         shared: Arc<Shared>,
         (local, nursery): crate::runtime::RunQueues,
-        pools: PoolSet,
+        pools: WorkerPools,
         is_spinner: bool,
     ) -> Worker {
         let own_counters = NonNull::from(shared.metrics(id));
@@ -278,7 +284,8 @@ impl Worker {
             lifo_streak: Cell::new(0),
             local,
             nursery,
-            pools: UnsafeCell::new(pools),
+            pools: UnsafeCell::new(pools.messages),
+            cell_pools: UnsafeCell::new(pools.cells),
             tick: Cell::new(0),
             rng: Cell::new(u32::from(id.0).wrapping_mul(0x9e37_79b9) | 1),
             tiers,
@@ -400,12 +407,14 @@ impl Worker {
         unsafe { &mut *self.pools.get() }.free(block);
     }
 
-    /// Sends the blocks of other threads' pools freed here home now: called whenever this
-    /// worker runs out of local work, so a batch (courier-alloc's `free_batch.rs`) never waits
-    /// on a worker that searches, spins or sleeps.
+    /// Sends the blocks of other threads' pools (messages and cells) freed here home now:
+    /// called whenever this worker runs out of local work, so a batch (courier-alloc's
+    /// `free_batch.rs`) never waits on a worker that searches, spins or sleeps.
     fn flush_remote_frees(&self) {
-        // SAFETY: W1: no other borrow of the pools is live; this one ends before we return.
+        // SAFETY: W1: no other borrow of the pools is live; these end before we return.
         unsafe { &mut *self.pools.get() }.flush_remote_frees();
+        // SAFETY: as above.
+        unsafe { &mut *self.cell_pools.get() }.flush_remote_frees();
     }
 
     /// Counts an actor's exit (its turn runs here).
@@ -983,8 +992,27 @@ pub(crate) fn thread_pools() -> Option<NonNull<PoolSet>> {
     // SAFETY: the set is this thread's and lives until the thread's destructors run (it was
     // reachable just now); no other reference to it is live (W1: its borrowers run allocator
     // code only, which never comes back here).
+    Some(NonNull::from(unsafe { &mut *pools }.get_or_insert_with(
+        || PoolSet::anonymous(PoolConfig::default()),
+    )))
+}
+
+/// The cell pools of this thread (`cell_memory.rs`): the worker's own on a worker thread, else
+/// a pool set of the thread's own; `None` once the thread's thread-locals are being torn down.
+///
+/// The caller borrows the set mutably only for allocator code (W1), and not past the thread's
+/// end.
+#[inline]
+pub(crate) fn thread_cell_pools() -> Option<NonNull<PoolSet>> {
+    if let Some(worker) = current() {
+        // SAFETY: as in `current_worker_of`.
+        let worker = unsafe { worker.as_ref() };
+        return NonNull::new(worker.cell_pools.get());
+    }
+    let pools = OUTSIDE_CELL_POOLS.try_with(UnsafeCell::get).ok()?;
+    // SAFETY: as in `thread_pools`.
     Some(NonNull::from(
-        unsafe { &mut *pools }.get_or_insert_with(PoolSet::unbound),
+        unsafe { &mut *pools }.get_or_insert_with(|| PoolSet::anonymous(CELL_POOL_CONFIG)),
     ))
 }
 
