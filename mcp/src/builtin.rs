@@ -225,8 +225,8 @@ pub struct NodeMemoryStats {
     pub bytes_mapped: u64,
     /// The cap (`pool_size_per_node`), if any.
     pub bytes_max: Option<u64>,
-    /// Bytes of slab memory mapped for the cells of actors spawned on its workers (not under
-    /// the cap).
+    /// Bytes of slab memory mapped for the cells of actors homed on it, whoever spawned them
+    /// (not under the cap).
     pub cell_bytes_mapped: u64,
 }
 

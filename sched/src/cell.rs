@@ -315,7 +315,7 @@ impl ActorPtr {
         const { assert!(std::mem::offset_of!(Cell<A>, header) == HEADER_OFFSET) };
         // Allocated first and written in place: `Box::new` built the 256-byte cell on the stack
         // and copied it over (29 of a spawn's 360 instructions in `spawn_instr`).
-        let (raw, memory) = cell_memory::allocate::<Cell<A>>();
+        let (raw, memory) = cell_memory::allocate::<Cell<A>>(&runtime, runtime.node_of_home(home));
         let cell = Cell {
             // The spawner holds the first turn (so `started` runs) and queues the actor (C1).
             mailbox: Mailbox::with_capacity_claimed(capacity),

@@ -1,29 +1,74 @@
-//! Where actor cells live: in slab blocks of the spawning thread's cell pools.
+//! Where actor cells live: in slab blocks on the memory of the actor's home node.
 //!
-//! A worker owns a `PoolSet` for the cells of the actors spawned on it (`memory.rs`), on its
-//! node's memory: bound to the node and pre-faulted when the runtime is pinned on the real
-//! topology, so an actor's state and mailbox, which every message to it touches, sit on the
-//! node it was spawned for. A thread outside the runtime spawns into a pool set of its own, on
-//! heap memory. A cell freed on a worker goes back to that worker's pools: its own blocks onto
-//! the local free list, another thread's in a batch home (courier-alloc's remote frees), which
-//! a worker sends when it runs out of work.
+//! A worker owns a `PoolSet` for the cells of the actors spawned on it for its own node
+//! (`memory.rs`), on that node's memory: bound to the node and pre-faulted when the runtime is
+//! pinned on the real topology, so an actor's state and mailbox, which every message to it
+//! touches, sit on the node whose workers run it. Any other spawning thread (one outside the
+//! runtime, or a worker spawning for another node or another runtime) takes the block from a
+//! pool set of its own for that runtime's node, on the same memory (`AWAY_POOLS`): the cell
+//! lands on the home node whoever spawns it. A cell freed on a worker goes to that worker's
+//! pools: its own blocks onto the local free list, others in a batch home (courier-alloc's
+//! remote frees), which a worker sends when it runs out of work; a cell freed on any other
+//! thread goes straight home through its pool's remote-free list.
 //!
-//! Against the global allocator (mimalloc) this takes an actor's life from 1,278 to 1,175
-//! instructions (`spawn_instr::life`), a spawn from 337 to 314: the pool's free list is a
-//! pointer pop, where a 64-byte-aligned request took mimalloc's aligned path (91 instructions
-//! an allocation and free of 256 bytes, 204 of 320).
+//! Against the global allocator (mimalloc) this takes an actor's life from 1,278 to 1,177
+//! instructions (`spawn_instr::life`), a spawn from outside from 337 to 320: the pool's free
+//! list is a pointer pop, where a 64-byte-aligned request took mimalloc's aligned path (91
+//! instructions an allocation and free of 256 bytes, 204 of 320).
 //!
 //! A type whose block would waste more than a quarter of itself, or that needs more than a cache
 //! line of alignment, or that is larger than the largest class (512 bytes: an actor with more
 //! than ~250 bytes of state), takes heap memory instead. With the classes of 320 and 384 bytes
 //! every cell up to 512 bytes has a block that wastes less than a quarter of itself.
 
+use std::cell::{Cell, RefCell};
 use std::mem::MaybeUninit;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
+use std::sync::{Arc, Weak};
 
-use courier_alloc::{Block, CACHE_LINE_BYTES, HUGE_PAGE_BYTES, PoolConfig, SizeClass};
+use courier_alloc::{Block, CACHE_LINE_BYTES, HUGE_PAGE_BYTES, PoolConfig, PoolSet, SizeClass};
 
-use crate::worker::thread_cell_pools;
+use crate::runtime::Shared;
+use crate::worker::{current_worker_of, free_cell};
+
+thread_local! {
+    /// This thread's cell pools for the nodes it spawns for without being one of their workers,
+    /// one set per runtime and node. An entry is known by the runtime's address and the node;
+    /// it holds a `Weak` of the runtime, which keeps that address from being reused while the
+    /// entry lives. Entries stay until the thread ends: a thread spawns for few runtimes and
+    /// nodes.
+    static AWAY_POOLS: RefCell<AwayPools> = const { RefCell::new(AwayPools(Vec::new())) };
+    /// The entry of `AWAY_POOLS` that the last away allocation used (runtime, node, set), so
+    /// that a run of spawns for one node skips the search (a borrow and a scan were 57
+    /// instructions a spawn from outside, `spawn_instr`); null when none. A constant
+    /// initialiser and no destructor: it is never torn down, and `AWAY_POOLS` clears it
+    /// before it frees its sets.
+    static LAST_AWAY: Cell<(*const Shared, u16, *mut PoolSet)> =
+        const { Cell::new((ptr::null(), 0, ptr::null_mut())) };
+}
+
+/// One entry of `AWAY_POOLS`.
+struct AwayEntry {
+    runtime: Weak<Shared>,
+    node: u16,
+    /// Boxed (its address goes into `LAST_AWAY`) and reached only through this pointer, by
+    /// `allocate_away` and its slow path, which run allocator code only and so never overlap.
+    pools: NonNull<PoolSet>,
+}
+
+/// The entries of `AWAY_POOLS`.
+struct AwayPools(Vec<AwayEntry>);
+
+impl Drop for AwayPools {
+    fn drop(&mut self) {
+        LAST_AWAY.set((ptr::null(), 0, ptr::null_mut()));
+        for entry in self.0.drain(..) {
+            // SAFETY: from `Box::leak` in `allocate_away_slow`, freed once, here; nothing
+            // points to it any more (`LAST_AWAY` was cleared just above).
+            drop(unsafe { Box::from_raw(entry.pools.as_ptr()) });
+        }
+    }
+}
 
 /// How a cell pool grows: a transparent huge page at a time. On 4 KiB pages a spawn from
 /// outside the runtime took ~410 ns in a fresh process (a page fault every 16 cells on this
@@ -65,20 +110,72 @@ pub(crate) const fn slab_class<T>() -> Option<SizeClass> {
     None
 }
 
-/// Memory for one `T`, not initialised, and where it came from: a block of this thread's cell
-/// pools where [`slab_class`] gives a class and the pool can grow, else the heap.
+/// Memory for one `T` of an actor of `runtime` homed on `node`, not initialised, and where it
+/// came from: a block of a cell pool on the node's memory where [`slab_class`] gives a class
+/// and the pool can grow (the current worker's own when it is one of `node`'s, else this
+/// thread's `AWAY_POOLS` entry), else the heap.
 #[inline]
-pub(crate) fn allocate<T>() -> (NonNull<T>, CellSource) {
-    if let Some(class) = const { slab_class::<T>() }
-        && let Some(pools) = thread_cell_pools()
-        // SAFETY: W1 (`worker.rs`): allocator code only, and the borrow ends here.
-        && let Ok(block) = unsafe { &mut *pools.as_ptr() }.try_alloc(class)
-    {
-        // A block is 64-byte aligned and `class` holds a `T` (`slab_class`).
-        return (block.into_raw().cast(), CellSource::Slab);
+pub(crate) fn allocate<T>(runtime: &Arc<Shared>, node: u16) -> (NonNull<T>, CellSource) {
+    if let Some(class) = const { slab_class::<T>() } {
+        let block = match current_worker_of(runtime) {
+            Some(worker) if worker.node() == node => worker.alloc_cell(class),
+            _ => allocate_away(runtime, node, class),
+        };
+        if let Some(block) = block {
+            // A block is 64-byte aligned and `class` holds a `T` (`slab_class`).
+            return (block.into_raw().cast(), CellSource::Slab);
+        }
     }
     let heap: &mut MaybeUninit<T> = Box::leak(Box::new_uninit());
     (NonNull::from(heap).cast(), CellSource::Heap)
+}
+
+/// A block of `class` from this thread's cell pools for `runtime`'s `node`, made on first use;
+/// `None` when the pool cannot grow or the thread's thread-locals are being torn down.
+#[inline]
+fn allocate_away(runtime: &Arc<Shared>, node: u16, class: SizeClass) -> Option<Block> {
+    let (last_runtime, last_node, pools) = LAST_AWAY.get();
+    if ptr::eq(last_runtime, Arc::as_ptr(runtime))
+        && last_node == node
+        && let Some(mut pools) = NonNull::new(pools)
+    {
+        // SAFETY: `LAST_AWAY` points to a live set of `AWAY_POOLS` (cleared before any is
+        // freed), this thread's own; only allocator code runs while we hold it (`AwayEntry`).
+        return unsafe { pools.as_mut() }.try_alloc(class).ok();
+    }
+    allocate_away_slow(runtime, node, class)
+}
+
+/// `allocate_away` for another node than the last one's: finds or makes its entry.
+#[inline(never)]
+fn allocate_away_slow(runtime: &Arc<Shared>, node: u16, class: SizeClass) -> Option<Block> {
+    let key = Arc::as_ptr(runtime);
+    AWAY_POOLS
+        .try_with(|away| {
+            let mut away = away.borrow_mut();
+            let found = away
+                .0
+                .iter()
+                .find(|entry| ptr::eq(entry.runtime.as_ptr(), key) && entry.node == node)
+                .map(|entry| entry.pools);
+            let mut pools = found.unwrap_or_else(|| {
+                let pools = NonNull::from(Box::leak(Box::new(
+                    runtime.node_pools().cell_pool_set(node),
+                )));
+                away.0.push(AwayEntry {
+                    runtime: Arc::downgrade(runtime),
+                    node,
+                    pools,
+                });
+                pools
+            });
+            LAST_AWAY.set((key, node, pools.as_ptr()));
+            // SAFETY: a live set of `AWAY_POOLS` (we hold its borrow), this thread's own; only
+            // allocator code runs while we hold it.
+            unsafe { pools.as_mut() }.try_alloc(class).ok()
+        })
+        .ok()
+        .flatten()
 }
 
 /// Gives the memory of a `T` back where it came from.
@@ -91,14 +188,7 @@ pub(crate) unsafe fn release<T>(ptr: NonNull<T>, source: CellSource) {
     match source {
         CellSource::Slab => {
             // SAFETY: the address `Block::into_raw` gave in `allocate`, rebuilt once (caller).
-            let block = unsafe { Block::from_raw(ptr.cast()) };
-            match thread_cell_pools() {
-                // SAFETY: W1 (`worker.rs`): allocator code only, and the borrow ends here.
-                Some(pools) => unsafe { &mut *pools.as_ptr() }.free(block),
-                // This thread's pools are gone (its thread-locals are being torn down): the
-                // block goes home through its owner's remote-free list.
-                None => drop(block),
-            }
+            free_cell(unsafe { Block::from_raw(ptr.cast()) });
         }
         CellSource::Heap => {
             // SAFETY: `allocate` leaked this box for a `T` (caller); its value is dropped.
@@ -140,55 +230,70 @@ mod tests {
         assert_eq!(slab_class::<Wide>(), None);
     }
 
+    /// This thread's away pool of `class` for the runtime of `shared`'s node 0, as its stats
+    /// say, after it takes back the blocks freed elsewhere.
+    fn away_pool(shared: &Arc<Shared>, class: SizeClass) -> courier_alloc::PoolStats {
+        AWAY_POOLS.with_borrow_mut(|away| {
+            let mut pools = away
+                .0
+                .iter()
+                .find(|entry| ptr::eq(entry.runtime.as_ptr(), Arc::as_ptr(shared)))
+                .expect("the thread spawned for the node")
+                .pools;
+            // SAFETY: a live set of `AWAY_POOLS`, this thread's; no other use of it is live.
+            let pools = unsafe { pools.as_mut() };
+            pools.drain_remote();
+            pools.stats()[class.index()]
+        })
+    }
+
     #[test]
     fn memory_from_either_source_goes_back_where_it_came_from() {
-        let (slab, source) = allocate::<Lines<256>>();
+        let runtime = crate::LocalRuntime::new().expect("a runtime");
+        let shared = runtime.shared();
+        let (slab, source) = allocate::<Lines<256>>(shared, 0);
         assert_eq!(source, CellSource::Slab);
         assert!(slab.addr().get().is_multiple_of(CACHE_LINE_BYTES));
         // SAFETY: fresh memory for the type, ours alone.
         unsafe { slab.write(Lines([7; 256])) };
+        assert_eq!(away_pool(shared, SizeClass::B256).blocks_in_use, 1);
         // SAFETY: from `allocate` with this source; `Lines` needs no drop.
         unsafe { release(slab, source) };
-        // The block comes straight back off the local free list.
-        let (again, source) = allocate::<Lines<256>>();
+        assert_eq!(away_pool(shared, SizeClass::B256).blocks_in_use, 0);
+        // The same block again, from the same entry.
+        let (again, source) = allocate::<Lines<256>>(shared, 0);
         assert_eq!((again, source), (slab, CellSource::Slab));
         // SAFETY: as above.
         unsafe { release(again, source) };
 
-        let (heap, source) = allocate::<Lines<576>>();
+        let (heap, source) = allocate::<Lines<576>>(shared, 0);
         assert_eq!(source, CellSource::Heap);
         // SAFETY: as above.
         unsafe { heap.write(Lines([1; 576])) };
         // SAFETY: as above.
         unsafe { release(heap, source) };
-    }
-
-    /// This thread's cell pool of `class`, as its stats say.
-    fn own_pool(class: SizeClass) -> courier_alloc::PoolStats {
-        let pools = thread_cell_pools().expect("a live thread");
-        // SAFETY: W1: allocator code only, and the borrow ends here.
-        unsafe { pools.as_ref() }.stats()[class.index()]
+        AWAY_POOLS.with_borrow(|away| assert_eq!(away.0.len(), 1, "one entry for the node"));
     }
 
     #[test]
     fn a_cell_freed_on_another_thread_goes_home_to_the_pool_it_came_from() {
-        let (slab, source) = allocate::<Lines<256>>();
+        let runtime = crate::LocalRuntime::new().expect("a runtime");
+        let shared = runtime.shared();
+        let (slab, source) = allocate::<Lines<320>>(shared, 0);
         assert_eq!(source, CellSource::Slab);
-        assert_eq!(own_pool(SizeClass::B256).blocks_in_use, 1);
         let address = slab.addr().get();
         std::thread::spawn(move || {
-            let slab = NonNull::new(address as *mut Lines<256>).expect("not null");
+            let slab = NonNull::new(address as *mut Lines<320>).expect("not null");
             // SAFETY: from `allocate` with this source, never written, not used again here.
             unsafe { release(slab, CellSource::Slab) };
         })
         .join()
         .expect("the freeing thread");
-        // The other thread's pools sent it home when that thread ended: it waits on this
-        // pool's remote-free list, and this thread takes it back.
-        assert_eq!(own_pool(SizeClass::B256).remote_frees_pending, 1);
-        let pools = thread_cell_pools().expect("a live thread");
-        // SAFETY: W1: allocator code only, and the borrow ends here.
-        assert_eq!(unsafe { &mut *pools.as_ptr() }.drain_remote(), 1);
-        assert_eq!(own_pool(SizeClass::B256).blocks_in_use, 0);
+        let stats = away_pool(shared, SizeClass::B320);
+        assert_eq!(
+            stats.blocks_in_use, 0,
+            "taken back from the remote-free list"
+        );
+        assert_eq!(stats.bytes_mapped, HUGE_PAGE_BYTES);
     }
 }

@@ -3,8 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::memory::WorkerPools;
-
 use crate::runtime::Shared;
 use crate::worker::Worker;
 use crate::{
@@ -67,7 +65,8 @@ impl LocalRuntime {
             settings,
             std::slice::from_ref(&deque),
         ));
-        let worker = Worker::new(WorkerId(0), shared, deque, WorkerPools::unbound(), false);
+        let pools = shared.worker_pools(shared.placement().worker(WorkerId(0)).node.0);
+        let worker = Worker::new(WorkerId(0), shared, deque, pools, false);
         Ok(LocalRuntime { worker })
     }
 
@@ -102,6 +101,12 @@ impl LocalRuntime {
     /// Runs actors on this thread until none is runnable.
     pub fn run(&self) {
         self.worker.run_until_idle();
+    }
+
+    /// The runtime's shared part, for the crate's unit tests.
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        self.worker.runtime()
     }
 
     /// A snapshot of the runtime's counters.

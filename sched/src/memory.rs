@@ -9,9 +9,10 @@
 //! bound to nothing otherwise (`AnonymousMemory`: resident only as blocks are carved): binding to the nodes of a synthetic topology would bind to nodes this machine
 //! does not have.
 //!
-//! Every worker also owns a second `PoolSet` on the same memory for the cells of the actors it
-//! spawns (`cell_memory.rs`), under a budget of its own with no cap: `pool_size_per_node` is the
-//! operator's bound on message memory, and a spawn has no error to return when a cap is reached.
+//! Actor cells come from pools on the same memory (`cell_memory.rs`: a worker's second
+//! `PoolSet`, and the sets of threads that spawn for a node from elsewhere), under a cell budget
+//! per node with no cap: `pool_size_per_node` is the operator's bound on message memory, and a
+//! spawn has no error to return when a cap is reached.
 
 use std::collections::BTreeMap;
 
@@ -57,8 +58,8 @@ pub struct NodeMemoryMetrics {
     pub bytes_mapped: usize,
     /// Its cap, if any.
     pub bytes_max: Option<usize>,
-    /// Bytes of slab memory its workers' cell pools have mapped (actor cells spawned on its
-    /// workers; not under the cap).
+    /// Bytes of slab memory mapped for the cells of actors homed on it, whoever spawned them
+    /// (not under the cap).
     pub cell_bytes_mapped: usize,
 }
 
@@ -68,17 +69,6 @@ pub(crate) struct WorkerPools {
     pub(crate) messages: PoolSet,
     /// Actor cells (`cell_memory.rs`).
     pub(crate) cells: PoolSet,
-}
-
-impl WorkerPools {
-    /// Pools on node 0 on anonymous mappings bound to nothing, with no cap (a
-    /// `LocalRuntime`'s).
-    pub(crate) fn unbound() -> WorkerPools {
-        WorkerPools {
-            messages: PoolSet::anonymous(PoolConfig::default()),
-            cells: PoolSet::anonymous(CELL_POOL_CONFIG),
-        }
-    }
 }
 
 /// The memory source and the budgets of every node of a runtime.
@@ -146,8 +136,20 @@ impl NodePools {
         let index = usize::from(node).min(self.budgets.len() - 1);
         WorkerPools {
             messages: PoolSet::new(PoolConfig::default(), &self.memory, &self.budgets[index]),
-            cells: PoolSet::new(CELL_POOL_CONFIG, &self.memory, &self.cell_budgets[index]),
+            cells: self.cell_pool_set(node),
         }
+    }
+
+    /// The cell budget of `node`: what identifies the node's cell memory (`cell_memory.rs`).
+    #[inline]
+    pub(crate) fn cell_budget(&self, node: u16) -> &Arc<NodeBudget> {
+        &self.cell_budgets[usize::from(node).min(self.cell_budgets.len() - 1)]
+    }
+
+    /// Cell pools on `node`'s memory, under its cell budget: a worker's, or a thread's that
+    /// spawns for the node from elsewhere (`cell_memory.rs`).
+    pub(crate) fn cell_pool_set(&self, node: u16) -> PoolSet {
+        PoolSet::new(CELL_POOL_CONFIG, &self.memory, self.cell_budget(node))
     }
 
     pub(crate) fn metrics(&self) -> Vec<NodeMemoryMetrics> {

@@ -430,6 +430,22 @@ impl Shared {
         self.pools.worker_pools(node)
     }
 
+    /// The memory of `node`'s cells (`cell_memory.rs`).
+    #[inline]
+    pub(crate) fn node_pools(&self) -> &NodePools {
+        &self.pools
+    }
+
+    /// The node an actor's cell belongs to, from its `home`: the node itself, or the node of
+    /// the worker it is pinned to.
+    #[inline]
+    pub(crate) fn node_of_home(&self, home: u16) -> u16 {
+        match pinned_worker(home) {
+            Some(worker) => self.placement.worker(worker).node.0,
+            None => home,
+        }
+    }
+
     pub(crate) fn next_monitor_id(&self) -> crate::MonitorId {
         // ORDERING: Relaxed; ids only need to be unique.
         crate::MonitorId(

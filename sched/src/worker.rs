@@ -14,12 +14,11 @@ use std::sync::Arc;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker as Deque};
 
-use courier_alloc::{Block, PoolConfig, PoolSet};
+use courier_alloc::{Block, PoolConfig, PoolSet, SizeClass};
 
 use std::time::{Duration, Instant};
 
 use crate::cell::{ActorPtr, TurnEnd};
-use crate::cell_memory::CELL_POOL_CONFIG;
 use crate::memory::WorkerPools;
 use crate::metrics::WorkerCounters;
 use crate::panic::AbortOnUnwind;
@@ -65,7 +64,6 @@ const STALLED_SLEEP: Duration = Duration::from_micros(50);
 thread_local! {
     static CURRENT: Cell<Option<NonNull<Worker>>> = const { Cell::new(None) };
     static OUTSIDE_POOLS: UnsafeCell<Option<PoolSet>> = const { UnsafeCell::new(None) };
-    static OUTSIDE_CELL_POOLS: UnsafeCell<Option<PoolSet>> = const { UnsafeCell::new(None) };
 }
 
 /// A turn's waits for its next message (`Worker::linger`).
@@ -191,9 +189,9 @@ enum Tier {
 /// mutable part is a `Cell` or an `UnsafeCell`: one thread, and
 ///
 /// - **W1** `pools` is borrowed mutably only inside `with_pools`, `free_block` and the send
-///   path's `pack` (through `thread_pools`), and `cell_pools` only inside `cell_memory.rs`'s
-///   `allocate` and `release` (through `thread_cell_pools`): all run allocator code and never
-///   user code, so no two borrows of either overlap.
+///   path's `pack` (through `thread_pools`), and `cell_pools` only inside `alloc_cell` and
+///   `free_cell`: all run allocator code and never user code, so no two borrows of either
+///   overlap.
 pub(crate) struct Worker {
     id: WorkerId,
     node: u16,
@@ -205,7 +203,7 @@ pub(crate) struct Worker {
     /// so only a path of it is alive at once, while thieves take the oldest (largest subtrees).
     nursery: Deque<ActorPtr>,
     pools: UnsafeCell<PoolSet>,
-    /// The cells of actors spawned here (`cell_memory.rs`).
+    /// The cells of actors spawned here for this worker's node (`cell_memory.rs`).
     cell_pools: UnsafeCell<PoolSet>,
     tick: Cell<u32>,
     rng: Cell<u32>,
@@ -405,6 +403,14 @@ impl Worker {
     pub(crate) fn free_block(&self, block: Block) {
         // SAFETY: W1: no other borrow of the pools is live; this one ends before we return.
         unsafe { &mut *self.pools.get() }.free(block);
+    }
+
+    /// A block for a cell of an actor of this worker's node (`cell_memory::allocate`); `None`
+    /// when the pool cannot grow.
+    #[inline]
+    pub(crate) fn alloc_cell(&self, class: SizeClass) -> Option<Block> {
+        // SAFETY: W1: no other borrow of the cell pools is live; this one ends before we return.
+        unsafe { &mut *self.cell_pools.get() }.try_alloc(class).ok()
     }
 
     /// Sends the blocks of other threads' pools (messages and cells) freed here home now:
@@ -997,23 +1003,21 @@ pub(crate) fn thread_pools() -> Option<NonNull<PoolSet>> {
     )))
 }
 
-/// The cell pools of this thread (`cell_memory.rs`): the worker's own on a worker thread, else
-/// a pool set of the thread's own; `None` once the thread's thread-locals are being torn down.
-///
-/// The caller borrows the set mutably only for allocator code (W1), and not past the thread's
-/// end.
+/// Gives a cell's block back (`cell_memory::release`): on a worker thread (of any runtime)
+/// through its cell pools, where the worker's own blocks go onto the local free list and
+/// others into a batch home; on any other thread straight home through the owner's
+/// remote-free list (such a thread has no moment at which it would send a batch).
 #[inline]
-pub(crate) fn thread_cell_pools() -> Option<NonNull<PoolSet>> {
-    if let Some(worker) = current() {
-        // SAFETY: as in `current_worker_of`.
-        let worker = unsafe { worker.as_ref() };
-        return NonNull::new(worker.cell_pools.get());
+pub(crate) fn free_cell(block: Block) {
+    match current() {
+        Some(worker) => {
+            // SAFETY: as in `current_worker_of`.
+            let worker = unsafe { worker.as_ref() };
+            // SAFETY: W1: no other borrow of the cell pools is live; this one ends here.
+            unsafe { &mut *worker.cell_pools.get() }.free(block);
+        }
+        None => drop(block),
     }
-    let pools = OUTSIDE_CELL_POOLS.try_with(UnsafeCell::get).ok()?;
-    // SAFETY: as in `thread_pools`.
-    Some(NonNull::from(
-        unsafe { &mut *pools }.get_or_insert_with(|| PoolSet::anonymous(CELL_POOL_CONFIG)),
-    ))
 }
 
 /// The stealing side of a worker's run queue.
