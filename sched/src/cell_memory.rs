@@ -35,8 +35,9 @@ thread_local! {
     /// This thread's cell pools for the nodes it spawns for without being one of their workers,
     /// one set per runtime and node. An entry is known by the runtime's address and the node;
     /// it holds a `Weak` of the runtime, which keeps that address from being reused while the
-    /// entry lives. Entries stay until the thread ends: a thread spawns for few runtimes and
-    /// nodes.
+    /// entry lives. An entry goes when a new one is made after its runtime has gone (its
+    /// blocks still out return to the abandoned pool, courier-alloc's P4), else when the
+    /// thread ends.
     static AWAY_POOLS: RefCell<AwayPools> = const { RefCell::new(AwayPools(Vec::new())) };
     /// The entry of `AWAY_POOLS` that the last away allocation used (runtime, node, set), so
     /// that a run of spawns for one node skips the search (a borrow and a scan were 57
@@ -58,6 +59,22 @@ struct AwayEntry {
 
 /// The entries of `AWAY_POOLS`.
 struct AwayPools(Vec<AwayEntry>);
+
+impl AwayPools {
+    /// Frees the entries whose runtime has gone; the caller sets `LAST_AWAY` afterwards.
+    fn prune(&mut self) {
+        LAST_AWAY.set((ptr::null(), 0, ptr::null_mut()));
+        self.0.retain(|entry| {
+            let live = entry.runtime.strong_count() > 0;
+            if !live {
+                // SAFETY: from `Box::leak` in `allocate_away_slow`, freed once, here, as its
+                // entry goes; nothing points to it any more (`LAST_AWAY` was cleared).
+                drop(unsafe { Box::from_raw(entry.pools.as_ptr()) });
+            }
+            live
+        });
+    }
+}
 
 impl Drop for AwayPools {
     fn drop(&mut self) {
@@ -159,6 +176,7 @@ fn allocate_away_slow(runtime: &Arc<Shared>, node: u16, class: SizeClass) -> Opt
                 .find(|entry| ptr::eq(entry.runtime.as_ptr(), key) && entry.node == node)
                 .map(|entry| entry.pools);
             let mut pools = found.unwrap_or_else(|| {
+                away.prune();
                 let pools = NonNull::from(Box::leak(Box::new(
                     runtime.node_pools().cell_pool_set(node),
                 )));
@@ -273,6 +291,30 @@ mod tests {
         // SAFETY: as above.
         unsafe { release(heap, source) };
         AWAY_POOLS.with_borrow(|away| assert_eq!(away.0.len(), 1, "one entry for the node"));
+    }
+
+    #[test]
+    fn a_new_entry_frees_those_of_runtimes_that_have_gone() {
+        let (cell, source) = {
+            let gone = crate::LocalRuntime::new().expect("a runtime");
+            allocate::<Lines<256>>(gone.shared(), 0)
+        };
+        AWAY_POOLS.with_borrow(|away| assert_eq!(away.0.len(), 1));
+        let runtime = crate::LocalRuntime::new().expect("a runtime");
+        let (other, other_source) = allocate::<Lines<256>>(runtime.shared(), 0);
+        AWAY_POOLS.with_borrow(|away| {
+            assert_eq!(away.0.len(), 1, "the gone runtime's entry went");
+            assert!(ptr::eq(
+                away.0[0].runtime.as_ptr(),
+                Arc::as_ptr(runtime.shared())
+            ));
+        });
+        // The cell of the gone runtime's pool still goes home, to the abandoned pool, whose
+        // memory goes with its last block (memcheck checks it).
+        // SAFETY: from `allocate` with this source, never written, not used again.
+        unsafe { release(cell, source) };
+        // SAFETY: as above.
+        unsafe { release(other, other_source) };
     }
 
     #[test]
