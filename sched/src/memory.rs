@@ -6,8 +6,8 @@
 //! `SendError::NoMemory` with its message back, never an abort. The memory itself is bound to
 //! the node (mmap + mbind, transparent huge pages, pre-faulted: courier-alloc's `BoundMemory`)
 //! when the runtime runs pinned on this machine's real topology, and from anonymous mappings
-//! bound to nothing otherwise (`AnonymousMemory`: resident only as blocks are carved): binding to the nodes of a synthetic topology would bind to nodes this machine
-//! does not have.
+//! bound to nothing otherwise (`AnonymousMemory`: resident only as blocks are carved): binding
+//! to the nodes of a synthetic topology would bind to nodes this machine does not have.
 //!
 //! Actor cells come from pools on the same memory (`cell_memory.rs`: a worker's second
 //! `PoolSet`, and the sets of threads that spawn for a node from elsewhere), under a cell budget
@@ -15,13 +15,13 @@
 //! spawn has no error to return when a cap is reached.
 
 use std::collections::BTreeMap;
-
-use crate::cell_memory::CELL_POOL_CONFIG;
 use std::sync::Arc;
 
 use courier_alloc::{
     AnonymousMemory, BoundMemory, NodeBudget, NodeId, NodeMemory, PoolConfig, PoolSet,
 };
+
+use crate::cell_memory::CELL_POOL_CONFIG;
 
 /// The mapping that tries binding to a node before a runtime relies on it.
 const PROBE_BYTES: usize = 64 << 10;
@@ -101,7 +101,8 @@ impl NodePools {
             Some(Ok(())) => (Arc::new(bound), true),
             Some(Err(error)) => {
                 eprintln!(
-                    "courier: message and cell pools not bound to their nodes ({error}); using unbound memory"
+                    "courier: message and cell pools not bound to their nodes ({error}); \
+                     using unbound memory"
                 );
                 (Arc::new(AnonymousMemory), false)
             }
@@ -140,7 +141,7 @@ impl NodePools {
         }
     }
 
-    /// The cell budget of `node`: what identifies the node's cell memory (`cell_memory.rs`).
+    /// The cell budget of `node` (the count of its cell memory in `metrics`).
     #[inline]
     pub(crate) fn cell_budget(&self, node: u16) -> &Arc<NodeBudget> {
         &self.cell_budgets[usize::from(node).min(self.cell_budgets.len() - 1)]

@@ -189,9 +189,9 @@ enum Tier {
 /// mutable part is a `Cell` or an `UnsafeCell`: one thread, and
 ///
 /// - **W1** `pools` is borrowed mutably only inside `with_pools`, `free_block` and the send
-///   path's `pack` (through `thread_pools`), and `cell_pools` only inside `alloc_cell` and
-///   `free_cell`: all run allocator code and never user code, so no two borrows of either
-///   overlap.
+///   path's `pack` (through `thread_pools`), and `cell_pools` only inside `alloc_cell`,
+///   `free_cell` and `flush_remote_frees`: all run allocator code and never user code, so no
+///   two borrows of either overlap.
 pub(crate) struct Worker {
     id: WorkerId,
     node: u16,
