@@ -57,33 +57,29 @@ struct AwayEntry {
     pools: NonNull<PoolSet>,
 }
 
+impl Drop for AwayEntry {
+    fn drop(&mut self) {
+        // SAFETY: from `Box::leak` in `allocate_away_slow`, freed once, as its entry goes;
+        // whoever drops entries clears `LAST_AWAY` first, so nothing points to it any more.
+        drop(unsafe { Box::from_raw(self.pools.as_ptr()) });
+    }
+}
+
 /// The entries of `AWAY_POOLS`.
 struct AwayPools(Vec<AwayEntry>);
 
 impl AwayPools {
-    /// Frees the entries whose runtime has gone; the caller sets `LAST_AWAY` afterwards.
+    /// Drops the entries whose runtime has gone; the caller sets `LAST_AWAY` afterwards.
     fn prune(&mut self) {
         LAST_AWAY.set((ptr::null(), 0, ptr::null_mut()));
-        self.0.retain(|entry| {
-            let live = entry.runtime.strong_count() > 0;
-            if !live {
-                // SAFETY: from `Box::leak` in `allocate_away_slow`, freed once, here, as its
-                // entry goes; nothing points to it any more (`LAST_AWAY` was cleared).
-                drop(unsafe { Box::from_raw(entry.pools.as_ptr()) });
-            }
-            live
-        });
+        self.0.retain(|entry| entry.runtime.strong_count() > 0);
     }
 }
 
 impl Drop for AwayPools {
     fn drop(&mut self) {
+        // The entries drop after this, with the vector.
         LAST_AWAY.set((ptr::null(), 0, ptr::null_mut()));
-        for entry in self.0.drain(..) {
-            // SAFETY: from `Box::leak` in `allocate_away_slow`, freed once, here; nothing
-            // points to it any more (`LAST_AWAY` was cleared just above).
-            drop(unsafe { Box::from_raw(entry.pools.as_ptr()) });
-        }
     }
 }
 
