@@ -15,8 +15,11 @@
 //! huge-page, pre-faulted chunks) within an optional per-node cap ([`NodeBudget`]); exhaustion is
 //! an [`AllocError`], never a panic.
 //!
-//! The protocols are documented at the top of `remote.rs` (M1-M4) and `pool.rs` (P1-P4); the
-//! loom model is `tests/loom_remote_free.rs`.
+//! An owner with nothing else to do may [`trim`](SlabPool::trim) its pools: wholly free slabs
+//! go back to the kernel, whole chunks to the node's budget (`trim.rs`).
+//!
+//! The protocols are documented at the top of `remote.rs` (M1-M4), `pool.rs` (P1-P4) and
+//! `trim.rs` (T1-T3); the loom model is `tests/loom_remote_free.rs`.
 
 mod block;
 mod budget;
@@ -36,6 +39,7 @@ mod size_class;
 mod slab;
 mod stats;
 mod sync;
+mod trim;
 
 pub use block::Block;
 pub use budget::NodeBudget;
@@ -51,3 +55,4 @@ pub use remote::{FreeLink, Push, Release, RemoteFreeList};
 pub use size_class::{CACHE_LINE_BYTES, HEADER_SIZE_BYTES, SizeClass};
 pub use slab::SLAB_SIZE_BYTES;
 pub use stats::PoolStats;
+pub use trim::Trimmed;

@@ -18,7 +18,9 @@
 //!   only by cold paths (stats, drain, drop). Blocks of other pools gathered in `outgoing` are
 //!   their owner's, counted there (B2 of `free_batch.rs`).
 //! - **P3** A slab header is written before any block of its slab is handed out and does not
-//!   change while the chunk lives; the chunk lives as long as the pool's shared part.
+//!   change while any of them is out; a chunk lives as long as the pool's shared part, unless a
+//!   trim unmaps it with every block of it free (T1 of `trim.rs`). A slab a trim gave back gets
+//!   its header written again when it is carved again.
 //! - **P4** The shared part (remote list, chunk memory) is freed by whoever brings the remote
 //!   list's references to zero: the owner when nothing is out, else the last remote free (M4).
 //!
@@ -38,6 +40,7 @@ use crate::memory::HUGE_PAGE_BYTES;
 use crate::remote::{FreeLink, Release, RemoteFreeList};
 use crate::slab::{self, SLAB_SIZE_BYTES, SlabHeader};
 use crate::sync::UnsafeCell;
+use crate::trim::{self, ChunkFacts, SlabCensus, Trimmed};
 use crate::{
     AllocError, Block, CACHE_LINE_BYTES, NodeBudget, NodeId, NodeMemory, PoolStats, Region,
     SizeClass,
@@ -118,6 +121,8 @@ pub struct SlabPool {
     chunk_end: *mut u8,
     /// Mapped chunks not started yet (from `reserve_chunks`).
     spare_chunks: Vec<NonNull<u8>>,
+    /// Slabs a trim gave back to the kernel, carved again before a chunk is started.
+    released_slabs: Vec<NonNull<u8>>,
     blocks_carved: usize,
     class: SizeClass,
     node: NodeId,
@@ -166,6 +171,7 @@ impl SlabPool {
             next_slab: ptr::null_mut(),
             chunk_end: ptr::null_mut(),
             spare_chunks: Vec::new(),
+            released_slabs: Vec::new(),
             blocks_carved: 0,
             class,
             node,
@@ -380,7 +386,204 @@ impl SlabPool {
             remote_frees_pending: pending,
             chunks_mapped,
             bytes_mapped: chunks_mapped * self.config.chunk_size_bytes,
+            bytes_released: self.released_slabs.len() * SLAB_SIZE_BYTES,
         }
+    }
+
+    /// Bytes of the blocks on the local free list: what a trim could give back now, less the
+    /// blocks freed on other threads that have not come home (see
+    /// [`has_remote_frees`](Self::has_remote_frees)). No load of pool memory.
+    #[must_use]
+    pub fn local_free_bytes(&self) -> usize {
+        (self.blocks_carved - self.in_use) * self.class.size_bytes()
+    }
+
+    /// Bytes of the blocks carved from the pool's memory: in use, on their way home, or free
+    /// (slabs a trim gave back are not carved).
+    #[must_use]
+    pub fn carved_bytes(&self) -> usize {
+        self.blocks_carved * self.class.size_bytes()
+    }
+
+    /// Whether blocks freed on other threads wait on the remote-free list (one load).
+    #[must_use]
+    pub fn has_remote_frees(&self) -> bool {
+        self.shared().remote.has_links()
+    }
+
+    /// Gives the memory of wholly free slabs back (`trim.rs`), keeping about `keep_free_bytes`
+    /// of free blocks: takes the blocks freed on other threads home, unmaps chunks whose every
+    /// block is free (their bytes go back to the node's budget), and advises away the pages of
+    /// other wholly free slabs of mapped chunks, which are carved again before a chunk is
+    /// mapped. Its cost grows with the free list (two walks of it), so an owner calls it when
+    /// it has nothing else to do; `keep_going` is asked every few thousand blocks, and a
+    /// `false` stops the trim with every free block still on the list (T3).
+    ///
+    /// ```
+    /// use courier_alloc::{PoolConfig, PoolSet, SizeClass};
+    /// let mut pools = PoolSet::anonymous(PoolConfig::default());
+    /// let pool = pools.pool_mut(SizeClass::B256);
+    /// // Chunks of 256 KiB: four slabs of 255 blocks of 256 bytes after the slab's header.
+    /// let blocks: Vec<_> = (0..3 * 4 * 255 + 1).map(|_| pool.try_alloc().unwrap()).collect();
+    /// blocks.into_iter().for_each(|block| pool.free(block));
+    /// let trimmed = pool.trim(0, || true);
+    /// assert_eq!(trimmed.bytes_unmapped, 3 * 256 << 10, "all but the chunk being carved");
+    /// assert_eq!(pool.stats().chunks_mapped, 1);
+    /// ```
+    pub fn trim(
+        &mut self,
+        keep_free_bytes: usize,
+        mut keep_going: impl FnMut() -> bool,
+    ) -> Trimmed {
+        self.drain_remote();
+        let free_blocks = self.blocks_carved - self.in_use;
+        let blocks_to_give = free_blocks.saturating_sub(keep_free_bytes / self.class.size_bytes());
+        if blocks_to_give == 0 && self.released_slabs.is_empty() {
+            return Trimmed::default();
+        }
+        let (chunks, facts) = self.chunk_facts();
+        let chunk_starts = chunks.iter().map(|start| start.addr().get()).collect();
+        let mut census = SlabCensus::new(chunk_starts, self.config.chunk_size_bytes);
+        for slab in &self.released_slabs {
+            census.mark_released(slab.addr().get());
+        }
+        let mut walked = 0;
+        let mut link = self.local_free;
+        while let Some(block) = NonNull::new(link) {
+            census.count_block(block.addr().get());
+            // SAFETY: links on the local list are free blocks of this pool (P1, P2).
+            link = unsafe { block.as_ref() }
+                .next()
+                .map_or(ptr::null_mut(), NonNull::as_ptr);
+            walked += 1;
+            if walked % trim::BLOCKS_PER_CHECK == 0 && !keep_going() {
+                return Trimmed::stopped();
+            }
+        }
+        debug_assert_eq!(
+            walked, free_blocks,
+            "P2: the local list holds every free block"
+        );
+        let open_slab = NonNull::new(self.slab_end).map(|end| census.slab_of(end.addr().get() - 1));
+        let blocks_per_slab = slab::blocks_per_slab(self.class);
+        let plan = trim::plan(&census, &facts, blocks_per_slab, blocks_to_give, open_slab);
+        if plan.is_empty() {
+            return Trimmed::default();
+        }
+        if !self.drop_free_blocks(&census, &plan.leaving, &mut keep_going) {
+            return Trimmed::stopped();
+        }
+        self.blocks_carved -= plan.blocks_leaving;
+        let mut trimmed = Trimmed::default();
+        for &slab in &plan.release {
+            let chunk = slab / census.slabs_per_chunk();
+            let offset = (slab % census.slabs_per_chunk()) * SLAB_SIZE_BYTES;
+            // SAFETY: the slab lies inside its chunk (the census's layout).
+            let start = unsafe { chunks[chunk].add(offset) };
+            // SAFETY: a slab of one of our mapped chunks whose every block left the free list
+            // just now; nobody else holds any of them (T1).
+            if unsafe { crate::raw::release_pages(start, SLAB_SIZE_BYTES) }.is_ok() {
+                trimmed.bytes_released += SLAB_SIZE_BYTES;
+            }
+            // Carved again either way: a refused advice leaves the pages resident, no worse.
+            self.released_slabs.push(start);
+        }
+        for &chunk in &plan.unmap {
+            trimmed.bytes_unmapped += self.unmap_chunk(census.chunk_starts()[chunk]);
+        }
+        trimmed
+    }
+
+    /// The start of each chunk, and what a trim may do with it (T2).
+    fn chunk_facts(&self) -> (Vec<NonNull<u8>>, Vec<ChunkFacts>) {
+        let chunk_bytes = self.config.chunk_size_bytes;
+        let mut chunks: Vec<(NonNull<u8>, bool)> = self.shared().chunks.with_mut(|chunks| {
+            // SAFETY: the owner alone touches the chunk list (P1).
+            unsafe { &*chunks }
+                .iter()
+                .map(|region| (region.as_ptr(), region.is_mapped()))
+                .collect()
+        });
+        chunks.sort_unstable_by_key(|&(start, _)| start.addr());
+        let carving = NonNull::new(self.chunk_end).map(|end| end.addr().get() - chunk_bytes);
+        let open = NonNull::new(self.slab_end).map(|end| end.addr().get() - 1);
+        let facts = chunks
+            .iter()
+            .map(|&(start, mapped)| {
+                let start = start.addr().get();
+                let holds = |address: usize| (start..start + chunk_bytes).contains(&address);
+                let spare = self
+                    .spare_chunks
+                    .iter()
+                    .any(|chunk| chunk.addr().get() == start);
+                ChunkFacts {
+                    may_unmap: !spare && carving != Some(start) && !open.is_some_and(holds),
+                    may_release_slabs: mapped,
+                }
+            })
+            .collect();
+        (chunks.into_iter().map(|(start, _)| start).collect(), facts)
+    }
+
+    /// Takes the blocks of the slabs marked `leaving` off the local free list, the others kept
+    /// in their order; `false` when `keep_going` stopped it, every block back on the list (T3).
+    fn drop_free_blocks(
+        &mut self,
+        census: &SlabCensus,
+        leaving: &[bool],
+        keep_going: &mut impl FnMut() -> bool,
+    ) -> bool {
+        let mut kept = LinkChain::default();
+        let mut set_aside = LinkChain::default();
+        let mut link = self.local_free;
+        let mut walked = 0;
+        while let Some(block) = NonNull::new(link) {
+            // SAFETY: links on the local list are free blocks of this pool (P1, P2), read
+            // before the block is linked anew below.
+            link = unsafe { block.as_ref() }
+                .next()
+                .map_or(ptr::null_mut(), NonNull::as_ptr);
+            let chain = if leaving[census.slab_of(block.addr().get())] {
+                &mut set_aside
+            } else {
+                &mut kept
+            };
+            // SAFETY: a free block of this pool, off the old list (its next was read above).
+            unsafe { chain.push(block.cast()) };
+            walked += 1;
+            if walked % trim::BLOCKS_PER_CHECK == 0 && !link.is_null() && !keep_going() {
+                // SAFETY: both chains and the rest of the old list are free blocks of ours.
+                let rest = unsafe { set_aside.then(link) };
+                // SAFETY: as above.
+                self.local_free = unsafe { kept.then(rest) };
+                return false;
+            }
+        }
+        // SAFETY: the kept chain is free blocks of ours; the set-aside ones leave the pool.
+        self.local_free = unsafe { kept.then(ptr::null_mut()) };
+        true
+    }
+
+    /// Unmaps the chunk starting at `start`, every block of it free (T1), and gives its bytes
+    /// back to the node's budget; returns them.
+    fn unmap_chunk(&mut self, start: usize) -> usize {
+        let chunk_bytes = self.config.chunk_size_bytes;
+        let in_chunk =
+            |slab: &NonNull<u8>| (start..start + chunk_bytes).contains(&slab.addr().get());
+        self.released_slabs.retain(|slab| !in_chunk(slab));
+        let region = self.shared().chunks.with_mut(|chunks| {
+            // SAFETY: the owner alone touches the chunk list (P1).
+            let chunks = unsafe { &mut *chunks };
+            let index = chunks
+                .iter()
+                .position(|region| region.as_ptr().addr().get() == start)
+                .expect("a chunk to unmap is one of the pool's");
+            chunks.swap_remove(index)
+        });
+        let bytes = region.len_bytes();
+        drop(region);
+        self.shared().budget.refund(bytes);
+        bytes
     }
 
     #[cold]
@@ -423,10 +626,19 @@ impl SlabPool {
 
     fn carve(&mut self) -> Option<Block> {
         if self.bump == self.slab_end {
-            if self.next_slab == self.chunk_end {
+            // The chunk being carved first (a bound chunk is pre-faulted), then slabs a trim
+            // gave back, before the caller starts a chunk.
+            if self.next_slab != self.chunk_end {
+                let slab = self.next_slab;
+                // SAFETY: `slab + SLAB_SIZE_BYTES <= chunk_end`, since `slab < chunk_end` and
+                // chunks are whole slabs.
+                self.next_slab = unsafe { slab.add(SLAB_SIZE_BYTES) };
+                self.open_slab(slab);
+            } else if let Some(slab) = self.released_slabs.pop() {
+                self.open_slab(slab.as_ptr());
+            } else {
                 return None;
             }
-            self.open_slab();
         }
         let block = NonNull::new(self.bump).expect("an open slab has a non-null cursor");
         // SAFETY: `bump < slab_end`, both in the current slab, a block apart at least.
@@ -437,8 +649,8 @@ impl SlabPool {
         Some(unsafe { Block::new(block) })
     }
 
-    fn open_slab(&mut self) {
-        let slab = self.next_slab;
+    /// Makes `slab`, an unused slab-aligned 64 KiB of one of our chunks, the one carved next.
+    fn open_slab(&mut self, slab: *mut u8) {
         let header = SlabHeader {
             pool: self.shared,
             node: self.node,
@@ -446,8 +658,8 @@ impl SlabPool {
         };
         #[expect(clippy::cast_ptr_alignment, reason = "slabs are 64 KiB aligned (P3)")]
         let slab_header = slab.cast::<SlabHeader>();
-        // SAFETY: `slab` is the start of an unused, slab-aligned 64 KiB of a chunk we own; the
-        // header is written before any of its blocks is handed out (P3).
+        // SAFETY: `slab` is the start of an unused, slab-aligned 64 KiB of a chunk we own (the
+        // caller's contract); the header is written before any of its blocks is handed out (P3).
         unsafe { slab_header.write(header) };
         // SAFETY: the blocks fit in the slab after its header (`blocks_per_slab`).
         unsafe {
@@ -457,11 +669,6 @@ impl SlabPool {
         // SAFETY: as above.
         unsafe {
             self.slab_end = self.bump.add(blocks_bytes);
-        }
-        // SAFETY: `slab + SLAB_SIZE_BYTES <= chunk_end`, since `slab < chunk_end` and chunks
-        // are whole slabs.
-        unsafe {
-            self.next_slab = slab.add(SLAB_SIZE_BYTES);
         }
     }
 
@@ -511,7 +718,8 @@ impl SlabPool {
         let in_slab = (self.slab_end.addr() - self.bump.addr()) / size;
         let slabs_per_chunk = self.config.chunk_size_bytes / SLAB_SIZE_BYTES;
         let slabs = (self.chunk_end.addr() - self.next_slab.addr()) / SLAB_SIZE_BYTES
-            + self.spare_chunks.len() * slabs_per_chunk;
+            + self.spare_chunks.len() * slabs_per_chunk
+            + self.released_slabs.len();
         in_slab + slabs * slab::blocks_per_slab(self.class)
     }
 
@@ -578,5 +786,42 @@ pub(crate) unsafe fn free_remote(ptr: NonNull<u8>) {
     if unsafe { free_batch::push_record(remote, record) } == Release::Last {
         // SAFETY: we released the last reference: the shared part is ours alone (P4).
         drop(unsafe { Box::from_raw(shared.as_ptr()) });
+    }
+}
+
+/// A list of free blocks built at its tail, in the order they are pushed (a trim's rebuild).
+#[derive(Default)]
+struct LinkChain {
+    head: Option<NonNull<FreeLink>>,
+    tail: Option<NonNull<FreeLink>>,
+}
+
+impl LinkChain {
+    /// Appends `block`.
+    ///
+    /// # Safety
+    /// - `block` is a free block of the pool building the chain, on no list.
+    unsafe fn push(&mut self, block: NonNull<FreeLink>) {
+        match self.tail {
+            // SAFETY: the tail is a free block of ours, on this chain alone (the contract).
+            Some(tail) => unsafe { tail.write(FreeLink::with_next(block.as_ptr())) },
+            None => self.head = Some(block),
+        }
+        self.tail = Some(block);
+    }
+
+    /// Ends the chain with `rest` (null for nothing) and returns its head (`rest` when empty).
+    ///
+    /// # Safety
+    /// - As for [`push`](Self::push); `rest` is a list of free blocks of the same pool.
+    unsafe fn then(self, rest: *mut FreeLink) -> *mut FreeLink {
+        match (self.head, self.tail) {
+            (Some(head), Some(tail)) => {
+                // SAFETY: the tail is a free block of ours (the contract).
+                unsafe { tail.write(FreeLink::with_next(rest)) };
+                head.as_ptr()
+            }
+            _ => rest,
+        }
     }
 }

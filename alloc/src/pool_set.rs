@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::{
     AllocError, Block, NodeBudget, NodeId, NodeMemory, Payload, PayloadPolicy, PoolConfig,
-    PoolStats, SizeClass, SlabPool,
+    PoolStats, SizeClass, SlabPool, Trimmed,
 };
 
 /// A [`SlabPool`] per [`SizeClass`], all on one node, all owned by one thread: what a worker of
@@ -125,6 +125,41 @@ impl PoolSet {
     /// Takes back the blocks freed on other threads in every pool; returns how many.
     pub fn drain_remote(&mut self) -> usize {
         self.pools.iter_mut().map(SlabPool::drain_remote).sum()
+    }
+
+    /// Bytes on the local free lists of every pool (see [`SlabPool::local_free_bytes`]).
+    #[must_use]
+    pub fn local_free_bytes(&self) -> usize {
+        self.pools.iter().map(SlabPool::local_free_bytes).sum()
+    }
+
+    /// Bytes carved from every pool's memory (see [`SlabPool::carved_bytes`]).
+    #[must_use]
+    pub fn carved_bytes(&self) -> usize {
+        self.pools.iter().map(SlabPool::carved_bytes).sum()
+    }
+
+    /// Whether any pool has blocks freed on other threads waiting to come home.
+    #[must_use]
+    pub fn has_remote_frees(&self) -> bool {
+        self.pools.iter().any(SlabPool::has_remote_frees)
+    }
+
+    /// Trims every pool ([`SlabPool::trim`]), each keeping about `keep_free_bytes` of free
+    /// blocks, until `keep_going` stops one.
+    pub fn trim(
+        &mut self,
+        keep_free_bytes: usize,
+        mut keep_going: impl FnMut() -> bool,
+    ) -> Trimmed {
+        let mut trimmed = Trimmed::default();
+        for pool in &mut self.pools {
+            trimmed.add(pool.trim(keep_free_bytes, &mut keep_going));
+            if trimmed.stopped {
+                break;
+            }
+        }
+        trimmed
     }
 
     /// A snapshot of every pool, smallest class first.

@@ -75,3 +75,21 @@ pub(crate) unsafe fn bind_to_node(
         Err(io::Error::last_os_error())
     }
 }
+
+/// Hands the pages of `[addr, addr + len_bytes)` back to the kernel with `madvise(MADV_DONTNEED)`:
+/// they leave the resident set, and the range stays mapped, with its node binding; the next
+/// touch faults in zeroed pages.
+///
+/// # Safety
+/// - `[addr, addr + len_bytes)` is a page-aligned range of a private anonymous mapping owned by
+///   the caller, and nothing reads or writes it until the caller uses it again.
+pub(crate) unsafe fn release_pages(addr: NonNull<u8>, len_bytes: usize) -> io::Result<()> {
+    // SAFETY: the caller's contract: the range is its own private anonymous memory, unused; the
+    // kernel only drops its pages.
+    let rc = unsafe { libc::madvise(addr.as_ptr().cast(), len_bytes, libc::MADV_DONTNEED) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

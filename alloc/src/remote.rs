@@ -169,6 +169,15 @@ impl RemoteFreeList {
         NonNull::new(taken)
     }
 
+    /// Whether any link is on the list now (one Relaxed load: a hint for the owner, which
+    /// takes the list with [`take_all`](Self::take_all) to be sure).
+    #[must_use]
+    pub fn has_links(&self) -> bool {
+        // ORDERING: Relaxed; a hint, as `take_all`'s pre-check.
+        let head = self.head.load(Ordering::Relaxed);
+        !head.is_null() && head != abandoned_marker()
+    }
+
     /// Counts the links on the list now, for statistics.
     ///
     /// # Safety

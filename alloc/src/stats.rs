@@ -20,4 +20,7 @@ pub struct PoolStats {
     pub chunks_mapped: usize,
     /// Bytes mapped for those chunks.
     pub bytes_mapped: usize,
+    /// Bytes of those chunks a trim gave back to the kernel (slabs advised away, still mapped,
+    /// not resident until carved again).
+    pub bytes_released: usize,
 }

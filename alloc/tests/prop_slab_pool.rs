@@ -1,14 +1,19 @@
 //! `SlabPool` against a simple model: a `Vec<Option<_>>` of the blocks the model says are live.
 //!
 //! Each live block carries a unique tag in its payload, so a block handed out twice, or written
-//! by someone else while out, shows as a wrong tag. Remote frees run on other threads.
+//! by someone else while out, shows as a wrong tag. Remote frees run on other threads. Trims
+//! come between the other steps, on heap chunks (whole chunks go) and on mapped ones (single
+//! slabs are advised away, then carved again).
 
 mod common;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use courier_alloc::{Block, NodeBudget, NodeId, PoolConfig, SizeClass, SlabPool, UnboundMemory};
+use courier_alloc::{
+    AnonymousMemory, Block, NodeBudget, NodeId, NodeMemory, PoolConfig, SLAB_SIZE_BYTES, SizeClass,
+    SlabPool, UnboundMemory,
+};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -20,6 +25,8 @@ enum Op {
     FreeBatched(usize),
     FlushBatch,
     DrainRemote,
+    /// A trim keeping this many slabs' worth of free blocks.
+    Trim(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -30,6 +37,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => any::<usize>().prop_map(Op::FreeBatched),
         1 => Just(Op::FlushBatch),
         1 => Just(Op::DrainRemote),
+        1 => (0..3_usize).prop_map(Op::Trim),
     ]
 }
 
@@ -77,13 +85,35 @@ fn read_tag(block: &Block) -> u64 {
     u64::from_le_bytes(block.inline_payload()[..8].try_into().expect("8 bytes"))
 }
 
+/// Where a model's pool takes its memory.
+#[derive(Clone, Copy, Debug)]
+enum Memory {
+    /// Heap chunks of one slab: the model crosses chunk and slab boundaries quickly, and a trim
+    /// can only free whole chunks.
+    Heap,
+    /// Mapped chunks of two slabs: a trim also advises single slabs away.
+    Mapped,
+}
+
 fn small_pool(class: SizeClass) -> SlabPool {
-    // One slab per chunk, so the model crosses chunk and slab boundaries quickly.
+    pool_on(class, Memory::Heap)
+}
+
+fn pool_on(class: SizeClass, memory: Memory) -> SlabPool {
+    let (slabs, memory): (usize, Arc<dyn NodeMemory>) = match memory {
+        Memory::Heap => (1, Arc::new(UnboundMemory)),
+        Memory::Mapped => (2, Arc::new(AnonymousMemory)),
+    };
     let config = PoolConfig {
-        chunk_size_bytes: courier_alloc::SLAB_SIZE_BYTES,
+        chunk_size_bytes: slabs * SLAB_SIZE_BYTES,
     };
     let budget = Arc::new(NodeBudget::unlimited(NodeId(0)));
-    SlabPool::new(class, config, Arc::new(UnboundMemory), budget)
+    SlabPool::new(class, config, memory, budget)
+}
+
+/// Blocks of `class` in one slab, after its header line.
+fn blocks_per_slab(class: SizeClass) -> usize {
+    (SLAB_SIZE_BYTES - 64) / class.size_bytes()
 }
 
 /// Blocks per batch of remote frees (the record and the others it lists): `SlabPool::free`.
@@ -138,11 +168,38 @@ fn apply(pool: &mut SlabPool, other: &mut SlabPool, model: &mut Model, class: Si
             assert_eq!(pool.drain_remote(), model.pending_remote);
             model.local_free += std::mem::take(&mut model.pending_remote);
         }
+        Op::Trim(slabs) => {
+            let before = pool.stats();
+            let keep = slabs * blocks_per_slab(class);
+            let trimmed = pool.trim(keep * class.size_bytes(), || true);
+            assert!(!trimmed.stopped);
+            let after = pool.stats();
+            // The trim took the remote frees home, then gave back wholly free slabs only.
+            let free_before = model.local_free + std::mem::take(&mut model.pending_remote);
+            model.local_free = pool.local_free_bytes() / class.size_bytes();
+            let given = free_before - model.local_free;
+            assert_eq!(given % blocks_per_slab(class), 0, "whole slabs only");
+            assert_eq!(after.blocks_in_use, before.blocks_in_use);
+            assert_eq!(
+                after.bytes_mapped,
+                before.bytes_mapped - trimmed.bytes_unmapped
+            );
+            if given > 0 {
+                assert!(
+                    model.local_free + blocks_per_slab(class) > keep,
+                    "a trim gives back no more than it must"
+                );
+            }
+        }
     }
 }
 
 fn run(class: SizeClass, ops: &[Op]) {
-    let mut pool = small_pool(class);
+    run_on(class, ops, Memory::Heap);
+}
+
+fn run_on(class: SizeClass, ops: &[Op], memory: Memory) {
+    let mut pool = pool_on(class, memory);
     // Another thread's pool, freeing the first one's blocks (one thread suffices: the batch is
     // per freeing pool, and the remote list is the same whoever pushes).
     let mut other = small_pool(class);
@@ -157,8 +214,10 @@ fn run(class: SizeClass, ops: &[Op]) {
             0,
             "the other pool lends nothing"
         );
+        // What is left of the chunk being carved, and the slabs trims gave back.
         let carvable = stats.blocks_free - model.local_free;
-        assert!(carvable < 2 * courier_alloc::SLAB_SIZE_BYTES / class.size_bytes());
+        let released = stats.bytes_released / SLAB_SIZE_BYTES * blocks_per_slab(class);
+        assert!(carvable - released < 2 * SLAB_SIZE_BYTES / class.size_bytes());
     }
     let addresses: HashSet<usize> = model
         .live
@@ -190,6 +249,14 @@ fn slab_pool_matches_the_model_for_every_size_class() {
 }
 
 #[test]
+fn slab_pool_on_mapped_chunks_matches_the_model_through_trims() {
+    let config = common::proptest_config("slab_pool_on_mapped_chunks", 64);
+    proptest!(config, |(class in 1..SizeClass::COUNT, ops in prop::collection::vec(op(), 1..300))| {
+        run_on(SizeClass::ALL[class], &ops, Memory::Mapped);
+    });
+}
+
+#[test]
 fn many_allocations_cross_slab_and_chunk_boundaries() {
     // Over two slabs' worth of 512-byte blocks on one-slab chunks, then everything back.
     let ops: Vec<Op> = std::iter::repeat_n(Op::Alloc, 300)
@@ -199,6 +266,26 @@ fn many_allocations_cross_slab_and_chunk_boundaries() {
         .chain(std::iter::repeat_n(Op::Alloc, 300))
         .collect();
     run(SizeClass::B512, &ops);
+}
+
+#[test]
+fn trims_between_bursts_give_slabs_back_and_carve_them_again() {
+    // Bursts of 512-byte blocks over several slabs, freed every way, trimmed, reused.
+    let ops: Vec<Op> = std::iter::repeat_n(Op::Alloc, 700)
+        .chain((0..300).map(|pick| Op::FreeLocal(pick * 7)))
+        .chain((0..100).map(|pick| Op::FreeRemote(pick * 3)))
+        .chain([Op::Trim(0)])
+        .chain(std::iter::repeat_n(Op::Alloc, 500))
+        .chain((0..500).map(|pick| Op::FreeBatched(pick * 5)))
+        .chain([Op::FlushBatch, Op::Trim(1)])
+        .chain(std::iter::repeat_n(Op::Alloc, 300))
+        .chain((0..790).map(Op::FreeLocal))
+        .chain([Op::Trim(0), Op::Trim(0)])
+        .chain(std::iter::repeat_n(Op::Alloc, 400))
+        .collect();
+    for memory in [Memory::Heap, Memory::Mapped] {
+        run_on(SizeClass::B512, &ops, memory);
+    }
 }
 
 /// Blocks freed through another pool come home in batches, and the owner hands them out again

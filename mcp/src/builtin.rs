@@ -245,6 +245,10 @@ pub struct WorkerStats {
     pub parks: u64,
     /// Spin rounds before parking.
     pub spins: u64,
+    /// Trims of its pools while parked (`memory.trim_after_idle_ms`).
+    pub trims: u64,
+    /// Bytes those trims gave back to the kernel.
+    pub bytes_trimmed: u64,
 }
 
 impl From<RuntimeMetrics> for RuntimeStats {
@@ -260,6 +264,8 @@ impl From<RuntimeMetrics> for RuntimeStats {
                     steals: w.steals,
                     parks: w.parks,
                     spins: w.spins,
+                    trims: w.trims,
+                    bytes_trimmed: w.bytes_trimmed,
                 })
                 .collect(),
             actors_spawned: metrics.actors_spawned,

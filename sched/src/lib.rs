@@ -22,6 +22,7 @@ mod config;
 mod context;
 mod envelope;
 mod idle;
+mod idle_trim;
 mod ids;
 mod inbox;
 mod local;

@@ -17,6 +17,8 @@ pub(crate) struct WorkerCounters {
     spawned: StdAtomicU64,
     exited: StdAtomicU64,
     panicked: StdAtomicU64,
+    trims: StdAtomicU64,
+    bytes_trimmed: StdAtomicU64,
 }
 
 /// ORDERING: Relaxed everywhere: statistics, written by one thread, that order nothing.
@@ -55,6 +57,14 @@ impl WorkerCounters {
         bump(&self.spins, 1);
     }
 
+    pub(crate) fn add_trim(&self, bytes: usize) {
+        bump(&self.trims, 1);
+        bump(
+            &self.bytes_trimmed,
+            u64::try_from(bytes).unwrap_or(u64::MAX),
+        );
+    }
+
     #[inline]
     pub(crate) fn add_spawn(&self) {
         bump(&self.spawned, 1);
@@ -81,6 +91,8 @@ impl WorkerCounters {
             steals: self.steals.load(StdOrdering::Relaxed),
             parks: self.parks.load(StdOrdering::Relaxed),
             spins: self.spins.load(StdOrdering::Relaxed),
+            trims: self.trims.load(StdOrdering::Relaxed),
+            bytes_trimmed: self.bytes_trimmed.load(StdOrdering::Relaxed),
         }
     }
 }
@@ -100,6 +112,11 @@ pub struct WorkerMetrics {
     pub parks: u64,
     /// Spin rounds while searching before parking.
     pub spins: u64,
+    /// Trims of its pools while parked (`memory.trim_after_idle_ms`), finished or stopped by
+    /// work.
+    pub trims: u64,
+    /// Bytes those trims gave back to the kernel: slabs advised away and chunks unmapped.
+    pub bytes_trimmed: u64,
 }
 
 /// A snapshot of the runtime.

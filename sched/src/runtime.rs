@@ -4,6 +4,7 @@ use std::fmt;
 use std::ptr::NonNull;
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle, Thread};
+use std::time::Duration;
 
 use crossbeam_deque::{Injector, Worker as Deque};
 use crossbeam_utils::CachePadded;
@@ -34,6 +35,9 @@ pub struct RuntimeSettings {
     pub steal_batch_max: usize,
     /// Where message pools get their memory, and each node's cap (`memory.rs`).
     pub pool_memory: PoolMemory,
+    /// How long a worker stays parked before it gives its pools' free memory back to the
+    /// kernel (`idle_trim.rs`); `None`: never. Default: 100 ms.
+    pub trim_after_idle: Option<Duration>,
 }
 
 impl Default for RuntimeSettings {
@@ -43,6 +47,7 @@ impl Default for RuntimeSettings {
             mailbox_capacity: Capacity::new(1024).expect("1024 is a valid capacity"),
             steal_batch_max: 32,
             pool_memory: PoolMemory::default(),
+            trim_after_idle: Some(Duration::from_millis(100)),
         }
     }
 }
@@ -578,6 +583,8 @@ impl Runtime {
             mailbox_capacity,
             steal_batch_max: usize::from(config.workers.steal_batch_max),
             pool_memory,
+            trim_after_idle: (config.memory.trim_after_idle_ms > 0)
+                .then(|| Duration::from_millis(u64::from(config.memory.trim_after_idle_ms))),
         };
         Runtime::start(placement, settings)
     }

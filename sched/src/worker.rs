@@ -14,11 +14,12 @@ use std::sync::Arc;
 
 use crossbeam_deque::{Injector, Steal, Stealer, Worker as Deque};
 
-use courier_alloc::{Block, PoolConfig, PoolSet, SizeClass};
+use courier_alloc::{Block, PoolConfig, PoolSet, SizeClass, Trimmed};
 
 use std::time::{Duration, Instant};
 
 use crate::cell::{ActorPtr, TurnEnd};
+use crate::idle_trim::{IdleTrim, TRIM_KEEP_BYTES};
 use crate::memory::WorkerPools;
 use crate::metrics::WorkerCounters;
 use crate::panic::AbortOnUnwind;
@@ -190,8 +191,8 @@ enum Tier {
 ///
 /// - **W1** `pools` is borrowed mutably only inside `with_pools`, `free_block` and the send
 ///   path's `pack` (through `thread_pools`), and `cell_pools` only inside `alloc_cell`,
-///   `free_cell` and `flush_remote_frees`: all run allocator code and never user code, so no
-///   two borrows of either overlap.
+///   `free_cell` and `flush_remote_frees`, and both inside `with_pool_sets` (a parked worker's trim):
+///   all run allocator code and never user code, so no two borrows of either overlap.
 pub(crate) struct Worker {
     id: WorkerId,
     node: u16,
@@ -223,6 +224,8 @@ pub(crate) struct Worker {
     own_counters: NonNull<WorkerCounters>,
     /// Timers set by handlers on this worker (`timer.rs`).
     timers: RefCell<TimerWheel>,
+    /// When a parked worker gives its pools' free memory back (`idle_trim.rs`).
+    idle_trim: IdleTrim,
     /// The rest of this worker's block of actor ids: next, end.
     actor_ids: Cell<(u64, u64)>,
     /// Counts of `shared`'s `Arc` that this worker holds beyond its own, banked for the cells
@@ -257,6 +260,7 @@ impl Worker {
         is_spinner: bool,
     ) -> Worker {
         let own_counters = NonNull::from(shared.metrics(id));
+        let idle_trim = IdleTrim::new(shared.settings().trim_after_idle);
         let plan = shared.placement().worker(id);
         let node = plan.node.0;
         let tiers = plan
@@ -293,6 +297,7 @@ impl Worker {
             stalled_turns: Cell::new(0),
             own_counters,
             timers: RefCell::new(TimerWheel::new(Instant::now())),
+            idle_trim,
             actor_ids: Cell::new((0, 0)),
             runtime_refs: Cell::new(0),
         }
@@ -421,6 +426,54 @@ impl Worker {
         unsafe { &mut *self.pools.get() }.flush_remote_frees();
         // SAFETY: as above.
         unsafe { &mut *self.cell_pools.get() }.flush_remote_frees();
+    }
+
+    /// Runs `f` on this worker's two pool sets (messages, cells): allocator code only (W1),
+    /// for a parked worker's look at its memory (`idle_trim.rs`).
+    fn with_pool_sets<R>(&self, f: impl FnOnce(&mut [&mut PoolSet; 2]) -> R) -> R {
+        // SAFETY: W1: `f` runs allocator code and never user code, so no other borrow of
+        // either set is live; both end before we return.
+        let messages = unsafe { &mut *self.pools.get() };
+        // SAFETY: as above; the two cells are distinct.
+        let cells = unsafe { &mut *self.cell_pools.get() };
+        f(&mut [messages, cells])
+    }
+
+    /// A parked worker's look at its pools (`idle_trim.rs`): when a trim is due, takes the
+    /// blocks freed elsewhere home, and gives the wholly free slabs back to the kernel if the
+    /// free bytes are then worth a walk, for as long as the worker stays parked (courier-alloc's
+    /// `trim.rs`).
+    fn look_for_trim(&self) {
+        let idle = self.shared.idle();
+        let still_parked = || idle.is_parked(self.id) && !self.shared.is_shut_down();
+        let free_bytes = |sets: &[&mut PoolSet; 2]| -> usize {
+            sets.iter().map(|set| set.local_free_bytes()).sum()
+        };
+        let trimmed = self.with_pool_sets(|sets| {
+            let remote_frees = sets.iter().any(|set| set.has_remote_frees());
+            if !self.idle_trim.is_due(free_bytes(sets), remote_frees) {
+                return None;
+            }
+            for set in sets.iter_mut() {
+                set.drain_remote();
+            }
+            if !self.idle_trim.is_due(free_bytes(sets), false) {
+                return None;
+            }
+            let mut trimmed = Trimmed::default();
+            for set in sets.iter_mut() {
+                trimmed.add(set.trim(TRIM_KEEP_BYTES, still_parked));
+                if trimmed.stopped {
+                    return Some(trimmed);
+                }
+            }
+            self.idle_trim.trimmed(free_bytes(sets));
+            Some(trimmed)
+        });
+        if let Some(trimmed) = trimmed {
+            self.counters()
+                .add_trim(trimmed.bytes_released + trimmed.bytes_unmapped);
+        }
     }
 
     /// Counts an actor's exit (its turn runs here).
@@ -889,19 +942,36 @@ impl Worker {
         if !self.shared.inbox(self.id).is_empty() && idle.transition_worker_from_parked(self.id) {
             return;
         }
+        let carved = self.with_pool_sets(|sets| sets.iter().map(|set| set.carved_bytes()).sum());
+        let mut look_after = self.idle_trim.first_look(carved);
+        let mut look_at = look_after.map(|after| Instant::now() + after);
         while idle.is_parked(self.id) && !self.shared.is_shut_down() {
             self.counters().add_park();
             let next_timer = self.timers.borrow().next_deadline();
-            match next_timer {
-                None => std::thread::park(),
-                Some(deadline) => {
-                    std::thread::park_timeout(deadline.saturating_duration_since(Instant::now()));
-                    if Instant::now() >= deadline && idle.transition_worker_from_parked(self.id) {
-                        // Woke for a timer, not for work: counted unparked, not searching.
-                        *searching = false;
-                        return;
-                    }
-                }
+            let wake_at = match (next_timer, look_at) {
+                (Some(timer), Some(look)) => Some(timer.min(look)),
+                (timer, look) => timer.or(look),
+            };
+            let Some(wake_at) = wake_at else {
+                std::thread::park();
+                continue;
+            };
+            std::thread::park_timeout(wake_at.saturating_duration_since(Instant::now()));
+            let now = Instant::now();
+            if next_timer.is_some_and(|timer| now >= timer)
+                && idle.transition_worker_from_parked(self.id)
+            {
+                // Woke for a timer, not for work: counted unparked, not searching.
+                *searching = false;
+                return;
+            }
+            if let (Some(look), Some(after)) = (look_at, look_after)
+                && now >= look
+                && idle.is_parked(self.id)
+            {
+                self.look_for_trim();
+                look_after = self.idle_trim.next_look(after);
+                look_at = look_after.map(|after| Instant::now() + after);
             }
         }
         // A notifier counted us as a searcher when it took us off the list (I4).

@@ -56,6 +56,9 @@ pub struct MemorySettings {
     /// Payloads of at least this size go to their own mapped region instead of a slab block.
     /// Default: 64 KiB.
     pub huge_payload_threshold: ByteSize,
+    /// Milliseconds a worker stays parked before it gives its pools' wholly free slabs back to
+    /// the kernel; 0: never. Default: 100.
+    pub trim_after_idle_ms: u32,
 }
 
 impl Default for MemorySettings {
@@ -64,6 +67,7 @@ impl Default for MemorySettings {
             pool_size_per_node: ByteSize::mib(256),
             pool_size_by_node: BTreeMap::new(),
             huge_payload_threshold: ByteSize::kib(64),
+            trim_after_idle_ms: 100,
         }
     }
 }
@@ -229,6 +233,7 @@ impl fmt::Display for Config {
             "huge_payload_threshold = \"{}\"",
             memory.huge_payload_threshold
         )?;
+        writeln!(f, "trim_after_idle_ms = {}", memory.trim_after_idle_ms)?;
         writeln!(f, "\n[memory.pool_size_by_node]")?;
         for (node, size) in &memory.pool_size_by_node {
             writeln!(f, "{} = \"{size}\"", node.0)?;

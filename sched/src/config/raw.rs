@@ -52,5 +52,6 @@ pub(super) struct Actors {
 pub(super) struct Memory {
     pub(super) pool_size_per_node: Option<Spanned<toml::Value>>,
     pub(super) huge_payload_threshold: Option<Spanned<toml::Value>>,
+    pub(super) trim_after_idle_ms: Option<Spanned<i64>>,
     pub(super) pool_size_by_node: BTreeMap<String, Spanned<toml::Value>>,
 }

@@ -114,6 +114,7 @@ fn every_key_of_the_example_is_documented_in_the_readme() {
         "actors.mailbox_capacity",
         "memory.pool_size_per_node",
         "memory.huge_payload_threshold",
+        "memory.trim_after_idle_ms",
         "memory.pool_size_by_node",
     ];
     for key in keys {
@@ -131,7 +132,7 @@ fn every_setting_is_read_from_the_file() {
          [workers]\nper_node = 2\noversubscribe = true\npin = false\nspinners_per_node = 0\n\
          steal_batch_max = 8\n[actors]\nactivation_budget = 7\nmailbox_capacity = 99\n\
          [memory]\npool_size_per_node = \"2 MiB\"\nhuge_payload_threshold = 8192\n\
-         [memory.pool_size_by_node]\n1 = \"1GiB\"\n",
+         trim_after_idle_ms = 0\n[memory.pool_size_by_node]\n1 = \"1GiB\"\n",
     )
     .unwrap();
     assert_eq!(
@@ -158,6 +159,7 @@ fn every_setting_is_read_from_the_file() {
     assert_eq!(config.memory.pool_size(NodeId(0)), ByteSize::mib(2));
     assert_eq!(config.memory.pool_size(NodeId(1)), ByteSize::mib(1024));
     assert_eq!(config.memory.huge_payload_threshold, ByteSize::kib(8));
+    assert_eq!(config.memory.trim_after_idle_ms, 0);
 }
 
 #[test]
@@ -306,6 +308,30 @@ fn the_activation_budget_and_mailbox_capacity_must_be_at_least_one() {
         "[actors]\nmailbox_capacity = 0\n",
         2,
         "actors.mailbox_capacity",
+    );
+}
+
+#[test]
+fn the_trim_delay_is_a_count_of_milliseconds_up_to_an_hour() {
+    let message = bad_value(
+        "[memory]\ntrim_after_idle_ms = -5\n",
+        2,
+        "memory.trim_after_idle_ms",
+    );
+    assert_eq!(message, "must be from 0 to 3600000, not -5");
+    bad_value(
+        "[memory]\ntrim_after_idle_ms = 3600001\n",
+        2,
+        "memory.trim_after_idle_ms",
+    );
+    let wrong = error_at(
+        "[memory]\ntrim_after_idle_ms = \"1s\"\n",
+        2,
+        "memory.trim_after_idle_ms",
+    );
+    assert!(
+        matches!(wrong, ConfigErrorKind::WrongType(_)),
+        "a string is not a count: {wrong:?}"
     );
 }
 

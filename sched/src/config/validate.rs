@@ -345,10 +345,17 @@ impl Checker<'_> {
             }
             None => defaults.huge_payload_threshold,
         };
+        let trim_after_idle_ms = self.integer(
+            "memory.trim_after_idle_ms",
+            raw.trim_after_idle_ms.as_ref(),
+            (0, 3_600_000),
+            defaults.trim_after_idle_ms,
+        )?;
         Ok(MemorySettings {
             pool_size_per_node,
             pool_size_by_node,
             huge_payload_threshold,
+            trim_after_idle_ms,
         })
     }
 

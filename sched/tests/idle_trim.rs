@@ -1,0 +1,126 @@
+//! A parked worker gives the memory of a burst back (`src/idle_trim.rs`): the cells of a burst
+//! of actors that have all gone are unmapped once the worker has been idle for
+//! `memory.trim_after_idle_ms`, a later burst maps them again, and 0 turns trimming off.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use courier_sched::{Actor, Config, Context, Runtime};
+
+const HANG: Duration = Duration::from_mins(1);
+/// Actors in a burst: ~10 MiB of cells, five 2 MiB chunks and more.
+const BURST: usize = 30_000;
+
+/// One worker, no spinner (it parks as soon as it runs out of work), trimming after `trim_ms`.
+fn one_worker(trim_ms: u32) -> Runtime {
+    let text = format!(
+        "[workers]\ncount = 1\npin = false\nspinners_per_node = 0\n\
+         [memory]\ntrim_after_idle_ms = {trim_ms}\n"
+    );
+    let config = Config::parse(&text, Path::new("idle-trim-test.toml")).expect("a valid config");
+    Runtime::from_config(&config).expect("the runtime starts")
+}
+
+/// Stops as soon as it starts.
+struct Brief;
+
+impl Actor for Brief {
+    type Msg = ();
+    type Error = String;
+
+    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), String> {
+        ctx.stop();
+        Ok(())
+    }
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Spawns a burst of brief actors on its worker per message, and says when it has.
+struct Spawner {
+    done: mpsc::Sender<()>,
+}
+
+impl Actor for Spawner {
+    type Msg = ();
+    type Error = String;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+        for _ in 0..BURST {
+            drop(ctx.spawn(Brief));
+        }
+        self.done.send(()).map_err(|error| error.to_string())
+    }
+}
+
+/// Sends the spawner one burst and waits until all of the burst's actors have exited.
+fn burst(runtime: &Runtime, spawner: &courier_sched::ActorRef<()>, done: &mpsc::Receiver<()>) {
+    let exited = runtime.metrics().actors_exited;
+    spawner.send(()).expect("the spawner is alive");
+    done.recv_timeout(HANG).expect("the burst is spawned");
+    wait_until("the burst's exits", || {
+        runtime.metrics().actors_exited >= exited + BURST as u64
+    });
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + HANG;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} within {HANG:?}");
+        std::thread::park_timeout(Duration::from_millis(2));
+    }
+}
+
+fn cell_bytes(runtime: &Runtime) -> usize {
+    runtime.metrics().nodes[0].cell_bytes_mapped
+}
+
+#[test]
+fn an_idle_worker_unmaps_the_cells_of_a_burst_and_a_later_burst_maps_them_again() {
+    let runtime = one_worker(20);
+    let (done, finished) = mpsc::channel();
+    let spawner = runtime.spawn(Spawner { done });
+    let before = cell_bytes(&runtime);
+    burst(&runtime, &spawner, &finished);
+    let peak = cell_bytes(&runtime);
+    assert!(
+        peak >= before + BURST * 256,
+        "the burst's cells: {before} -> {peak} bytes"
+    );
+    // The worker parks, and 20 ms later gives every wholly free chunk back but the one it
+    // carves (2 MiB).
+    wait_until("a trim", || cell_bytes(&runtime) <= before + (2 << 20));
+    let trimmed = runtime.metrics().workers[0];
+    assert!(trimmed.trims >= 1, "{trimmed:?}");
+    assert!(
+        trimmed.bytes_trimmed >= (peak - cell_bytes(&runtime)) as u64,
+        "{trimmed:?}"
+    );
+    // The memory is there again for the next burst, and given back again after it.
+    burst(&runtime, &spawner, &finished);
+    wait_until("a second trim", || {
+        runtime.metrics().workers[0].trims > trimmed.trims
+            && cell_bytes(&runtime) <= before + (2 << 20)
+    });
+    assert_eq!(runtime.metrics().actors_exited, 2 * BURST as u64);
+    drop(spawner);
+    runtime.shutdown();
+}
+
+#[test]
+fn a_worker_set_never_to_trim_keeps_its_pools() {
+    let runtime = one_worker(0);
+    let (done, finished) = mpsc::channel();
+    let spawner = runtime.spawn(Spawner { done });
+    burst(&runtime, &spawner, &finished);
+    let peak = cell_bytes(&runtime);
+    // Idle for ten times the delay the other test trims after.
+    std::thread::park_timeout(Duration::from_millis(200));
+    assert_eq!(cell_bytes(&runtime), peak);
+    assert_eq!(runtime.metrics().workers[0].trims, 0);
+    drop(spawner);
+    runtime.shutdown();
+}
