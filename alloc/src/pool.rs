@@ -475,18 +475,25 @@ impl SlabPool {
         }
         self.blocks_carved -= plan.blocks_leaving;
         let mut trimmed = Trimmed::default();
-        for &slab in &plan.release {
-            let chunk = slab / census.slabs_per_chunk();
-            let offset = (slab % census.slabs_per_chunk()) * SLAB_SIZE_BYTES;
-            // SAFETY: the slab lies inside its chunk (the census's layout).
+        // One advice per run of neighbouring slabs: each one is a system call and a TLB
+        // shootdown, an interrupt for every other core running this process.
+        for run in trim::runs(&plan.release, census.slabs_per_chunk()) {
+            let chunk = run.start / census.slabs_per_chunk();
+            let offset = (run.start % census.slabs_per_chunk()) * SLAB_SIZE_BYTES;
+            // SAFETY: the run lies inside its chunk (`trim::runs`, the census's layout).
             let start = unsafe { chunks[chunk].add(offset) };
-            // SAFETY: a slab of one of our mapped chunks whose every block left the free list
+            let len = run.len() * SLAB_SIZE_BYTES;
+            // Once told to stop, the slabs are only set aside: resident, carved again first.
+            // SAFETY: slabs of one of our mapped chunks whose every block left the free list
             // just now; nobody else holds any of them (T1).
-            if unsafe { crate::raw::release_pages(start, SLAB_SIZE_BYTES) }.is_ok() {
-                trimmed.bytes_released += SLAB_SIZE_BYTES;
+            if keep_going() && unsafe { crate::raw::release_pages(start, len) }.is_ok() {
+                trimmed.bytes_released += len;
             }
-            // Carved again either way: a refused advice leaves the pages resident, no worse.
-            self.released_slabs.push(start);
+            for slab in 0..run.len() {
+                // SAFETY: inside the run, as above.
+                self.released_slabs
+                    .push(unsafe { start.add(slab * SLAB_SIZE_BYTES) });
+            }
         }
         for &chunk in &plan.unmap {
             trimmed.bytes_unmapped += self.unmap_chunk(census.chunk_starts()[chunk]);

@@ -20,7 +20,8 @@ pub struct PoolStats {
     pub chunks_mapped: usize,
     /// Bytes mapped for those chunks.
     pub bytes_mapped: usize,
-    /// Bytes of those chunks a trim gave back to the kernel (slabs advised away, still mapped,
-    /// not resident until carved again).
+    /// Bytes of those chunks a trim took out of use, to be carved again before the pool maps
+    /// more: slabs given back to the kernel (advised away: still mapped, not resident), unless
+    /// the trim was told to stop before it advised them.
     pub bytes_released: usize,
 }

@@ -34,8 +34,9 @@
 
 use crate::slab::SLAB_SIZE_BYTES;
 
-/// Blocks a trim walks between two calls of its `keep_going`.
-pub(crate) const BLOCKS_PER_CHECK: usize = 4096;
+/// Blocks a trim walks between two calls of its `keep_going`: a walk misses the cache at
+/// nearly every block, so 256 of them are tens of microseconds, about a futex wake.
+pub(crate) const BLOCKS_PER_CHECK: usize = 256;
 
 /// What a trim gave back.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -233,6 +234,26 @@ pub(crate) fn plan(
     plan
 }
 
+/// The runs of consecutive slabs of one chunk in `slabs` (ascending census indices).
+pub(crate) fn runs(
+    slabs: &[usize],
+    slabs_per_chunk: usize,
+) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut rest = slabs;
+    std::iter::from_fn(move || {
+        let (&first, _) = rest.split_first()?;
+        let len = rest
+            .iter()
+            .enumerate()
+            .take_while(|&(offset, &slab)| {
+                slab == first + offset && slab / slabs_per_chunk == first / slabs_per_chunk
+            })
+            .count();
+        rest = &rest[len..];
+        Some(first..first + len)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +278,13 @@ mod tests {
             }
         }
         census
+    }
+
+    #[test]
+    fn neighbouring_slabs_of_one_chunk_make_one_run() {
+        let runs: Vec<_> = runs(&[0, 1, 2, 3, 4, 6, 9, 10], 4).collect();
+        assert_eq!(runs, [0..4, 4..5, 6..7, 9..11]);
+        assert_eq!(super::runs(&[], 4).count(), 0);
     }
 
     #[test]
