@@ -31,6 +31,8 @@
 //! - **T3** A trim stops between two blocks when its `keep_going` says so. The census writes
 //!   nothing; a rebuild that stops links the blocks it set aside and the blocks it had not
 //!   reached back behind the ones it kept. A stopped trim leaves every free block on the list.
+//!   Once the list is rebuilt, a `false` only skips the advice of the slabs set aside: they
+//!   stay resident and are carved again first.
 
 use crate::slab::SLAB_SIZE_BYTES;
 

@@ -19,7 +19,8 @@
 //!   (free blocks scattered over slabs that hold live ones) raises the trigger, so the worker
 //!   walks the same lists again only once more memory has been freed;
 //! - while it stays parked: a notifier that takes it off the sleeper list stops the trim at its
-//!   next check (every few thousand blocks), every free block still there (T3 of courier-alloc).
+//!   next check (every 256 blocks, and before each advice), every free block still there (T3
+//!   of courier-alloc).
 //!
 //! Each pool keeps [`TRIM_KEEP_BYTES`] of free blocks, so the next burst does not fault at once.
 //! A `LocalRuntime` never parks and never trims; threads outside the runtime that spawn keep

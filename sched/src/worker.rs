@@ -443,6 +443,8 @@ impl Worker {
     /// blocks freed elsewhere home, and gives the wholly free slabs back to the kernel if the
     /// free bytes are then worth a walk, for as long as the worker stays parked (courier-alloc's
     /// `trim.rs`).
+    #[cold]
+    #[inline(never)]
     fn look_for_trim(&self) {
         let idle = self.shared.idle();
         let still_parked = || idle.is_parked(self.id) && !self.shared.is_shut_down();
