@@ -26,7 +26,9 @@ use std::mem::MaybeUninit;
 use std::ptr::{self, NonNull};
 use std::sync::{Arc, Weak};
 
-use courier_alloc::{Block, CACHE_LINE_BYTES, HUGE_PAGE_BYTES, PoolConfig, PoolSet, SizeClass};
+use courier_alloc::{
+    Block, CACHE_LINE_BYTES, HUGE_PAGE_BYTES, PoolConfig, PoolSet, SizeClass, Trimmed,
+};
 
 use crate::runtime::Shared;
 use crate::worker::{current_worker_of, free_cell};
@@ -190,6 +192,24 @@ fn allocate_away_slow(runtime: &Arc<Shared>, node: u16, class: SizeClass) -> Opt
         })
         .ok()
         .flatten()
+}
+
+/// Trims this thread's cell pools for nodes it spawned for from elsewhere (`thread_trim.rs`),
+/// dropping those of runtimes that have gone.
+pub(crate) fn trim_away_pools(keep_free_bytes: usize) -> Trimmed {
+    AWAY_POOLS
+        .try_with(|away| {
+            let mut away = away.borrow_mut();
+            away.prune();
+            let mut trimmed = Trimmed::default();
+            for entry in &away.0 {
+                // SAFETY: a live set of `AWAY_POOLS` (we hold its borrow), this thread's own;
+                // only allocator code runs while we hold it.
+                trimmed.add(unsafe { &mut *entry.pools.as_ptr() }.trim(keep_free_bytes, || true));
+            }
+            trimmed
+        })
+        .unwrap_or_default()
 }
 
 /// Gives the memory of a `T` back where it came from.

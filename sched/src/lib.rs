@@ -37,6 +37,7 @@ mod room_wait;
 mod runtime;
 mod supervision;
 mod sync;
+mod thread_trim;
 mod timer;
 mod topology;
 mod watch;
@@ -50,6 +51,7 @@ pub use config::{
     ActorSettings, ByteSize, Config, ConfigError, ConfigErrorKind, MemorySettings, Position,
 };
 pub use context::Context;
+pub use courier_alloc::Trimmed;
 pub use courier_mailbox::Priority;
 pub use idle::IdleWorkers;
 pub use ids::{CoreId, CpuId, L3Id, PackageId, PuId, WorkerId};
@@ -65,6 +67,7 @@ pub use registry::NameError;
 pub use reply::{AskError, Reply, ReplyTo};
 pub use runtime::{Runtime, RuntimeError, RuntimeSettings, SpawnError};
 pub use supervision::{ChildEvent, ChildEventKind, ChildHandle, Factory, Guardian, Termination};
+pub use thread_trim::trim_thread_pools;
 pub use timer::TimerHandle;
 pub use topology::{
     DistanceMatrix, DistanceSource, Node, Pu, Topology, TopologyError, TopologySource,

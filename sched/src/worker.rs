@@ -1075,6 +1075,25 @@ pub(crate) fn thread_pools() -> Option<NonNull<PoolSet>> {
     )))
 }
 
+/// Trims this thread's own message pools, when it is not a worker and has any
+/// (`thread_trim.rs`).
+pub(crate) fn trim_outside_pools(keep_free_bytes: usize) -> Trimmed {
+    if current().is_some() {
+        return Trimmed::default();
+    }
+    OUTSIDE_POOLS
+        .try_with(|pools| {
+            // SAFETY: the set is this thread's; no other reference to it is live (W1: its
+            // borrowers run allocator code only, and this is not one of them).
+            unsafe { &mut *pools.get() }
+                .as_mut()
+                .map_or_else(Trimmed::default, |pools| {
+                    pools.trim(keep_free_bytes, || true)
+                })
+        })
+        .unwrap_or_default()
+}
+
 /// Gives a cell's block back (`cell_memory::release`): on a worker thread (of any runtime)
 /// through its cell pools, where the worker's own blocks go onto the local free list and
 /// others into a batch home; on any other thread straight home through the owner's

@@ -1,12 +1,14 @@
 //! A parked worker gives the memory of a burst back (`src/idle_trim.rs`): the cells of a burst
 //! of actors that have all gone are unmapped once the worker has been idle for
-//! `memory.trim_after_idle_ms`, a later burst maps them again, and 0 turns trimming off.
+//! `memory.trim_after_idle_ms`, a later burst maps them again, and 0 turns trimming off. A
+//! thread outside the runtime gives back the cells of the actors it spawned when it asks
+//! (`trim_thread_pools`, `src/thread_trim.rs`).
 
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use courier_sched::{Actor, Config, Context, Runtime};
+use courier_sched::{Actor, Config, Context, Runtime, trim_thread_pools};
 
 const HANG: Duration = Duration::from_mins(1);
 /// Actors in a burst: ~10 MiB of cells, five 2 MiB chunks and more.
@@ -35,6 +37,19 @@ impl Actor for Brief {
     }
 
     fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Stops at its first message.
+struct Waiting;
+
+impl Actor for Waiting {
+    type Msg = ();
+    type Error = String;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+        ctx.stop();
         Ok(())
     }
 }
@@ -122,5 +137,40 @@ fn a_worker_set_never_to_trim_keeps_its_pools() {
     assert_eq!(cell_bytes(&runtime), peak);
     assert_eq!(runtime.metrics().workers[0].trims, 0);
     drop(spawner);
+    runtime.shutdown();
+}
+
+#[test]
+fn an_outside_thread_gives_back_the_cells_of_the_actors_it_spawned_when_it_asks() {
+    // Never trimmed by the worker: whatever goes is the outside thread's doing.
+    let runtime = one_worker(0);
+    let before = cell_bytes(&runtime);
+    let exited = runtime.metrics().actors_exited;
+    // Spawned here, outside the runtime: the cells come from this thread's pools. All alive at
+    // once, then all stopped.
+    let actors: Vec<_> = (0..BURST).map(|_| runtime.spawn(Waiting)).collect();
+    for actor in &actors {
+        actor.send(()).expect("alive until told");
+    }
+    drop(actors);
+    wait_until("the burst's exits", || {
+        runtime.metrics().actors_exited >= exited + BURST as u64
+    });
+    let peak = cell_bytes(&runtime);
+    assert!(peak >= before + BURST * 256, "{before} -> {peak} bytes");
+    // The cells freed on the worker come home in batches, the last when the worker runs out of
+    // work: trim until they have, keeping at most the chunk being carved.
+    let mut unmapped = 0;
+    wait_until("the cells to come home and go", || {
+        let trimmed = trim_thread_pools();
+        assert!(!trimmed.stopped, "an outside trim is never told to stop");
+        unmapped += trimmed.bytes_unmapped;
+        cell_bytes(&runtime) <= before + (2 << 20)
+    });
+    assert!(
+        unmapped >= peak - cell_bytes(&runtime),
+        "{unmapped} bytes unmapped"
+    );
+    assert_eq!(runtime.metrics().workers[0].trims, 0);
     runtime.shutdown();
 }
