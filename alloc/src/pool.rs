@@ -436,6 +436,18 @@ impl SlabPool {
         keep_free_bytes: usize,
         mut keep_going: impl FnMut() -> bool,
     ) -> Trimmed {
+        self.trim_with(keep_free_bytes, &mut keep_going)
+    }
+
+    /// `trim`, compiled once here rather than in every caller's crate for every closure: its
+    /// instances in courier-sched changed how the send path there was inlined (22 instructions
+    /// an outside send in `spawn_instr::life`).
+    #[inline(never)]
+    fn trim_with(
+        &mut self,
+        keep_free_bytes: usize,
+        keep_going: &mut dyn FnMut() -> bool,
+    ) -> Trimmed {
         self.drain_remote();
         let free_blocks = self.blocks_carved - self.in_use;
         let blocks_to_give = free_blocks.saturating_sub(keep_free_bytes / self.class.size_bytes());
@@ -471,7 +483,7 @@ impl SlabPool {
         if plan.is_empty() {
             return Trimmed::default();
         }
-        if !self.drop_free_blocks(&census, &plan.leaving, &mut keep_going) {
+        if !self.drop_free_blocks(&census, &plan.leaving, keep_going) {
             return Trimmed::stopped();
         }
         self.blocks_carved -= plan.blocks_leaving;
@@ -539,7 +551,7 @@ impl SlabPool {
         &mut self,
         census: &SlabCensus,
         leaving: &[bool],
-        keep_going: &mut impl FnMut() -> bool,
+        keep_going: &mut dyn FnMut() -> bool,
     ) -> bool {
         let mut kept = LinkChain::default();
         let mut set_aside = LinkChain::default();

@@ -1081,17 +1081,13 @@ pub(crate) fn trim_outside_pools(keep_free_bytes: usize) -> Trimmed {
     if current().is_some() {
         return Trimmed::default();
     }
-    OUTSIDE_POOLS
-        .try_with(|pools| {
-            // SAFETY: the set is this thread's; no other reference to it is live (W1: its
-            // borrowers run allocator code only, and this is not one of them).
-            unsafe { &mut *pools.get() }
-                .as_mut()
-                .map_or_else(Trimmed::default, |pools| {
-                    pools.trim(keep_free_bytes, || true)
-                })
-        })
-        .unwrap_or_default()
+    // `thread_pools`, the send path's accessor, is the one user of `OUTSIDE_POOLS`.
+    match thread_pools() {
+        // SAFETY: W1: the set is this thread's, and no other borrow of it is live (this is not
+        // called from allocator code).
+        Some(pools) => unsafe { &mut *pools.as_ptr() }.trim(keep_free_bytes, || true),
+        None => Trimmed::default(),
+    }
 }
 
 /// Gives a cell's block back (`cell_memory::release`): on a worker thread (of any runtime)
