@@ -40,9 +40,10 @@ use crate::idle_trim::TRIM_KEEP_BYTES;
 /// runtime.shutdown();
 /// ```
 pub fn trim_thread_pools() -> Trimmed {
-    let mut trimmed = crate::worker::trim_outside_pools(TRIM_KEEP_BYTES);
-    if !crate::worker::on_worker_thread() {
-        trimmed.add(crate::cell_memory::trim_away_pools(TRIM_KEEP_BYTES));
+    if crate::worker::on_worker_thread() {
+        return Trimmed::default();
     }
+    let mut trimmed = crate::worker::trim_outside_pools(TRIM_KEEP_BYTES);
+    trimmed.add(crate::cell_memory::trim_away_pools(TRIM_KEEP_BYTES));
     trimmed
 }

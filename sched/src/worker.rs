@@ -191,8 +191,9 @@ enum Tier {
 ///
 /// - **W1** `pools` is borrowed mutably only inside `with_pools`, `free_block` and the send
 ///   path's `pack` (through `thread_pools`), and `cell_pools` only inside `alloc_cell`,
-///   `free_cell` and `flush_remote_frees`, and both inside `with_pool_sets` (a parked worker's trim):
-///   all run allocator code and never user code, so no two borrows of either overlap.
+///   `free_cell` and `flush_remote_frees`, and both inside `with_pool_sets` (a parked
+///   worker's trim): all run allocator code and never user code, so no two borrows of either
+///   overlap.
 pub(crate) struct Worker {
     id: WorkerId,
     node: u16,
@@ -1075,12 +1076,10 @@ pub(crate) fn thread_pools() -> Option<NonNull<PoolSet>> {
     )))
 }
 
-/// Trims this thread's own message pools, when it is not a worker and has any
-/// (`thread_trim.rs`).
+/// Trims this thread's own message pools (`thread_trim.rs`, which calls it only off the
+/// workers: on a worker, `thread_pools` is the worker's set).
 pub(crate) fn trim_outside_pools(keep_free_bytes: usize) -> Trimmed {
-    if current().is_some() {
-        return Trimmed::default();
-    }
+    debug_assert!(current().is_none(), "an outside thread's pools only");
     // `thread_pools`, the send path's accessor, is the one user of `OUTSIDE_POOLS`.
     match thread_pools() {
         // SAFETY: W1: the set is this thread's, and no other borrow of it is live (this is not

@@ -2,17 +2,18 @@
 //! whoever spawns it, outside the message cap, its block is reused once the actor is gone, and
 //! an actor too large for a block lives on the heap.
 
+mod common;
+
 use std::path::Path;
 use std::sync::mpsc;
-use std::time::Duration;
 
+use common::{Brief, HANG};
 use courier_alloc::NodeId;
 use courier_sched::{
     Actor, ActorRef, Config, Context, Placement, Runtime, RuntimeSettings, Topology, WorkerId,
     WorkerSettings,
 };
 
-const HANG: Duration = Duration::from_mins(1);
 /// The message pools' cap in `one_worker_capped`.
 const CAP: usize = 1 << 20;
 /// Actors each round spawns: 5,000 cells of 256 bytes are more than the message cap.
@@ -26,23 +27,6 @@ fn one_worker_capped() -> Runtime {
                 [memory]\npool_size_per_node = \"1MiB\"\n";
     let config = Config::parse(text, Path::new("cell-memory-test.toml")).expect("a valid config");
     Runtime::from_config(&config).expect("the runtime starts")
-}
-
-/// Stops as soon as it starts.
-struct Brief;
-
-impl Actor for Brief {
-    type Msg = ();
-    type Error = String;
-
-    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), String> {
-        ctx.stop();
-        Ok(())
-    }
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
-        Ok(())
-    }
 }
 
 /// Spawns `ACTORS` brief actors per message, dropping their addresses, and reports the node's

@@ -4,13 +4,16 @@
 //! thread outside the runtime gives back the cells of the actors it spawned when it asks
 //! (`trim_thread_pools`, `src/thread_trim.rs`).
 
+mod common;
+
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use common::{Brief, HANG, wait_for};
 use courier_sched::{Actor, Config, Context, Runtime, trim_thread_pools};
 
-const HANG: Duration = Duration::from_mins(1);
 /// Actors in a burst: ~10 MiB of cells, five 2 MiB chunks and more.
 const BURST: usize = 30_000;
 
@@ -22,23 +25,6 @@ fn one_worker(trim_ms: u32) -> Runtime {
     );
     let config = Config::parse(&text, Path::new("idle-trim-test.toml")).expect("a valid config");
     Runtime::from_config(&config).expect("the runtime starts")
-}
-
-/// Stops as soon as it starts.
-struct Brief;
-
-impl Actor for Brief {
-    type Msg = ();
-    type Error = String;
-
-    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), String> {
-        ctx.stop();
-        Ok(())
-    }
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
-        Ok(())
-    }
 }
 
 /// Stops at its first message.
@@ -76,17 +62,7 @@ fn burst(runtime: &Runtime, spawner: &courier_sched::ActorRef<()>, done: &mpsc::
     let exited = runtime.metrics().actors_exited;
     spawner.send(()).expect("the spawner is alive");
     done.recv_timeout(HANG).expect("the burst is spawned");
-    wait_until("the burst's exits", || {
-        runtime.metrics().actors_exited >= exited + BURST as u64
-    });
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + HANG;
-    while !done() {
-        assert!(Instant::now() < deadline, "{what} within {HANG:?}");
-        std::thread::park_timeout(Duration::from_millis(2));
-    }
+    wait_for(|| runtime.metrics().actors_exited >= exited + BURST as u64);
 }
 
 fn cell_bytes(runtime: &Runtime) -> usize {
@@ -106,8 +82,11 @@ fn an_idle_worker_unmaps_the_cells_of_a_burst_and_a_later_burst_maps_them_again(
         "the burst's cells: {before} -> {peak} bytes"
     );
     // The worker parks, and 20 ms later gives every wholly free chunk back but the one it
-    // carves (2 MiB).
-    wait_until("a trim", || cell_bytes(&runtime) <= before + (2 << 20));
+    // carves (2 MiB). The trim is counted once it has finished, after its unmaps: wait for the
+    // count too.
+    wait_for(|| {
+        runtime.metrics().workers[0].trims >= 1 && cell_bytes(&runtime) <= before + (2 << 20)
+    });
     let trimmed = runtime.metrics().workers[0];
     assert!(trimmed.trims >= 1, "{trimmed:?}");
     assert!(
@@ -116,7 +95,7 @@ fn an_idle_worker_unmaps_the_cells_of_a_burst_and_a_later_burst_maps_them_again(
     );
     // The memory is there again for the next burst, and given back again after it.
     burst(&runtime, &spawner, &finished);
-    wait_until("a second trim", || {
+    wait_for(|| {
         runtime.metrics().workers[0].trims > trimmed.trims
             && cell_bytes(&runtime) <= before + (2 << 20)
     });
@@ -153,20 +132,19 @@ fn an_outside_thread_gives_back_the_cells_of_the_actors_it_spawned_when_it_asks(
         actor.send(()).expect("alive until told");
     }
     drop(actors);
-    wait_until("the burst's exits", || {
-        runtime.metrics().actors_exited >= exited + BURST as u64
-    });
+    wait_for(|| runtime.metrics().actors_exited >= exited + BURST as u64);
     let peak = cell_bytes(&runtime);
     assert!(peak >= before + BURST * 256, "{before} -> {peak} bytes");
     // The cells freed on the worker come home in batches, the last when the worker runs out of
     // work: trim until they have, keeping at most the chunk being carved.
-    let mut unmapped = 0;
-    wait_until("the cells to come home and go", || {
+    let unmapped = Cell::new(0);
+    wait_for(|| {
         let trimmed = trim_thread_pools();
         assert!(!trimmed.stopped, "an outside trim is never told to stop");
-        unmapped += trimmed.bytes_unmapped;
+        unmapped.set(unmapped.get() + trimmed.bytes_unmapped);
         cell_bytes(&runtime) <= before + (2 << 20)
     });
+    let unmapped = unmapped.get();
     assert!(
         unmapped >= peak - cell_bytes(&runtime),
         "{unmapped} bytes unmapped"

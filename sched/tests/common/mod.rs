@@ -9,7 +9,9 @@
 use std::time::{Duration, Instant};
 
 use courier_mailbox::Capacity;
-use courier_sched::{Placement, Runtime, RuntimeSettings, Topology, WorkerCount, WorkerSettings};
+use courier_sched::{
+    Actor, Context, Placement, Runtime, RuntimeSettings, Topology, WorkerCount, WorkerSettings,
+};
 
 /// A runtime of one unpinned, non-spinning worker whose actors get mailboxes of `capacity`
 /// messages: small enough for a test to fill.
@@ -30,6 +32,23 @@ pub fn one_worker_runtime(capacity: u32) -> Runtime {
     };
     let placement = Placement::plan(&topology, &workers).expect("a one-worker plan");
     Runtime::start(placement, settings).expect("the runtime starts")
+}
+
+/// An actor that stops as soon as it starts.
+pub struct Brief;
+
+impl Actor for Brief {
+    type Msg = ();
+    type Error = String;
+
+    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), String> {
+        ctx.stop();
+        Ok(())
+    }
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Generous: only a hang (a lost message or wake-up) ever reaches it.
