@@ -384,7 +384,9 @@ fn courier_round_trip(
                 hops: Arc::clone(&hops[index]),
             };
             match seats {
-                Seats::Nodes(homes) => runtime.spawn_on(player, homes[index]),
+                Seats::Nodes(homes) => runtime
+                    .spawn_on(player, homes[index])
+                    .expect("a node of the plan"),
                 Seats::Workers(workers) => runtime
                     .spawn_on_worker(player, workers[index])
                     .expect("a 2-worker runtime"),

@@ -44,6 +44,13 @@ pub(crate) fn run_quietly(code: impl FnOnce()) -> Option<String> {
     }
 }
 
+/// Runs runtime-called user code that is not an actor's handler (a timer's closure, which
+/// makes and sends a message): its value, or the panic's message.
+pub(crate) fn run_caught<T>(code: impl FnOnce() -> T) -> Result<T, String> {
+    // AssertUnwindSafe: the caller drops whatever the code was working on after a panic.
+    panic::catch_unwind(AssertUnwindSafe(code)).map_err(|payload| panic_message(payload.as_ref()))
+}
+
 fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&'static str>() {
         (*text).to_owned()

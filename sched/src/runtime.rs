@@ -537,6 +537,13 @@ pub enum SpawnError {
         /// How many workers the runtime has.
         workers: usize,
     },
+    /// The placement has no worker on this node.
+    NoWorkersOnNode {
+        /// The node asked for.
+        node: courier_alloc::NodeId,
+        /// The nodes that have workers.
+        nodes: Vec<courier_alloc::NodeId>,
+    },
 }
 
 impl fmt::Display for SpawnError {
@@ -544,6 +551,17 @@ impl fmt::Display for SpawnError {
         match self {
             SpawnError::NoSuchWorker { worker, workers } => {
                 write!(f, "no worker {worker} in a runtime of {workers} workers")
+            }
+            SpawnError::NoWorkersOnNode { node, nodes } => {
+                write!(
+                    f,
+                    "no worker on NUMA node {} (the nodes with workers:",
+                    node.0
+                )?;
+                for plan_node in nodes {
+                    write!(f, " {}", plan_node.0)?;
+                }
+                write!(f, ")")
             }
         }
     }
@@ -680,9 +698,30 @@ impl Runtime {
         self.shared.spawn_on_worker(actor, worker)
     }
 
-    /// Spawns an actor homed on `node` (queued on that node's injector).
-    pub fn spawn_on<A: Actor>(&self, actor: A, node: courier_alloc::NodeId) -> ActorRef<A::Msg> {
-        self.shared.spawn_on_node(actor, node.0)
+    /// Spawns an actor homed on `node`: queued on that node's injector, its memory from that
+    /// node's pools, and run by that node's workers first (others steal it as any work).
+    ///
+    /// # Errors
+    /// [`SpawnError::NoWorkersOnNode`] when the placement has no worker on `node` (a node the
+    /// topology lacks, or one the config gave no workers): nothing would ever take the actor.
+    pub fn spawn_on<A: Actor>(
+        &self,
+        actor: A,
+        node: courier_alloc::NodeId,
+    ) -> Result<ActorRef<A::Msg>, SpawnError> {
+        if self.shared.placement.node(node).is_none() {
+            return Err(SpawnError::NoWorkersOnNode {
+                node,
+                nodes: self
+                    .shared
+                    .placement
+                    .nodes()
+                    .iter()
+                    .map(|plan| plan.node)
+                    .collect(),
+            });
+        }
+        Ok(self.shared.spawn_on_node(actor, node.0))
     }
 
     /// Gives `actor` a name others can look it up by ([`Runtime::whereis`]); the name goes when

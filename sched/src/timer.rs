@@ -10,6 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::panic::run_caught;
 use crate::sync::{StdAtomicBool, StdOrdering};
 
 /// The wheel's resolution.
@@ -173,7 +174,17 @@ impl TimerWheel {
                 continue;
             }
             fired += 1;
-            let again = (entry.fire)();
+            // User code runs here (`send_interval`'s `make`, a refused message's `Drop`): a
+            // panic cancels this timer alone; the worker and the wheel's other timers go on.
+            let again = match run_caught(|| (entry.fire)()) {
+                Ok(again) => again,
+                Err(message) => {
+                    eprintln!("courier: a timer panicked and is cancelled: {message}");
+                    // ORDERING: Relaxed; see `TimerHandle::cancel`.
+                    entry.cancelled.store(true, StdOrdering::Relaxed);
+                    false
+                }
+            };
             if let (true, Some(every)) = (again, entry.every_ticks) {
                 entry.deadline_tick = (entry.deadline_tick + every).max(now_tick + 1);
                 self.push(entry);

@@ -6,10 +6,11 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
+use courier_alloc::NodeId;
 use courier_mailbox::Capacity;
 use courier_sched::{
-    Actor, ActorRef, Context, Exit, Placement, Runtime, RuntimeSettings, SendError, Topology,
-    WorkerSettings,
+    Actor, ActorRef, Context, Exit, Placement, Runtime, RuntimeSettings, SendError, SpawnError,
+    Topology, WorkerCount, WorkerSettings,
 };
 
 mod common;
@@ -391,6 +392,60 @@ fn a_runtime_on_a_synthetic_four_node_topology_delivers_everything() {
     }
     let expected = 16 * per_pipeline * (per_pipeline + 1) / 2;
     wait_for(|| sum.load(Ordering::Relaxed) == expected);
+    runtime.shutdown();
+}
+
+#[test]
+fn spawning_on_a_node_without_workers_is_refused_and_names_the_nodes_that_have_some() {
+    // Two workers over four nodes: two nodes have none, and nothing would ever run an actor
+    // queued on their injectors.
+    let topology = Topology::synthetic("pack:1 numa:4 core:2 pu:1").unwrap();
+    let workers = WorkerSettings {
+        count: WorkerCount::Total(2),
+        pin: true,
+        spinners_per_node: 0,
+        ..WorkerSettings::default()
+    };
+    let placement = Placement::plan(&topology, &workers).unwrap();
+    let staffed: Vec<NodeId> = placement.nodes().iter().map(|plan| plan.node).collect();
+    assert_eq!(staffed.len(), 2);
+    let runtime = Runtime::start(placement, RuntimeSettings::default()).unwrap();
+    let total = Arc::new(AtomicU64::new(0));
+    for node in &staffed {
+        let actor = runtime
+            .spawn_on(Tally(Arc::clone(&total)), *node)
+            .expect("a node with workers");
+        actor.send(1).unwrap();
+    }
+    wait_for(|| total.load(Ordering::Relaxed) == 2);
+    // Nodes of the topology without workers, a node it lacks, and an id with the top bit set
+    // (which marks a pinned actor's worker inside the runtime).
+    let unstaffed = (0..4).map(NodeId).filter(|node| !staffed.contains(node));
+    for node in unstaffed.chain([NodeId(4), NodeId(0x8001)]) {
+        let error = runtime
+            .spawn_on(Tally(Arc::clone(&total)), node)
+            .expect_err("no worker would run it");
+        assert_eq!(
+            error,
+            SpawnError::NoWorkersOnNode {
+                node,
+                nodes: staffed.clone()
+            }
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("no worker on NUMA node {}", node.0)),
+            "{text}"
+        );
+        for staffed_node in &staffed {
+            assert!(text.contains(&format!(" {}", staffed_node.0)), "{text}");
+        }
+    }
+    assert_eq!(
+        runtime.metrics().actors_spawned,
+        2,
+        "a refused spawn makes no actor"
+    );
     runtime.shutdown();
 }
 

@@ -257,12 +257,14 @@ fn a_cell_lives_on_its_home_node_s_memory_whoever_spawns_it() {
     assert_eq!(cells(), [false; 4], "no cell yet");
     let (reply, replies) = mpsc::channel();
     // From outside the runtime, for node 2: node 2's memory.
-    let outside = runtime.spawn_on(
-        Counted {
-            reply: reply.clone(),
-        },
-        NodeId(2),
-    );
+    let outside = runtime
+        .spawn_on(
+            Counted {
+                reply: reply.clone(),
+            },
+            NodeId(2),
+        )
+        .expect("node 2 has workers");
     assert_eq!(cells(), [false, false, true, false]);
     // From outside, pinned to a worker of node 0: node 0's.
     let spawner = runtime

@@ -198,3 +198,101 @@ fn the_after_hook_runs_periodically_until_the_actor_stops() {
     }
     runtime.shutdown();
 }
+
+/// A message whose drop panics: refused by a stopped target, it panics inside the timer that
+/// sends it.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("a refused message panicked in its drop");
+    }
+}
+
+/// Stops as soon as it starts: every send to it is refused.
+struct Gone;
+
+impl Actor for Gone {
+    type Msg = Bomb;
+    type Error = std::convert::Infallible;
+
+    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), Self::Error> {
+        ctx.stop();
+        Ok(())
+    }
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, bomb: Bomb) -> Result<(), Self::Error> {
+        std::mem::forget(bomb);
+        Ok(())
+    }
+}
+
+enum Tempo {
+    Start(courier_sched::ActorRef<Bomb>),
+    Beat(u32),
+    /// Answers whether the interval's timer is cancelled.
+    Ping(mpsc::Sender<bool>),
+}
+
+/// Beats on an interval whose third `make` panics, and sends a `Bomb` after a delay.
+struct Metronome {
+    beats: mpsc::Sender<u32>,
+    interval: Option<TimerHandle>,
+}
+
+impl Actor for Metronome {
+    type Msg = Tempo;
+    type Error = std::convert::Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, tempo: Tempo) -> Result<(), Self::Error> {
+        match tempo {
+            Tempo::Start(gone) => {
+                let me = ctx.myself();
+                let mut made = 0;
+                self.interval = Some(ctx.send_interval(Duration::from_millis(5), &me, move || {
+                    made += 1;
+                    assert!(made < 3, "the third beat panics");
+                    Tempo::Beat(made)
+                }));
+                let _bomb = ctx.send_after(Duration::from_millis(1), &gone, Bomb);
+            }
+            Tempo::Beat(count) => self.beats.send(count).expect("the test listens"),
+            Tempo::Ping(answer) => {
+                let cancelled = self
+                    .interval
+                    .as_ref()
+                    .is_some_and(TimerHandle::is_cancelled);
+                answer.send(cancelled).expect("the test listens");
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panicking_timer_is_cancelled_and_its_worker_keeps_running() {
+    let runtime = Runtime::with_workers(1).expect("a runtime starts");
+    let gone = runtime.spawn(Gone);
+    let deadline = Instant::now() + HANG;
+    while !gone.is_stopped() {
+        assert!(Instant::now() < deadline);
+        std::thread::yield_now();
+    }
+    let (beats, heard) = mpsc::channel();
+    let metronome = runtime.spawn(Metronome {
+        beats,
+        interval: None,
+    });
+    metronome.send(Tempo::Start(gone)).expect("it runs");
+    assert_eq!(heard.recv_timeout(HANG), Ok(1));
+    assert_eq!(heard.recv_timeout(HANG), Ok(2));
+    // The third `make` panicked: no beat after it, ever.
+    assert!(heard.recv_timeout(Duration::from_millis(100)).is_err());
+    // The one worker still runs actors (the one whose timer panicked among them), and the
+    // panicked interval reads as cancelled.
+    let (answer, answers) = mpsc::channel();
+    metronome.send(Tempo::Ping(answer)).expect("it still runs");
+    assert_eq!(answers.recv_timeout(HANG), Ok(true));
+    assert!(!metronome.is_stopped());
+    runtime.shutdown();
+}
