@@ -122,6 +122,7 @@ struct Vtable {
     run_turn: unsafe fn(ActorPtr, &Worker) -> TurnEnd,
     drop_cell: unsafe fn(ActorPtr),
     discard_user: unsafe fn(NonNull<Envelope>),
+    shut_down: unsafe fn(ActorPtr),
 }
 
 /// An actor's cell: four 64-byte lines for an actor without state (the mailbox's three, then
@@ -381,6 +382,21 @@ impl ActorPtr {
         }
     }
 
+    /// Gives up the schedule token of an actor queued when its runtime shut down, which no
+    /// worker will run again: its mailbox is closed first (later sends get `Closed` back, and a
+    /// sender waiting for room stops waiting), and what it holds is dead-lettered now, so a
+    /// request in it drops its reply handle and its asker hears at once.
+    ///
+    /// # Safety
+    /// - The caller took the actor from a run queue, with its token and turn (C1, C2), and does
+    ///   not use `self` afterwards.
+    pub(crate) unsafe fn shut_down_queued(self) {
+        // SAFETY: forwarded from the caller: the turn makes us the mailbox's one consumer.
+        unsafe { (self.header().vtable.shut_down)(self) };
+        // SAFETY: the token is the caller's, given up here.
+        unsafe { self.release() };
+    }
+
     /// Runs one turn on `worker`.
     ///
     /// # Safety
@@ -453,6 +469,7 @@ fn vtable<A: Actor>() -> &'static Vtable {
             run_turn: run_turn::<A>,
             drop_cell: drop_cell::<A>,
             discard_user: envelope::discard::<A::Msg>,
+            shut_down: shut_down_cell::<A>,
         }
     }
 }
@@ -1023,9 +1040,10 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
         let mut consumer = cell.mailbox.consumer();
         while let Pop::Node(envelope) = consumer.drain_next() {
             // SAFETY: an envelope out of this actor's mailbox, packed for it.
-            unsafe { discard_any::<A>(envelope) };
-            // The cell's own reference: no clone, whose count both workers would contend on.
-            cell.header.runtime.count_dead_letter();
+            if unsafe { discard_any::<A>(envelope) } {
+                // The cell's own reference: no clone, whose count both workers would contend on.
+                cell.header.runtime.count_dead_letter();
+            }
         }
     }
     // Never exited but unreachable: its watchers hear of a normal exit (L1).
@@ -1067,18 +1085,48 @@ impl<A: Actor> Drop for OwnedCell<A> {
     }
 }
 
-/// Drops an envelope of actor `A`, user or system.
+/// Drops an envelope of actor `A`, user or system; `true` for a user message, which the caller
+/// counts as a dead letter (the runtime's own messages, a stop or a monitor's notice, are not:
+/// `deliver_system` drops them uncounted at an exited actor too).
 ///
 /// # Safety
 /// - `envelope` was packed for actor `A` and is out of every mailbox.
-pub(crate) unsafe fn discard_any<A: Actor>(envelope: NonNull<Envelope>) {
+pub(crate) unsafe fn discard_any<A: Actor>(envelope: NonNull<Envelope>) -> bool {
     // SAFETY: the caller's envelope is live.
     if unsafe { envelope.as_ref() }.type_tag == TypeTag::System {
         // SAFETY: system envelopes carry a `SystemMessage`.
         unsafe { envelope::discard::<SystemMessage>(envelope) };
+        false
     } else {
         // SAFETY: user envelopes of actor `A` carry `A::Msg`.
         unsafe { envelope::discard::<A::Msg>(envelope) };
+        true
+    }
+}
+
+/// `Vtable::shut_down` of actor `A` (`ActorPtr::shut_down_queued`): closes the mailbox and
+/// dead-letters everything in it.
+///
+/// # Safety
+/// - The caller holds the actor's token and turn (C1, C2): it is the mailbox's one consumer.
+unsafe fn shut_down_cell<A: Actor>(ptr: ActorPtr) {
+    let mailbox = ptr.mailbox();
+    let _closed = mailbox.close();
+    // SAFETY: the caller holds the turn, so no worker consumes this mailbox (C2, mailbox M8).
+    let mut consumer = unsafe { mailbox.consumer_unchecked() };
+    loop {
+        match consumer.drain_next() {
+            Pop::Node(envelope) => {
+                // SAFETY: an envelope out of this actor's mailbox, packed for it.
+                if unsafe { discard_any::<A>(envelope) } {
+                    ptr.header().runtime.count_dead_letter();
+                }
+            }
+            // A push accepted before the close is still linking, or a refused one backing
+            // out (mailbox M9): either is done within a few instructions of its sender.
+            Pop::Busy => std::thread::yield_now(),
+            Pop::Empty => break,
+        }
     }
 }
 

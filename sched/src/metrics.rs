@@ -130,7 +130,9 @@ pub struct RuntimeMetrics {
     pub actors_exited: u64,
     /// Of those, the ones whose handler panicked.
     pub actors_panicked: u64,
-    /// Messages never handled: queued to an actor that exited or was dropped.
+    /// Messages of the actors' own types never handled: queued to an actor that exited, was
+    /// dropped or was closed by the runtime's shutdown, or refused to a timer's send. The
+    /// runtime's own messages (stops, monitors' notices) are not counted.
     pub dead_letters: u64,
     /// Message pool memory per node, by node number.
     pub nodes: Vec<crate::NodeMemoryMetrics>,

@@ -382,18 +382,20 @@ impl Shared {
         self.release_queued();
     }
 
-    /// Releases the actors queued in the injectors and inboxes (after shutdown).
+    /// Closes the actors queued in the injectors and inboxes and releases them (after
+    /// shutdown; `ActorPtr::shut_down_queued`).
     fn release_queued(&self) {
         for injector in &self.injectors {
             while let Some(actor) = steal_one(injector) {
-                // SAFETY: a queued actor's token is ours now; no worker runs it any more.
-                unsafe { actor.release() };
+                // SAFETY: a queued actor's token and turn are ours now; no worker runs it any
+                // more.
+                unsafe { actor.shut_down_queued() };
             }
         }
         for inbox in &self.inboxes {
             while let Some(actor) = inbox.pop(false) {
                 // SAFETY: as above (B2 hands each queued actor to one taker).
-                unsafe { ActorPtr::from_non_null(actor).release() };
+                unsafe { ActorPtr::from_non_null(actor).shut_down_queued() };
             }
         }
     }
@@ -769,9 +771,14 @@ impl Runtime {
         self.shared.metrics_snapshot()
     }
 
-    /// Stops the workers and waits for them. Actors still queued are released; actors that
-    /// someone still references stay allocated until the last reference goes, and refuse
-    /// nothing until then (their messages are dead-lettered when they are dropped).
+    /// Stops the workers and waits for them (a turn under way finishes; nothing queued runs).
+    ///
+    /// Every actor queued to run is closed and its waiting messages are dead-lettered (a
+    /// request among them drops its reply handle, so its asker hears at once); an idle actor
+    /// is closed the same way by the first send after the shutdown, which is accepted and
+    /// dead-lettered. From then on sends hand their message back as `Closed`, and a sender
+    /// waiting for room in a full mailbox gets it back too. Actors' memory stays until the
+    /// last reference to them goes; `stopped` is not run for actors that never exited.
     pub fn shutdown(mut self) {
         self.shut_down();
     }

@@ -1005,8 +1005,8 @@ impl Worker {
             .or_else(|| self.nursery.pop())
             .or_else(|| self.pop_inbox())
         {
-            // SAFETY: a queued actor's token is ours; it will not run again.
-            unsafe { actor.release() };
+            // SAFETY: a queued actor's token and turn are ours; it will not run again.
+            unsafe { actor.shut_down_queued() };
         }
         self.flush_remote_frees();
     }

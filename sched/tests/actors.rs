@@ -4,13 +4,14 @@ use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use courier_alloc::NodeId;
 use courier_mailbox::Capacity;
 use courier_sched::{
-    Actor, ActorRef, Context, Exit, Placement, Runtime, RuntimeSettings, SendError, SpawnError,
-    Topology, WorkerCount, WorkerSettings,
+    Actor, ActorRef, AskError, Context, Exit, Placement, ReplyTo, Runtime, RuntimeSettings,
+    SendError, SpawnError, Topology, WorkerCount, WorkerSettings,
 };
 
 mod common;
@@ -449,6 +450,26 @@ fn spawning_on_a_node_without_workers_is_refused_and_names_the_nodes_that_have_s
     runtime.shutdown();
 }
 
+/// Counts its starts; answers requests; handles nothing else.
+struct Probe(Arc<AtomicUsize>);
+
+impl Actor for Probe {
+    type Msg = Option<ReplyTo<u32>>;
+    type Error = Infallible;
+
+    fn started(&mut self, _ctx: &mut Context<'_, Self>) -> Result<(), Infallible> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, ask: Self::Msg) -> Result<(), Infallible> {
+        if let Some(reply) = ask {
+            reply.send(7);
+        }
+        Ok(())
+    }
+}
+
 #[test]
 fn refs_outliving_their_runtime_refuse_nothing_silently_and_free_their_messages() {
     let runtime = Runtime::with_workers(1).unwrap();
@@ -458,9 +479,72 @@ fn refs_outliving_their_runtime_refuse_nothing_silently_and_free_their_messages(
     actor.send(1).unwrap();
     barrier.wait();
     runtime.shutdown();
-    // No worker runs it any more; the message waits and is freed with the actor.
-    let _ = actor.try_send(2);
+    // Idle at the shutdown (its turn took message 1 too). No worker runs it any more: the
+    // first send after finds that, closes it and dead-letters its message at once; later sends
+    // hand their message back.
+    assert!(!actor.is_stopped());
+    assert_eq!(actor.try_send(2), Ok(()));
+    assert!(actor.is_stopped());
+    assert_eq!(actor.try_send(3), Err(SendError::Closed(3)));
+    assert_eq!(actor.send(4), Err(SendError::Closed(4)));
     drop(actor);
+}
+
+#[test]
+fn a_shutdown_closes_queued_actors_so_waiting_senders_get_their_message_back() {
+    let runtime = common::one_worker_runtime(4);
+    let started = Arc::new(AtomicUsize::new(0));
+    let probes: Vec<_> = (0..1_000)
+        .map(|_| runtime.spawn(Probe(Arc::clone(&started))))
+        .collect();
+    let full = runtime.spawn(Probe(Arc::clone(&started)));
+    let idle = runtime.spawn(Probe(Arc::clone(&started)));
+    wait_for(|| started.load(Ordering::Relaxed) == 1_002);
+    // The one worker is kept busy; `full` fills up behind it and waits in the node's queue.
+    let (gate, barrier, _handled, _exited) = gate(&runtime);
+    gate.send(0).unwrap();
+    barrier.wait();
+    for _ in 0..4 {
+        full.send(None).unwrap();
+    }
+    assert!(matches!(full.try_send(None), Err(SendError::Full(None))));
+    let waiting = thread::spawn({
+        let full = full.clone();
+        move || full.send(None)
+    });
+    let shutdown = thread::spawn(move || runtime.shutdown());
+    // Once the shutdown has begun, a send that makes an idle probe runnable finds no worker to
+    // queue it for and closes every queued actor: the probe reads stopped then. Before, the
+    // probe just waits in the queue with its message (and is closed with the others later).
+    let deadline = Instant::now() + HANG;
+    let mut probes = probes.iter();
+    loop {
+        assert!(Instant::now() < deadline, "the shutdown never began");
+        let probe = probes.next().expect("a probe not messaged yet");
+        let _ = probe.try_send(None);
+        if probe.is_stopped() {
+            break;
+        }
+        thread::yield_now();
+    }
+    // The sender waiting for room in `full` gets its message back, and so does every later send.
+    assert!(matches!(waiting.join(), Ok(Err(SendError::Closed(None)))));
+    assert!(full.is_stopped());
+    assert!(matches!(full.send(None), Err(SendError::Closed(None))));
+    // An actor idle at the shutdown: the first request is dead-lettered at once, so its asker
+    // hears that nobody will answer (not a timeout), and the actor reads stopped.
+    let reply = idle
+        .ask(Some)
+        .expect("accepted before the actor is seen to be gone");
+    let answer = reply.wait_timeout(HANG);
+    assert!(
+        matches!(answer, Err(AskError::Dropped { .. })),
+        "{answer:?}"
+    );
+    assert!(idle.is_stopped());
+    assert!(matches!(idle.try_send(None), Err(SendError::Closed(None))));
+    barrier.wait();
+    shutdown.join().expect("the shutdown completes");
 }
 
 /// Sends from a thread-local's destructor, on a thread whose message pools may already be gone
