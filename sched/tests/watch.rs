@@ -219,6 +219,54 @@ fn a_link_takes_the_partner_down_on_an_abnormal_exit() {
 }
 
 #[test]
+fn a_monitor_hears_a_kill_and_a_graceful_stop_from_outside() {
+    let scene = scene();
+    settle(&scene, Watch::Monitor(scene.target.clone()));
+    assert!(scene.target.kill());
+    assert_eq!(scene.heard.recv_timeout(HANG).unwrap(), "down: killed");
+    assert_eq!(
+        scene.exits.recv_timeout(HANG).unwrap(),
+        ("target", Exit::Killed)
+    );
+    // A second target, stopped gracefully by someone else: its monitor hears a normal exit
+    // (graceful stops, its own or another's, are not abnormal).
+    let (exits, _stopped) = mpsc::channel();
+    let other = scene.runtime.spawn(Target {
+        exits,
+        name: "other",
+    });
+    settle(&scene, Watch::Monitor(other.clone()));
+    assert!(other.stop());
+    assert_eq!(scene.heard.recv_timeout(HANG).unwrap(), "down: normal");
+    assert!(!other.stop(), "already stopped");
+    scene.runtime.shutdown();
+}
+
+#[test]
+fn a_kill_takes_a_linked_partner_down() {
+    let scene = scene();
+    settle(&scene, Watch::Link(scene.target.clone()));
+    assert!(scene.target.kill());
+    let mut exits = [
+        scene.exits.recv_timeout(HANG).unwrap(),
+        scene.exits.recv_timeout(HANG).unwrap(),
+    ];
+    exits.sort_by_key(|(name, _)| *name);
+    assert_eq!(exits[0], ("target", Exit::Killed));
+    assert_eq!(
+        exits[1],
+        (
+            "watcher",
+            Exit::Linked {
+                from: scene.target.id(),
+                reason: Box::new(Exit::Killed),
+            }
+        )
+    );
+    scene.runtime.shutdown();
+}
+
+#[test]
 fn a_normal_exit_of_a_linked_actor_leaves_the_partner_running() {
     let scene = scene();
     settle(&scene, Watch::Link(scene.target.clone()));
