@@ -2,13 +2,14 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::ptr::NonNull;
 use std::time::Instant;
 
 use courier_mailbox::{Priority, PushError, Pushed};
 
 use crate::ActorId;
 use crate::cell::{ActorPtr, SystemMessage};
-use crate::envelope::{self, TypeTag};
+use crate::envelope::{self, Envelope, TypeTag};
 use crate::reply::{self, Reply, ReplyTo};
 use crate::room_wait::RoomWait;
 use crate::worker::{thread_pools, with_pools};
@@ -126,14 +127,20 @@ impl<M: Send + 'static> ActorRef<M> {
         message: M,
         priority: Priority,
     ) -> Result<(), SendError<M>> {
-        let packed = match thread_pools() {
-            Some(pools) => {
-                // SAFETY: W1: `pack` is allocator code, and the borrow ends with it.
-                let pools = unsafe { &mut *pools.as_ptr() };
-                envelope::pack(pools, message, TypeTag::User, priority, 0)
-            }
-            None => {
-                with_pools(move |pools| envelope::pack(pools, message, TypeTag::User, priority, 0))
+        // A constant per message type: the send of a type that cannot be huge has no trace of
+        // this branch.
+        let packed = if envelope::may_be_huge::<M>() {
+            self.pack_huge(message, priority)
+        } else {
+            match thread_pools() {
+                Some(pools) => {
+                    // SAFETY: W1: `pack` is allocator code, and the borrow ends with it.
+                    let pools = unsafe { &mut *pools.as_ptr() };
+                    envelope::pack(pools, message, TypeTag::User, priority, 0)
+                }
+                None => with_pools(move |pools| {
+                    envelope::pack(pools, message, TypeTag::User, priority, 0)
+                }),
             }
         };
         let envelope = packed.map_err(SendError::NoMemory)?;
@@ -154,6 +161,20 @@ impl<M: Send + 'static> ActorRef<M> {
                 Err(SendError::Closed(unsafe { envelope::take(envelope) }))
             }
         }
+    }
+
+    /// Packs a message of a type that may be huge: at the runtime's `huge_message_bytes` or
+    /// more it goes into a mapping of its own on the receiver's node (or onto the heap, boxed,
+    /// when that mapping cannot be had), else boxed as any message too large for a block.
+    #[inline(never)]
+    fn pack_huge(&self, message: M, priority: Priority) -> Result<NonNull<Envelope>, M> {
+        let header = self.ptr.header();
+        let region = header.runtime.map_huge_message(header.home, size_of::<M>());
+        with_pools(move |pools| match region {
+            Some(region) => envelope::pack_mapped(pools, message, region, TypeTag::User, priority)
+                .map_err(|(message, _region)| message),
+            None => envelope::pack(pools, message, TypeTag::User, priority, 0),
+        })
     }
 
     /// Asks: builds a request carrying a [`ReplyTo`] and sends it as [`ActorRef::send`] does

@@ -9,11 +9,16 @@
 //! second half, so the whole message is one 64-byte block: the sender writes one line and the
 //! consumer reads one, where a payload on the next line made every message two cross-core
 //! line transfers (and two lines of slab). A larger message starts on the block's second line.
+//!
+//! A message too large for a block is boxed on the heap, unless it is huge (at least the
+//! runtime's `huge_message_bytes`, the config's `memory.huge_payload_threshold`): then it goes
+//! into a mapping of its own on its receiver's node ([`pack_mapped`]), and the block holds the
+//! mapping's [`Region`], which unmaps it when the message is taken out.
 
 use std::mem::size_of;
 use std::ptr::NonNull;
 
-use courier_alloc::{Block, CACHE_LINE_BYTES, HEADER_SIZE_BYTES, PoolSet, SizeClass};
+use courier_alloc::{Block, CACHE_LINE_BYTES, HEADER_SIZE_BYTES, PoolSet, Region, SizeClass};
 use courier_mailbox::{Link, Linked, Priority};
 
 /// What an envelope carries.
@@ -30,6 +35,14 @@ pub(crate) enum TypeTag {
 const BOXED_BIT: u8 = 1 << 0;
 /// The payload starts on the block's second line (the message is not small).
 const TWO_LINES_BIT: u8 = 1 << 1;
+/// The payload is a [`Region`] holding the message (a huge message; `BOXED_BIT` is set too).
+const MAPPED_BIT: u8 = 1 << 2;
+
+/// The least size of a message that may be huge: the least `memory.huge_payload_threshold` the
+/// config takes. A send of a smaller type never reads the runtime's threshold.
+pub(crate) const HUGE_MESSAGE_MIN_BYTES: usize = 4096;
+/// The alignment of a mapping: a huge message of a type aligned beyond it is boxed.
+const PAGE_BYTES: usize = 4096;
 
 /// Where a small message starts: the header line's second half (the fields end before it,
 /// checked below).
@@ -93,10 +106,24 @@ const fn fits_inline<M>() -> bool {
     size_of::<M>() <= SizeClass::B512.inline_capacity_bytes() && align_of::<M>() <= CACHE_LINE_BYTES
 }
 
-/// What the payload of a message of type `M` holds: `M` itself, or a `Box<M>` pointer.
+/// Whether a message of type `M` may be huge: too large for a block, at least
+/// [`HUGE_MESSAGE_MIN_BYTES`], and aligned for a page. A constant per type, so the send path of
+/// every other type has no trace of huge messages.
+pub(crate) const fn may_be_huge<M>() -> bool {
+    !fits_inline::<M>()
+        && size_of::<M>() >= HUGE_MESSAGE_MIN_BYTES
+        && align_of::<M>() <= PAGE_BYTES
+        && !cfg!(courier_loom)
+}
+
+/// What the payload of a message of type `M` holds: `M` itself, a `Box<M>` pointer, or (a
+/// type that may be huge) room for either the pointer or a [`Region`].
 const fn payload_bytes<M>() -> (usize, usize) {
     if fits_inline::<M>() {
         (size_of::<M>(), align_of::<M>())
+    } else if may_be_huge::<M>() {
+        const { assert!(size_of::<Region>() >= size_of::<Box<u8>>()) };
+        (size_of::<Region>(), align_of::<Region>())
     } else {
         (size_of::<Box<M>>(), align_of::<Box<M>>())
     }
@@ -188,6 +215,51 @@ pub(crate) fn pack<M>(
     Ok(envelope_ptr)
 }
 
+/// Packs a huge `message` into `region` (a mapping of at least `size_of::<M>()` bytes, page
+/// aligned), and the region into a block from `pools`. Hands both back when no block can be
+/// had.
+pub(crate) fn pack_mapped<M>(
+    pools: &mut PoolSet,
+    message: M,
+    region: Region,
+    type_tag: TypeTag,
+    priority: Priority,
+) -> Result<NonNull<Envelope>, (M, Region)> {
+    // Instantiated for every message type (the send path's branch on `may_be_huge` is a
+    // constant, but both arms are compiled), called only for those that may be huge.
+    assert!(may_be_huge::<M>(), "only a type that may be huge is mapped");
+    debug_assert!(region.len_bytes() >= size_of::<M>());
+    debug_assert!(
+        region
+            .as_ptr()
+            .as_ptr()
+            .addr()
+            .is_multiple_of(align_of::<M>())
+    );
+    let Ok(block) = pools.try_alloc(class_for::<M>()) else {
+        return Err((message, region));
+    };
+    let base = block.into_raw();
+    let envelope = Envelope {
+        link: Link::new(),
+        correlation: 0,
+        type_tag,
+        priority: priority as u8,
+        flags: BOXED_BIT | MAPPED_BIT | TWO_LINES_BIT,
+        ahead: 0,
+    };
+    let envelope_ptr = base.cast::<Envelope>();
+    // SAFETY: the block is ours, 64-byte aligned and at least one header long.
+    unsafe { envelope_ptr.write(envelope) };
+    // SAFETY: the region is ours, holds `size_of::<M>()` bytes and is aligned for `M`
+    // (page-aligned, and `may_be_huge` keeps `M`'s alignment within a page).
+    unsafe { region.as_ptr().cast::<M>().write(message) };
+    // SAFETY: `payload_bytes` makes the class hold a `Region` at the payload's offset (64),
+    // aligned for it.
+    unsafe { payload_ptr::<M>(base).cast::<Region>().write(region) };
+    Ok(envelope_ptr)
+}
+
 /// Takes the message out of an envelope made by [`pack`] and returns it with its block, which
 /// the caller frees (to its own pool when it has one).
 ///
@@ -199,7 +271,15 @@ pub(crate) unsafe fn unpack<M>(envelope: NonNull<Envelope>) -> (M, Block) {
     // SAFETY: the caller says the envelope is a live header written by `pack`.
     let boxed = unsafe { envelope.as_ref() }.flags & BOXED_BIT != 0;
     let payload = payload_ptr::<M>(base);
-    let message = if boxed {
+    // SAFETY: as above.
+    let mapped = may_be_huge::<M>() && unsafe { envelope.as_ref() }.flags & MAPPED_BIT != 0;
+    let message = if mapped {
+        // SAFETY: `pack_mapped` wrote a `Region` here; it is taken back once.
+        let region = unsafe { payload.cast::<Region>().read() };
+        // SAFETY: `pack_mapped` wrote an `M` at the region's start; reading moves it out, once.
+        // The region unmaps when it drops, right after.
+        unsafe { region.as_ptr().cast::<M>().read() }
+    } else if boxed {
         // SAFETY: `pack` wrote a `Box<M>` pointer here.
         let boxed = unsafe { payload.cast::<*mut M>().read() };
         // SAFETY: it came from `Box::into_raw` in `pack`, and is taken back once.
@@ -218,7 +298,13 @@ pub(crate) unsafe fn unpack<M>(envelope: NonNull<Envelope>) -> (M, Block) {
 /// - `envelope` came from [`pack::<M>`] (same `M`), was not unpacked, and outlives the borrow.
 pub(crate) unsafe fn peek<M>(envelope: &Envelope) -> &M {
     let payload = payload_ptr::<M>(NonNull::from(envelope).cast::<u8>());
-    if envelope.flags & BOXED_BIT != 0 {
+    if may_be_huge::<M>() && envelope.flags & MAPPED_BIT != 0 {
+        // SAFETY: `pack_mapped` wrote a live `Region` here, which lives until the envelope is
+        // unpacked.
+        let region = unsafe { payload.cast::<Region>().as_ref() };
+        // SAFETY: `pack_mapped` wrote an `M` at the region's start, which lives as long.
+        unsafe { region.as_ptr().cast::<M>().as_ref() }
+    } else if envelope.flags & BOXED_BIT != 0 {
         // SAFETY: `pack` wrote a live `Box<M>` pointer here.
         let boxed = unsafe { payload.cast::<*const M>().read() };
         // SAFETY: the box lives until the envelope is unpacked.
@@ -301,6 +387,53 @@ pub(crate) fn prefetch_message(hint: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 16 KiB: a type that may be huge.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Huge([u64; 2048]);
+
+    #[test]
+    fn a_huge_message_round_trips_through_its_own_region() {
+        assert!(may_be_huge::<Huge>());
+        assert!(!may_be_huge::<[u8; 4095]>(), "below the least threshold");
+        assert!(!may_be_huge::<u64>());
+        let mut pools = PoolSet::unbound();
+        let region = Region::heap(courier_alloc::NodeId(0), size_of::<Huge>(), PAGE_BYTES)
+            .expect("heap memory");
+        let at = region.as_ptr();
+        let mut words = [0; 2048];
+        for (index, word) in (0_u64..).zip(words.iter_mut()) {
+            *word = index * 3;
+        }
+        let message = Huge(words);
+        let envelope = pack_mapped(
+            &mut pools,
+            message.clone(),
+            region,
+            TypeTag::User,
+            Priority::Low,
+        )
+        .unwrap_or_else(|_| panic!("an unbound pool has room"));
+        assert_eq!(pools.stats()[class_for::<Huge>().index()].blocks_in_use, 1);
+        // SAFETY: packed above, live until unpacked below.
+        let header = unsafe { envelope.as_ref() };
+        // SAFETY: packed above with a `Huge`, not unpacked yet.
+        let peeked = unsafe { peek::<Huge>(header) };
+        assert_eq!(
+            std::ptr::from_ref(peeked).cast::<u8>(),
+            at.as_ptr().cast_const()
+        );
+        assert_eq!(peeked, &message);
+        // SAFETY: as above; unpacked once.
+        let (back, block) = unsafe { unpack::<Huge>(envelope) };
+        assert_eq!(back, message);
+        pools.free(block);
+        // Boxed, the same type round-trips too (a send below the runtime's threshold).
+        let envelope = pack(&mut pools, message.clone(), TypeTag::User, Priority::Low, 0)
+            .unwrap_or_else(|_| panic!("an unbound pool has room"));
+        // SAFETY: packed above with a `Huge`, not unpacked yet.
+        assert_eq!(unsafe { take::<Huge>(envelope) }, message);
+    }
 
     /// Packs `message`, checks the block class and the payload's offset, and takes it back.
     fn round_trip<M: PartialEq + std::fmt::Debug + Clone>(

@@ -18,11 +18,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use courier_alloc::{
-    AnonymousMemory, BoundMemory, NodeBudget, NodeId, NodeMemory, PoolConfig, PoolSet,
+    AnonymousMemory, BoundMemory, HUGE_PAGE_BYTES, MapError, NodeBudget, NodeId, NodeMemory,
+    PoolConfig, PoolSet, Region,
 };
 
 use crate::cell_memory::CELL_POOL_CONFIG;
+use crate::sync::{StdAtomicU64, StdOrdering};
 
+/// The alignment of a huge message's mapping below a huge page.
+const PAGE_BYTES: usize = 4096;
 /// The mapping that tries binding to a node before a runtime relies on it.
 const PROBE_BYTES: usize = 64 << 10;
 
@@ -61,6 +65,9 @@ pub struct NodeMemoryMetrics {
     /// Bytes of slab memory mapped for the cells of actors homed on it, whoever spawned them
     /// (not under the cap).
     pub cell_bytes_mapped: usize,
+    /// Huge messages sent to actors homed on it so far, each in a mapping of its own
+    /// (`RuntimeSettings::huge_message_bytes`).
+    pub huge_messages_mapped: u64,
 }
 
 /// A worker's pool sets (see the module doc).
@@ -78,6 +85,8 @@ pub(crate) struct NodePools {
     budgets: Box<[Arc<NodeBudget>]>,
     /// The cell pools' budgets: no cap, only the count of what they mapped.
     cell_budgets: Box<[Arc<NodeBudget>]>,
+    /// Per node: huge messages mapped for it (`map_huge_message`).
+    huge_messages: Box<[StdAtomicU64]>,
 }
 
 impl NodePools {
@@ -128,6 +137,7 @@ impl NodePools {
             bound,
             budgets,
             cell_budgets,
+            huge_messages: (0..nodes_len).map(|_| StdAtomicU64::new(0)).collect(),
         }
     }
 
@@ -139,6 +149,27 @@ impl NodePools {
             messages: PoolSet::new(PoolConfig::default(), &self.memory, &self.budgets[index]),
             cells: self.cell_pool_set(node),
         }
+    }
+
+    /// A mapping of `len_bytes` for one huge message on `node`: from the memory the node's
+    /// pools map (bound to the node, huge pages from 2 MiB, pre-faulted, when the pools are
+    /// bound). Not counted against the node's pool cap, which bounds slab memory.
+    pub(crate) fn map_huge_message(
+        &self,
+        node: NodeId,
+        len_bytes: usize,
+    ) -> Result<Region, MapError> {
+        let align = if len_bytes >= HUGE_PAGE_BYTES {
+            HUGE_PAGE_BYTES
+        } else {
+            PAGE_BYTES
+        };
+        let region = self.memory.map(node, len_bytes, align)?;
+        if let Some(count) = self.huge_messages.get(usize::from(node.0)) {
+            // ORDERING: Relaxed; statistics.
+            count.fetch_add(1, StdOrdering::Relaxed);
+        }
+        Ok(region)
     }
 
     /// The cell budget of `node` (the count of its cell memory in `metrics`).
@@ -157,12 +188,15 @@ impl NodePools {
         self.budgets
             .iter()
             .zip(&self.cell_budgets)
-            .map(|(budget, cells)| NodeMemoryMetrics {
+            .zip(&self.huge_messages)
+            .map(|((budget, cells), huge)| NodeMemoryMetrics {
                 node: budget.node(),
                 bound: self.bound,
                 bytes_mapped: budget.bytes_mapped(),
                 bytes_max: budget.bytes_max(),
                 cell_bytes_mapped: cells.bytes_mapped(),
+                // ORDERING: Relaxed; statistics.
+                huge_messages_mapped: huge.load(StdOrdering::Relaxed),
             })
             .collect()
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use crossbeam_deque::{Injector, Worker as Deque};
 use crossbeam_utils::CachePadded;
 
+use courier_alloc::{NodeId, Region};
 use courier_mailbox::Capacity;
 
 use crate::cell::{ActorMailbox, ActorPtr};
@@ -38,6 +39,11 @@ pub struct RuntimeSettings {
     /// How long a worker stays parked before it gives its pools' free memory back to the
     /// kernel (`idle_trim.rs`); `None`: never. Default: 100 ms.
     pub trim_after_idle: Option<Duration>,
+    /// A message of at least this many bytes (its type's size) goes into a mapping of its own
+    /// on its receiver's node, bound there like the node's pools, rather than onto the heap
+    /// (the config's `memory.huge_payload_threshold`). Default: 64 KiB; below 4 KiB it acts as
+    /// 4 KiB (smaller message types never look at it).
+    pub huge_message_bytes: usize,
 }
 
 impl Default for RuntimeSettings {
@@ -48,6 +54,7 @@ impl Default for RuntimeSettings {
             steal_batch_max: 32,
             pool_memory: PoolMemory::default(),
             trim_after_idle: Some(Duration::from_millis(100)),
+            huge_message_bytes: 64 << 10,
         }
     }
 }
@@ -443,6 +450,18 @@ impl Shared {
         &self.pools
     }
 
+    /// A mapping of its own for a message of `len_bytes` to the actor whose cell's home is
+    /// `home`, on that actor's node, when the message is huge (at least `huge_message_bytes`);
+    /// `None` when it is not, or when the mapping fails (the message is then boxed on the heap,
+    /// as every message too large for a block is).
+    pub(crate) fn map_huge_message(&self, home: u16, len_bytes: usize) -> Option<Region> {
+        if len_bytes < self.settings.huge_message_bytes {
+            return None;
+        }
+        let node = NodeId(self.node_of_home(home));
+        self.pools.map_huge_message(node, len_bytes).ok()
+    }
+
     /// The node an actor's cell belongs to, from its `home`: the node itself, or the node of
     /// the worker it is pinned to.
     #[inline]
@@ -605,6 +624,7 @@ impl Runtime {
             pool_memory,
             trim_after_idle: (config.memory.trim_after_idle_ms > 0)
                 .then(|| Duration::from_millis(u64::from(config.memory.trim_after_idle_ms))),
+            huge_message_bytes: byte_count(config.memory.huge_payload_threshold),
         };
         Runtime::start(placement, settings)
     }

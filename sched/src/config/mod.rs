@@ -53,7 +53,8 @@ pub struct MemorySettings {
     pub pool_size_per_node: ByteSize,
     /// Per-node overrides of `pool_size_per_node`, by node number.
     pub pool_size_by_node: BTreeMap<NodeId, ByteSize>,
-    /// Payloads of at least this size go to their own mapped region instead of a slab block.
+    /// Messages (their type's size) of at least this size go to a mapped region of their own on
+    /// their receiver's node instead of a heap box (`RuntimeSettings::huge_message_bytes`).
     /// Default: 64 KiB.
     pub huge_payload_threshold: ByteSize,
     /// Milliseconds a worker stays parked before it gives its pools' wholly free slabs back to
