@@ -228,6 +228,9 @@ pub struct NodeMemoryStats {
     /// Bytes of slab memory mapped for the cells of actors homed on it, whoever spawned them
     /// (not under the cap).
     pub cell_bytes_mapped: u64,
+    /// Huge messages sent to actors homed on it, each in a mapping of its own
+    /// (`memory.huge_payload_threshold`).
+    pub huge_messages_mapped: u64,
 }
 
 /// One worker of [`RuntimeStats`].
@@ -283,6 +286,7 @@ impl From<RuntimeMetrics> for RuntimeStats {
                         .bytes_max
                         .map(|max| u64::try_from(max).unwrap_or(u64::MAX)),
                     cell_bytes_mapped: u64::try_from(n.cell_bytes_mapped).unwrap_or(u64::MAX),
+                    huge_messages_mapped: n.huge_messages_mapped,
                 })
                 .collect(),
         }

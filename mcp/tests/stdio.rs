@@ -186,6 +186,7 @@ fn runtime_stats_is_answered_by_an_actor_of_the_serving_runtime() {
     assert_eq!(nodes[0]["bytes_max"], 256 << 20, "{stats}");
     assert!(nodes[0]["bound"].is_boolean(), "{stats}");
     assert!(nodes[0]["cell_bytes_mapped"].is_u64(), "{stats}");
+    assert!(nodes[0]["huge_messages_mapped"].is_u64(), "{stats}");
     let (exit, _rest) = courier.close_and_wait();
     assert!(exit.success());
 }
