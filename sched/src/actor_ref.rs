@@ -9,6 +9,7 @@ use courier_mailbox::{Priority, PushError, Pushed};
 
 use crate::ActorId;
 use crate::cell::{ActorPtr, SystemMessage};
+use crate::dead_letter::Undelivered;
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::reply::{self, Reply, ReplyTo};
 use crate::room_wait::RoomWait;
@@ -67,9 +68,13 @@ pub struct ActorRef<M> {
 }
 
 impl<M> ActorRef<M> {
-    /// Counts a message meant for this actor that could not be delivered (timers).
-    pub(crate) fn count_dead_letter(&self) {
-        self.ptr.header().runtime.count_dead_letter();
+    /// A message meant for this actor that a timer could not deliver: a dead letter.
+    pub(crate) fn dead_letter(&self, why: Undelivered, message: M)
+    where
+        M: Send + 'static,
+    {
+        let header = self.ptr.header();
+        header.runtime.dead_letter(header.id, why, message);
     }
 
     /// The cell behind the reference (for links and monitors).

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use courier_mailbox::{Capacity, EndTurn, Mailbox, Pop, Priority, PushError, Pushed};
 
 use crate::cell_memory::{self, CellSource};
+use crate::dead_letter::Undelivered;
 use crate::envelope::{self, Envelope, TypeTag};
 use crate::panic::{HandlerOutcome, run_handler, run_quietly};
 use crate::room_wait::RoomWait;
@@ -121,7 +122,6 @@ impl Header {
 struct Vtable {
     run_turn: unsafe fn(ActorPtr, &Worker) -> TurnEnd,
     drop_cell: unsafe fn(ActorPtr),
-    discard_user: unsafe fn(NonNull<Envelope>),
     shut_down: unsafe fn(ActorPtr),
 }
 
@@ -452,15 +452,6 @@ impl ActorPtr {
             }
         }
     }
-
-    /// Drops an undelivered user message of this actor's type (dead letters, shutdown).
-    ///
-    /// # Safety
-    /// - `envelope` is a user message packed for this actor, out of every mailbox.
-    pub(crate) unsafe fn discard_user(self, envelope: NonNull<Envelope>) {
-        // SAFETY: forwarded from the caller.
-        unsafe { (self.header().vtable.discard_user)(envelope) };
-    }
 }
 
 fn vtable<A: Actor>() -> &'static Vtable {
@@ -468,7 +459,6 @@ fn vtable<A: Actor>() -> &'static Vtable {
         &Vtable {
             run_turn: run_turn::<A>,
             drop_cell: drop_cell::<A>,
-            discard_user: envelope::discard::<A::Msg>,
             shut_down: shut_down_cell::<A>,
         }
     }
@@ -673,9 +663,16 @@ impl Turn<'_> {
             return;
         }
         if slot.exited {
-            // SAFETY: a user envelope of this actor, out of the mailbox.
-            unsafe { self.ptr.discard_user(envelope) };
-            self.ptr.header().runtime.count_dead_letter();
+            let header = self.ptr.header();
+            // SAFETY: an envelope of this actor, out of the mailbox.
+            unsafe {
+                dead_letter_envelope::<A>(
+                    &header.runtime,
+                    header.id,
+                    envelope,
+                    Undelivered::Exited,
+                );
+            }
             return;
         }
         // SAFETY: user envelopes of a `Cell<A>` carry `A::Msg` (`ActorRef<A::Msg>::send`).
@@ -717,9 +714,16 @@ impl Turn<'_> {
         while let Pop::Node(envelope) =
             consumer.pop_matching(|envelope| envelope.type_tag != TypeTag::System)
         {
-            // SAFETY: a user envelope of this actor, out of the mailbox.
-            unsafe { self.ptr.discard_user(envelope) };
-            self.ptr.header().runtime.count_dead_letter();
+            let header = self.ptr.header();
+            // SAFETY: an envelope of this actor, out of the mailbox.
+            unsafe {
+                dead_letter_envelope::<A>(
+                    &header.runtime,
+                    header.id,
+                    envelope,
+                    Undelivered::Exited,
+                );
+            }
         }
         consumer.reoffer_stash();
         true
@@ -1038,11 +1042,16 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
     // occupancy reads 0, and then there is no consumer to make.
     if !exited || cell.mailbox.depth() != 0 {
         let mut consumer = cell.mailbox.consumer();
+        let why = if exited {
+            Undelivered::Exited
+        } else {
+            Undelivered::Dropped
+        };
         while let Pop::Node(envelope) = consumer.drain_next() {
-            // SAFETY: an envelope out of this actor's mailbox, packed for it.
-            if unsafe { discard_any::<A>(envelope) } {
-                // The cell's own reference: no clone, whose count both workers would contend on.
-                cell.header.runtime.count_dead_letter();
+            // SAFETY: an envelope out of this actor's mailbox, packed for it. The cell's own
+            // reference to the runtime: no clone, whose count both workers would contend on.
+            unsafe {
+                dead_letter_envelope::<A>(&cell.header.runtime, cell.header.id, envelope, why);
             }
         }
     }
@@ -1085,23 +1094,29 @@ impl<A: Actor> Drop for OwnedCell<A> {
     }
 }
 
-/// Drops an envelope of actor `A`, user or system; `true` for a user message, which the caller
-/// counts as a dead letter (the runtime's own messages, a stop or a monitor's notice, are not:
-/// `deliver_system` drops them uncounted at an exited actor too).
+/// Takes an envelope of actor `A` out for good: a user message becomes a dead letter for `to`
+/// (counted, and handed to the runtime's handler); the runtime's own message (a stop, a
+/// monitor's notice) is dropped uncounted.
 ///
 /// # Safety
 /// - `envelope` was packed for actor `A` and is out of every mailbox.
-pub(crate) unsafe fn discard_any<A: Actor>(envelope: NonNull<Envelope>) -> bool {
+#[cold]
+#[inline(never)]
+unsafe fn dead_letter_envelope<A: Actor>(
+    runtime: &Shared,
+    to: ActorId,
+    envelope: NonNull<Envelope>,
+    why: Undelivered,
+) {
     // SAFETY: the caller's envelope is live.
     if unsafe { envelope.as_ref() }.type_tag == TypeTag::System {
         // SAFETY: system envelopes carry a `SystemMessage`.
         unsafe { envelope::discard::<SystemMessage>(envelope) };
-        false
-    } else {
-        // SAFETY: user envelopes of actor `A` carry `A::Msg`.
-        unsafe { envelope::discard::<A::Msg>(envelope) };
-        true
+        return;
     }
+    // SAFETY: user envelopes of actor `A` carry `A::Msg`; taken out once, the block freed.
+    let message = unsafe { envelope::take::<A::Msg>(envelope) };
+    runtime.dead_letter(to, why, message);
 }
 
 /// `Vtable::shut_down` of actor `A` (`ActorPtr::shut_down_queued`): closes the mailbox and
@@ -1117,9 +1132,15 @@ unsafe fn shut_down_cell<A: Actor>(ptr: ActorPtr) {
     loop {
         match consumer.drain_next() {
             Pop::Node(envelope) => {
+                let header = ptr.header();
                 // SAFETY: an envelope out of this actor's mailbox, packed for it.
-                if unsafe { discard_any::<A>(envelope) } {
-                    ptr.header().runtime.count_dead_letter();
+                unsafe {
+                    dead_letter_envelope::<A>(
+                        &header.runtime,
+                        header.id,
+                        envelope,
+                        Undelivered::ShutDown,
+                    );
                 }
             }
             // A push accepted before the close is still linking, or a refused one backing

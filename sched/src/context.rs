@@ -11,6 +11,7 @@ use courier_alloc::NodeId;
 use courier_mailbox::Priority;
 
 use crate::cell::{FilterChange, SystemMessage};
+use crate::dead_letter::Undelivered;
 use crate::registry::NameError;
 use crate::timer::TimerHandle;
 
@@ -57,7 +58,8 @@ impl<'a, A: Actor> Context<'a, A> {
     }
 
     /// Sends `message` to `target` after `delay`, from a timer on this worker. A message the
-    /// target cannot take then (it stopped, or its mailbox is full) is counted as a dead letter.
+    /// target cannot take then is a dead letter ([`Undelivered::Exited`] when it stopped,
+    /// [`Undelivered::Refused`] when its mailbox is full).
     pub fn send_after<M: Send + 'static>(
         &self,
         delay: Duration,
@@ -71,16 +73,23 @@ impl<'a, A: Actor> Context<'a, A> {
             None,
             Box::new(move || {
                 if let Some(message) = message.take()
-                    && target.try_send(message).is_err()
+                    && let Err(refused) = target.try_send(message)
                 {
-                    target.count_dead_letter();
+                    let why = if matches!(refused, SendError::Closed(_)) {
+                        Undelivered::Exited
+                    } else {
+                        Undelivered::Refused
+                    };
+                    target.dead_letter(why, refused.into_inner());
                 }
                 false
             }),
         )
     }
 
-    /// Sends `make()` to `target` every `every`, until cancelled or the target stops.
+    /// Sends `make()` to `target` every `every`, until cancelled or the target stops. A
+    /// message its full mailbox refuses is a dead letter ([`Undelivered::Refused`]); the
+    /// interval goes on.
     pub fn send_interval<M: Send + 'static>(
         &self,
         every: Duration,
@@ -94,8 +103,8 @@ impl<'a, A: Actor> Context<'a, A> {
             Box::new(move || match target.try_send(make()) {
                 Ok(()) => true,
                 Err(SendError::Closed(_)) => false,
-                Err(_) => {
-                    target.count_dead_letter();
+                Err(refused) => {
+                    target.dead_letter(Undelivered::Refused, refused.into_inner());
                     true
                 }
             }),

@@ -20,6 +20,7 @@ mod cell;
 mod cell_memory;
 mod config;
 mod context;
+mod dead_letter;
 mod envelope;
 mod idle;
 mod idle_trim;
@@ -53,6 +54,7 @@ pub use config::{
 pub use context::Context;
 pub use courier_alloc::Trimmed;
 pub use courier_mailbox::Priority;
+pub use dead_letter::{DeadLetter, DeadLetterHandler, Undelivered};
 pub use idle::IdleWorkers;
 pub use ids::{CoreId, CpuId, L3Id, PackageId, PuId, WorkerId};
 pub use inbox::Inbox;

@@ -131,8 +131,10 @@ pub struct RuntimeMetrics {
     /// Of those, the ones whose handler panicked.
     pub actors_panicked: u64,
     /// Messages of the actors' own types never handled: queued to an actor that exited, was
-    /// dropped or was closed by the runtime's shutdown, or refused to a timer's send. The
-    /// runtime's own messages (stops, monitors' notices) are not counted.
+    /// dropped or was closed by the runtime's shutdown, or refused to a timer's send; each is
+    /// also handed to `RuntimeSettings::dead_letters` when set. Of the runtime's own messages
+    /// only a monitor's or link's notice is counted, when its watcher's mailbox was full on a
+    /// worker (it is reported on stderr, not handed over).
     pub dead_letters: u64,
     /// Message pool memory per node, by node number.
     pub nodes: Vec<crate::NodeMemoryMetrics>,

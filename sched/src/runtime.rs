@@ -13,6 +13,7 @@ use courier_alloc::{NodeId, Region};
 use courier_mailbox::Capacity;
 
 use crate::cell::{ActorMailbox, ActorPtr};
+use crate::dead_letter::{DeadLetter, DeadLetterHandler, Undelivered};
 use crate::envelope::Envelope;
 use crate::inbox::Inbox;
 use crate::memory::{NodePools, PoolMemory, WorkerPools};
@@ -44,6 +45,9 @@ pub struct RuntimeSettings {
     /// (the config's `memory.huge_payload_threshold`). Default: 64 KiB; below 4 KiB it acts as
     /// 4 KiB (smaller message types never look at it).
     pub huge_message_bytes: usize,
+    /// Where messages that will never be handled go, besides the count: `None` drops them.
+    /// Default: `None`.
+    pub dead_letters: Option<DeadLetterHandler>,
 }
 
 impl Default for RuntimeSettings {
@@ -55,6 +59,7 @@ impl Default for RuntimeSettings {
             pool_memory: PoolMemory::default(),
             trim_after_idle: Some(Duration::from_millis(100)),
             huge_message_bytes: 64 << 10,
+            dead_letters: None,
         }
     }
 }
@@ -486,6 +491,20 @@ impl Shared {
         self.tallies.dead_letters.fetch_add(1, StdOrdering::Relaxed);
     }
 
+    /// A message for `to` that will never be handled: counted, and handed to the runtime's
+    /// dead-letter handler when it has one (else dropped here).
+    pub(crate) fn dead_letter<M: Send + 'static>(&self, to: ActorId, why: Undelivered, message: M) {
+        self.count_dead_letter();
+        if let Some(handler) = &self.settings.dead_letters {
+            handler.hand_over(DeadLetter {
+                to,
+                why,
+                type_name: std::any::type_name::<M>(),
+                message: Box::new(message),
+            });
+        }
+    }
+
     /// A fresh actor id, counted as a spawn, and a counted reference to this runtime for the
     /// new cell. A worker of this runtime takes both from blocks of its own, so a spawning tree
     /// on two workers moves no shared line per spawn (the id counter, the spawn count and the
@@ -625,6 +644,7 @@ impl Runtime {
             trim_after_idle: (config.memory.trim_after_idle_ms > 0)
                 .then(|| Duration::from_millis(u64::from(config.memory.trim_after_idle_ms))),
             huge_message_bytes: byte_count(config.memory.huge_payload_threshold),
+            dead_letters: None,
         };
         Runtime::start(placement, settings)
     }

@@ -1,0 +1,207 @@
+//! Dead letters reach the runtime's handler with the message itself and why it was not
+//! handled, and are counted exactly: a kill's queue, a timer's send to a stopped actor, a
+//! request after the shutdown (which the handler can still answer), a panicking handler.
+
+use std::convert::Infallible;
+use std::sync::mpsc;
+use std::sync::{Arc, Barrier, Mutex};
+use std::time::Duration;
+
+use courier_sched::{
+    Actor, ActorId, Context, DeadLetter, DeadLetterHandler, Placement, ReplyTo, Runtime,
+    RuntimeSettings, Topology, Undelivered, WorkerCount, WorkerSettings,
+};
+
+mod common;
+
+use common::{HANG, wait_for};
+
+/// What the handler saw of each letter.
+type Seen = Arc<Mutex<Vec<(ActorId, Undelivered, &'static str, Option<u32>)>>>;
+
+/// One unpinned worker whose dead letters go to a handler that records them, answers any
+/// request among them with 0, and panics on the number 13.
+fn runtime() -> (Runtime, Seen) {
+    let seen: Seen = Arc::default();
+    let record = Arc::clone(&seen);
+    let handler = DeadLetterHandler::new(move |letter: DeadLetter| {
+        let DeadLetter {
+            to,
+            why,
+            type_name,
+            message,
+        } = letter;
+        let number = match message.downcast::<u32>() {
+            Ok(number) => Some(*number),
+            Err(other) => {
+                if let Ok(request) = other.downcast::<Option<ReplyTo<u32>>>()
+                    && let Some(reply) = *request
+                {
+                    reply.send(0);
+                }
+                None
+            }
+        };
+        record
+            .lock()
+            .expect("the test never panics holding it")
+            .push((to, why, type_name, number));
+        assert!(number != Some(13), "the handler panics on 13");
+    });
+    let topology = Topology::this_system().expect("this machine's topology");
+    let workers = WorkerSettings {
+        count: WorkerCount::Total(1),
+        pin: false,
+        spinners_per_node: 0,
+        ..WorkerSettings::default()
+    };
+    let placement = Placement::plan(&topology, &workers).expect("a one-worker plan");
+    let settings = RuntimeSettings {
+        dead_letters: Some(handler),
+        ..RuntimeSettings::default()
+    };
+    let runtime = Runtime::start(placement, settings).expect("the runtime starts");
+    (runtime, seen)
+}
+
+/// On 0, meets the test at the barrier twice (the one worker is busy in between).
+struct Gate(Arc<Barrier>);
+
+impl Actor for Gate {
+    type Msg = u32;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Result<(), Infallible> {
+        if n == 0 {
+            self.0.wait();
+            self.0.wait();
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_killed_actors_queue_reaches_the_handler_in_order_and_counted() {
+    let (runtime, seen) = runtime();
+    let barrier = Arc::new(Barrier::new(2));
+    let gate = runtime.spawn(Gate(Arc::clone(&barrier)));
+    gate.send(0).unwrap();
+    barrier.wait();
+    for n in 1..=100 {
+        gate.send(n).unwrap();
+    }
+    // The kill goes ahead of the queue (high priority): none of 1..=100 is handled.
+    assert!(gate.kill());
+    barrier.wait();
+    wait_for(|| seen.lock().unwrap().len() == 100);
+    let letters = seen.lock().unwrap().clone();
+    assert!(
+        letters
+            .iter()
+            .all(|(to, why, type_name, _)| *to == gate.id()
+                && *why == Undelivered::Exited
+                && *type_name == "u32")
+    );
+    let numbers: Vec<u32> = letters.iter().filter_map(|letter| letter.3).collect();
+    assert_eq!(numbers, (1..=100).collect::<Vec<_>>());
+    assert_eq!(runtime.metrics().dead_letters, 100);
+    // A send after the exit is refused, not a dead letter.
+    assert!(gate.send(101).is_err());
+    assert_eq!(runtime.metrics().dead_letters, 100);
+    runtime.shutdown();
+}
+
+/// Stops at once.
+struct Gone;
+
+impl Actor for Gone {
+    type Msg = u32;
+    type Error = Infallible;
+
+    fn started(&mut self, ctx: &mut Context<'_, Self>) -> Result<(), Infallible> {
+        ctx.stop();
+        Ok(())
+    }
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, _n: u32) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// Sends its number to `target` after a millisecond, then reports.
+struct Postman {
+    target: courier_sched::ActorRef<u32>,
+    done: mpsc::Sender<()>,
+}
+
+impl Actor for Postman {
+    type Msg = u32;
+    type Error = Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u32) -> Result<(), Infallible> {
+        let _timer = ctx.send_after(Duration::from_millis(1), &self.target, n);
+        self.done.send(()).expect("the test listens");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_timers_send_to_a_stopped_actor_and_a_panicking_handler_are_counted() {
+    let (runtime, seen) = runtime();
+    let gone = runtime.spawn(Gone);
+    wait_for(|| gone.is_stopped());
+    let (done, posted) = mpsc::channel();
+    let postman = runtime.spawn(Postman {
+        target: gone.clone(),
+        done,
+    });
+    postman.send(7).unwrap();
+    posted.recv_timeout(HANG).unwrap();
+    wait_for(|| seen.lock().unwrap().len() == 1);
+    assert_eq!(
+        seen.lock().unwrap()[0],
+        (gone.id(), Undelivered::Exited, "u32", Some(7))
+    );
+    // The handler panics on 13: caught on the worker, which goes on; the letter is counted.
+    postman.send(13).unwrap();
+    posted.recv_timeout(HANG).unwrap();
+    wait_for(|| seen.lock().unwrap().len() == 2);
+    wait_for(|| runtime.metrics().dead_letters == 2);
+    postman.send(8).unwrap();
+    posted.recv_timeout(HANG).unwrap();
+    wait_for(|| seen.lock().unwrap().len() == 3);
+    assert_eq!(seen.lock().unwrap()[2].3, Some(8));
+    assert_eq!(runtime.metrics().dead_letters, 3);
+    runtime.shutdown();
+}
+
+/// Answers requests with 42.
+struct Oracle;
+
+impl Actor for Oracle {
+    type Msg = Option<ReplyTo<u32>>;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, ask: Self::Msg) -> Result<(), Infallible> {
+        if let Some(reply) = ask {
+            reply.send(42);
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_handler_can_answer_a_request_that_came_after_the_shutdown() {
+    let (runtime, seen) = runtime();
+    let oracle = runtime.spawn(Oracle);
+    let answer = oracle.ask(Some).unwrap().wait_timeout(HANG);
+    assert_eq!(answer, Ok(42));
+    runtime.shutdown();
+    let answer = oracle.ask(Some).unwrap().wait_timeout(HANG);
+    assert_eq!(answer, Ok(0), "the dead-letter handler answered");
+    let letters = seen.lock().unwrap().clone();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].0, oracle.id());
+    assert_eq!(letters[0].1, Undelivered::ShutDown);
+    assert!(letters[0].2.contains("ReplyTo<u32>"), "{}", letters[0].2);
+}
