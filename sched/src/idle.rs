@@ -71,6 +71,9 @@ pub struct IdleWorkers {
     sleepers: Mutex<Vec<Vec<WorkerId>>>,
     /// The node of each worker, by worker index.
     node_of: Box<[u16]>,
+    /// For each node, the other nodes whose sleepers wake for its work when it has none,
+    /// nearest first (`with_wake_order`); empty: by node number.
+    wake_order: Box<[Box<[u16]>]>,
 }
 
 impl IdleWorkers {
@@ -96,6 +99,32 @@ impl IdleWorkers {
             workers_len,
             sleepers: Mutex::new(vec![Vec::new(); nodes_len]),
             node_of: node_of.into(),
+            wake_order: Box::default(),
+        }
+    }
+
+    /// As [`IdleWorkers::new`], and work for a node with no sleeper wakes one of the node
+    /// nearest to it that has one: `wake_order[node]` lists the other nodes nearest first (a
+    /// runtime takes it from its placement's steal order); a node it does not list, or lists
+    /// nothing for, falls back to node number order.
+    ///
+    /// ```
+    /// use courier_sched::{IdleWorkers, WorkerId};
+    /// // Workers on nodes 0, 1 and 2; node 2 is nearer to node 0 than node 1 is.
+    /// let idle = IdleWorkers::with_wake_order(&[0, 1, 2], vec![vec![2, 1], vec![0, 2], vec![0, 1]]);
+    /// let _ = idle.transition_worker_to_parked(WorkerId(1), false);
+    /// let _ = idle.transition_worker_to_parked(WorkerId(2), false);
+    /// // Node 0's worker is busy: its work wakes the sleeper of node 2, the nearest.
+    /// assert_eq!(idle.worker_to_notify(0), Some(WorkerId(2)));
+    /// ```
+    ///
+    /// # Panics
+    /// As [`IdleWorkers::new`].
+    #[must_use]
+    pub fn with_wake_order(node_of: &[u16], wake_order: Vec<Vec<u16>>) -> IdleWorkers {
+        IdleWorkers {
+            wake_order: wake_order.into_iter().map(Vec::into_boxed_slice).collect(),
+            ..IdleWorkers::new(node_of)
         }
     }
 
@@ -160,11 +189,19 @@ impl IdleWorkers {
             return None;
         }
         let home = usize::from(node).min(sleepers.len() - 1);
-        let worker = sleepers[home].pop().or_else(|| {
-            // Nearest by node number; courier-sched's placement orders nodes by distance, and
-            // the lists are short (sleepers of other nodes).
-            sleepers.iter_mut().find_map(Vec::pop)
-        })?;
+        let nearest = self
+            .wake_order
+            .get(home)
+            .map_or(&[][..], |order| &order[..]);
+        let worker = sleepers[home]
+            .pop()
+            .or_else(|| {
+                // The nearest node with a sleeper (the lists are short: nodes, then sleepers).
+                nearest
+                    .iter()
+                    .find_map(|&other| sleepers.get_mut(usize::from(other))?.pop())
+            })
+            .or_else(|| sleepers.iter_mut().find_map(Vec::pop))?;
         // ORDERING: SeqCst; counted before it runs, so the next notifier sees a searcher (I4).
         self.state
             .fetch_add(SEARCHING_ONE + UNPARKED_ONE, Ordering::SeqCst);

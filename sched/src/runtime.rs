@@ -140,6 +140,7 @@ impl Shared {
             .max()
             .unwrap_or(1);
         let node_of: Vec<u16> = plans.iter().map(|plan| plan.node.0).collect();
+        let wake_order = wake_order(&placement, nodes_len);
         let pools = NodePools::new(&settings.pool_memory, nodes_len);
         Shared {
             settings,
@@ -149,7 +150,7 @@ impl Shared {
                 .collect(),
             injectors: (0..nodes_len).map(|_| Injector::new()).collect(),
             inboxes: plans.iter().map(|_| Inbox::new()).collect(),
-            idle: IdleWorkers::new(&node_of),
+            idle: IdleWorkers::with_wake_order(&node_of, wake_order),
             threads: OnceLock::new(),
             counters: plans
                 .iter()
@@ -549,6 +550,21 @@ pub(crate) fn run_queues() -> RunQueues {
 }
 
 /// A config's byte size as a cap (saturating on a 32-bit target).
+/// For each node, the other nodes nearest first (`Placement::nearest_nodes`): whom
+/// `IdleWorkers` wakes for work on a node with no sleeper.
+fn wake_order(placement: &Placement, nodes_len: usize) -> Vec<Vec<u16>> {
+    (0..nodes_len)
+        .map(|index| {
+            let node = NodeId(u16::try_from(index).unwrap_or(u16::MAX));
+            placement
+                .nearest_nodes(node)
+                .into_iter()
+                .map(|near| near.0)
+                .collect()
+        })
+        .collect()
+}
+
 fn byte_count(size: crate::ByteSize) -> usize {
     usize::try_from(size.0).unwrap_or(usize::MAX)
 }

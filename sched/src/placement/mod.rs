@@ -220,6 +220,18 @@ impl Placement {
         &self.nodes
     }
 
+    /// The other nodes with workers, nearest to `node` first: as `node`'s first worker steals
+    /// from them (the hwloc distance, else the hierarchy; ties by node id). Empty for a node
+    /// without workers. A runtime wakes a sleeper of the first of them that has one for work
+    /// on a node whose workers are all busy.
+    #[must_use]
+    pub fn nearest_nodes(&self, node: NodeId) -> Vec<NodeId> {
+        self.node(node)
+            .and_then(|plan| plan.workers.first())
+            .map(|first| self.worker(*first).steal_order.remote_nodes().collect())
+            .unwrap_or_default()
+    }
+
     /// The plan of one node, if it has workers.
     #[must_use]
     pub fn node(&self, node: NodeId) -> Option<&NodePlan> {

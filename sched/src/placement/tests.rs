@@ -209,7 +209,11 @@ fn crossed_distances_beat_node_numbers_and_hierarchy() {
             order,
             "from node {node}"
         );
+        // Whom a runtime wakes for this node's work when its own workers are all busy.
+        let nearest: Vec<NodeId> = order.iter().map(|(near, _)| NodeId(*near)).collect();
+        assert_eq!(placement.nearest_nodes(NodeId(node)), nearest);
     }
+    assert_eq!(placement.nearest_nodes(NodeId(4)), [], "no such node");
     assert_steal_orders_are_complete(&placement);
 }
 
