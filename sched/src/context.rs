@@ -172,6 +172,20 @@ impl<'a, A: Actor> Context<'a, A> {
             .spawn_on_node(actor, self.worker.node())
     }
 
+    /// Spawns an actor homed on `node` (see [`Runtime::spawn_on`](crate::Runtime::spawn_on)):
+    /// its cell and the messages its workers send come from that node's memory.
+    ///
+    /// # Errors
+    /// [`SpawnError::NoWorkersOnNode`](crate::SpawnError::NoWorkersOnNode) when no worker is
+    /// placed on `node`.
+    pub fn spawn_on<B: Actor>(
+        &self,
+        actor: B,
+        node: NodeId,
+    ) -> Result<ActorRef<B::Msg>, crate::SpawnError> {
+        self.worker.runtime().spawn_on_staffed_node(actor, node)
+    }
+
     /// Spawns an actor pinned to `worker` (see
     /// [`Runtime::spawn_on_worker`](crate::Runtime::spawn_on_worker)).
     ///

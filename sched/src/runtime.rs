@@ -347,6 +347,26 @@ impl Shared {
         ActorRef::from_owned(ptr)
     }
 
+    /// Spawns an actor homed on `node`, which must have workers (`Runtime::spawn_on`).
+    pub(crate) fn spawn_on_staffed_node<A: Actor>(
+        self: &Arc<Self>,
+        actor: A,
+        node: NodeId,
+    ) -> Result<ActorRef<A::Msg>, SpawnError> {
+        if self.placement.node(node).is_none() {
+            return Err(SpawnError::NoWorkersOnNode {
+                node,
+                nodes: self
+                    .placement
+                    .nodes()
+                    .iter()
+                    .map(|plan| plan.node)
+                    .collect(),
+            });
+        }
+        Ok(self.spawn_on_node(actor, node.0))
+    }
+
     /// Spawns an actor pinned to `worker`: it always runs there, is never stolen, and a send
     /// from any worker queues it on that worker's inbox.
     pub(crate) fn spawn_on_worker<A: Actor>(
@@ -767,19 +787,7 @@ impl Runtime {
         actor: A,
         node: courier_alloc::NodeId,
     ) -> Result<ActorRef<A::Msg>, SpawnError> {
-        if self.shared.placement.node(node).is_none() {
-            return Err(SpawnError::NoWorkersOnNode {
-                node,
-                nodes: self
-                    .shared
-                    .placement
-                    .nodes()
-                    .iter()
-                    .map(|plan| plan.node)
-                    .collect(),
-            });
-        }
-        Ok(self.shared.spawn_on_node(actor, node.0))
+        self.shared.spawn_on_staffed_node(actor, node)
     }
 
     /// Gives `actor` a name others can look it up by ([`Runtime::whereis`]); the name goes when

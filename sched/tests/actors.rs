@@ -447,7 +447,48 @@ fn spawning_on_a_node_without_workers_is_refused_and_names_the_nodes_that_have_s
         2,
         "a refused spawn makes no actor"
     );
+    // From a handler: the same check.
+    let (report, reports) = mpsc::channel();
+    let spawner = runtime.spawn(NodeSpawner {
+        total: Arc::clone(&total),
+        report,
+    });
+    for node in [staffed[1], NodeId(4)] {
+        spawner.send(node).unwrap();
+        let outcome = reports.recv_timeout(HANG).unwrap();
+        if node == staffed[1] {
+            assert_eq!(outcome, Ok(()));
+        } else {
+            assert_eq!(
+                outcome,
+                Err(SpawnError::NoWorkersOnNode {
+                    node,
+                    nodes: staffed.clone()
+                })
+            );
+        }
+    }
+    wait_for(|| total.load(Ordering::Relaxed) == 3);
     runtime.shutdown();
+}
+
+/// Spawns a `Tally` on the node it is sent, messages it, and reports how the spawn went.
+struct NodeSpawner {
+    total: Arc<AtomicU64>,
+    report: mpsc::Sender<Result<(), SpawnError>>,
+}
+
+impl Actor for NodeSpawner {
+    type Msg = NodeId;
+    type Error = Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, node: NodeId) -> Result<(), Infallible> {
+        let outcome = ctx
+            .spawn_on(Tally(Arc::clone(&self.total)), node)
+            .map(|child| child.send(1).expect("a new actor takes a message"));
+        self.report.send(outcome).expect("the test listens");
+        Ok(())
+    }
 }
 
 /// Counts its starts; answers requests; handles nothing else.
