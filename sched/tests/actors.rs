@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use courier_alloc::NodeId;
 use courier_mailbox::Capacity;
 use courier_sched::{
-    Actor, ActorRef, AskError, Context, Exit, Placement, ReplyTo, Runtime, RuntimeSettings,
-    SendError, SpawnError, Topology, WorkerCount, WorkerSettings,
+    Actor, ActorRef, AskError, Context, Exit, Placement, Priority, ReplyTo, Runtime,
+    RuntimeSettings, SendError, SpawnError, Topology, WorkerCount, WorkerSettings,
 };
 
 mod common;
@@ -489,6 +489,46 @@ impl Actor for NodeSpawner {
         self.report.send(outcome).expect("the test listens");
         Ok(())
     }
+}
+
+/// Records the order it handles its messages in.
+struct Recorder(mpsc::Sender<u32>);
+
+impl Actor for Recorder {
+    type Msg = u32;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Result<(), Infallible> {
+        self.0.send(n).expect("the test listens");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_high_priority_send_overtakes_the_queue_and_a_low_one_waits_for_it() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let (record, order) = mpsc::channel();
+    let recorder = runtime.spawn(Recorder(record));
+    // Hold the one worker so everything queues before the recorder runs again.
+    let (held, barrier, _handled, _exited) = gate(&runtime);
+    held.send(0).unwrap();
+    barrier.wait();
+    recorder.try_send_with_priority(100, Priority::Low).unwrap();
+    for n in 1..=5 {
+        recorder.try_send(n).unwrap();
+    }
+    recorder
+        .try_send_with_priority(200, Priority::High)
+        .unwrap();
+    recorder
+        .try_send_with_priority(201, Priority::High)
+        .unwrap();
+    recorder.try_send_with_priority(101, Priority::Low).unwrap();
+    barrier.wait();
+    let handled: Vec<u32> = (0..9).map(|_| order.recv_timeout(HANG).unwrap()).collect();
+    // High before normal before low; each lane in sending order.
+    assert_eq!(handled, [200, 201, 1, 2, 3, 4, 5, 100, 101]);
+    runtime.shutdown();
 }
 
 /// Counts its starts; answers requests; handles nothing else.
