@@ -151,7 +151,13 @@ pub trait Actor: Send + Sized + 'static {
         Ok(())
     }
 
-    /// Runs once, when the actor stops, with the reason.
+    /// Runs once, when the actor exits (it stopped, failed, panicked, was killed, or a link
+    /// took it down), with the reason, on the worker that ran its last turn.
+    ///
+    /// It does not run for an actor that never exits: one freed because the last reference to
+    /// it went while it was idle (its state is dropped; its watchers hear [`Exit::Normal`]), or
+    /// one still alive when its runtime shut down (its state is dropped with its last
+    /// reference). Cleanup that must happen in those cases too belongs in `Drop`.
     fn stopped(&mut self, ctx: &mut Context<'_, Self>, reason: &Exit) {
         let _ = (ctx, reason);
     }
