@@ -18,6 +18,7 @@ use crate::envelope::Envelope;
 use crate::inbox::Inbox;
 use crate::memory::{NodePools, PoolMemory, WorkerPools};
 use crate::metrics::WorkerCounters;
+use crate::panic::run_quietly;
 use crate::registry::{NameError, Registry};
 use crate::sync::{Mutex, StdAtomicBool, StdAtomicU64, StdOrdering, std_fence};
 use crate::worker::{ActorStealer, Worker, current_worker_of};
@@ -516,13 +517,20 @@ impl Shared {
     /// dead-letter handler when it has one (else dropped here).
     pub(crate) fn dead_letter<M: Send + 'static>(&self, to: ActorId, why: Undelivered, message: M) {
         self.count_dead_letter();
-        if let Some(handler) = &self.settings.dead_letters {
-            handler.hand_over(DeadLetter {
+        match &self.settings.dead_letters {
+            Some(handler) => handler.hand_over(DeadLetter {
                 to,
                 why,
                 type_name: std::any::type_name::<M>(),
                 message: Box::new(message),
-            });
+            }),
+            // The message's `Drop` is user code, and this may run inside a turn, where an
+            // unwind would abort the process (`AbortOnUnwind`): caught and reported instead.
+            None => {
+                if let Some(panic) = run_quietly(move || drop(message)) {
+                    eprintln!("courier: dropping a dead letter to {to} panicked: {panic}");
+                }
+            }
         }
     }
 

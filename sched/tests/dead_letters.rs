@@ -205,3 +205,57 @@ fn the_handler_can_answer_a_request_that_came_after_the_shutdown() {
     assert_eq!(letters[0].1, Undelivered::ShutDown);
     assert!(letters[0].2.contains("ReplyTo<u32>"), "{}", letters[0].2);
 }
+
+/// A message whose drop panics (unless it was handled).
+struct Bomb {
+    handled: bool,
+}
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        assert!(self.handled, "an unhandled bomb panicked in its drop");
+    }
+}
+
+/// On its first message meets the test at the barrier twice; defuses what it handles.
+struct Defuser {
+    barrier: Arc<Barrier>,
+    first: bool,
+}
+
+impl Actor for Defuser {
+    type Msg = Bomb;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, mut bomb: Bomb) -> Result<(), Infallible> {
+        bomb.handled = true;
+        if std::mem::take(&mut self.first) {
+            self.barrier.wait();
+            self.barrier.wait();
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn dead_letters_whose_drop_panics_are_counted_and_the_worker_goes_on() {
+    // No handler: the runtime drops dead letters itself, inside the kill's turn.
+    let runtime = Runtime::with_workers(1).unwrap();
+    let barrier = Arc::new(Barrier::new(2));
+    let defuser = runtime.spawn(Defuser {
+        barrier: Arc::clone(&barrier),
+        first: true,
+    });
+    defuser.send(Bomb { handled: false }).unwrap();
+    barrier.wait();
+    for _ in 0..3 {
+        defuser.send(Bomb { handled: false }).unwrap();
+    }
+    assert!(defuser.kill());
+    barrier.wait();
+    wait_for(|| runtime.metrics().dead_letters == 3);
+    // The one worker survived the three panics: it still runs actors.
+    let oracle = runtime.spawn(Oracle);
+    assert_eq!(oracle.ask(Some).unwrap().wait_timeout(HANG), Ok(42));
+    runtime.shutdown();
+}
