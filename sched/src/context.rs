@@ -124,7 +124,11 @@ impl<'a, A: Actor> Context<'a, A> {
         self.worker.set_timer(
             every,
             Some(every),
-            Box::new(move || me.ptr().send_system(SystemMessage::After, Priority::Normal)),
+            // A refusal while the actor lives (65,536 control messages already queued, on a
+            // worker, where a send cannot wait) skips this tick; a stopped actor ends the timer.
+            Box::new(move || {
+                me.ptr().send_system(SystemMessage::After, Priority::Normal) || !me.is_stopped()
+            }),
         )
     }
 
