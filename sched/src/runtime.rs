@@ -4,7 +4,7 @@ use std::fmt;
 use std::ptr::NonNull;
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle, Thread};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_deque::{Injector, Worker as Deque};
 use crossbeam_utils::CachePadded;
@@ -309,6 +309,17 @@ impl Shared {
     }
 
     /// Whether any run queue or injector holds an actor (a parker's last re-scan, I3).
+    /// Whether no actor runs or waits to run: every worker parked, and every injector, run
+    /// queue and pinned inbox empty (a snapshot; timers and outside senders may add work).
+    fn is_quiet(&self) -> bool {
+        // ORDERING: SeqCst fence, against the parked counts and queue states read below being
+        // older than each other's: a worker counts itself parked (SeqCst) before it re-scans.
+        std_fence(StdOrdering::SeqCst);
+        self.idle.unparked_len() == 0
+            && !self.has_queued_work()
+            && self.inboxes.iter().all(Inbox::is_empty)
+    }
+
     pub(crate) fn has_queued_work(&self) -> bool {
         self.injectors.iter().any(|injector| !injector.is_empty())
             || self
@@ -597,6 +608,9 @@ fn byte_count(size: crate::ByteSize) -> usize {
     usize::try_from(size.0).unwrap_or(usize::MAX)
 }
 
+/// How often `Runtime::shutdown_when_quiet` looks.
+const QUIET_LOOK_INTERVAL: Duration = Duration::from_micros(200);
+
 /// The top bit of a cell's `home`: the actor is pinned to the worker numbered by the rest.
 const PINNED: u16 = 1 << 15;
 
@@ -853,6 +867,63 @@ impl Runtime {
     /// last reference to them goes; `stopped` is not run for actors that never exited.
     pub fn shutdown(mut self) {
         self.shut_down();
+    }
+
+    /// Lets the actors finish what they have to do, then shuts down as [`Runtime::shutdown`]:
+    /// waits until the runtime is quiet (every worker parked, nothing queued to run, seen
+    /// twice in a row) or `timeout` passes. Returns whether it was quiet; `false` means the
+    /// timeout cut it short, and what was still queued was dead-lettered by the shutdown.
+    ///
+    /// Quiet is about actors only: timers not yet due are dropped with their workers, and
+    /// messages sent from outside the runtime after the last look are dead-lettered.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use courier_sched::{Actor, Context, Runtime};
+    ///
+    /// /// Counts down, one message to itself at a time.
+    /// struct Countdown;
+    /// impl Actor for Countdown {
+    ///     type Msg = u32;
+    ///     type Error = std::convert::Infallible;
+    ///     fn handle(&mut self, ctx: &mut Context<'_, Self>, n: u32) -> Result<(), Self::Error> {
+    ///         if n > 0 {
+    ///             let _ = ctx.myself().try_send(n - 1);
+    ///         }
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let runtime = Runtime::with_workers(2).unwrap();
+    /// runtime.spawn(Countdown).send(10_000).unwrap();
+    /// assert!(runtime.shutdown_when_quiet(Duration::from_secs(60)), "it counted down to 0");
+    /// ```
+    #[expect(
+        clippy::must_use_candidate,
+        reason = "shutting down is the point; whether it was quiet is a detail"
+    )]
+    pub fn shutdown_when_quiet(mut self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut quiet_looks = 0;
+        let quiet = loop {
+            if self.shared.is_quiet() {
+                quiet_looks += 1;
+                // Twice in a row, a moment apart: a worker between taking an actor and
+                // counting itself unparked, or between two queues, shows no work for an
+                // instant.
+                if quiet_looks == 2 {
+                    break true;
+                }
+            } else {
+                quiet_looks = 0;
+            }
+            if Instant::now() >= deadline {
+                break false;
+            }
+            thread::park_timeout(QUIET_LOOK_INTERVAL);
+        };
+        self.shut_down();
+        quiet
     }
 
     fn shut_down(&mut self) {

@@ -491,6 +491,70 @@ impl Actor for NodeSpawner {
     }
 }
 
+/// Passes a token along a chain of relays until its hops run out; counts every hop.
+struct Relay {
+    next: Option<ActorRef<u64>>,
+    hops: Arc<AtomicU64>,
+}
+
+impl Actor for Relay {
+    type Msg = u64;
+    type Error = Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, left: u64) -> Result<(), Infallible> {
+        self.hops.fetch_add(1, Ordering::Relaxed);
+        if left > 0 {
+            // The last relay sends the token back to itself: the chain's end keeps it going.
+            let next = self.next.clone().unwrap_or_else(|| ctx.myself());
+            next.try_send(left - 1)
+                .expect("a relay's mailbox has room for the one token");
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn shutdown_when_quiet_lets_the_actors_finish_first() {
+    let runtime = Runtime::with_workers(2).unwrap();
+    let hops = Arc::new(AtomicU64::new(0));
+    let mut next = None;
+    for _ in 0..50 {
+        next = Some(runtime.spawn(Relay {
+            next: next.take(),
+            hops: Arc::clone(&hops),
+        }));
+    }
+    let first = next.expect("fifty relays");
+    let tokens = size(20_000) as u64;
+    for _ in 0..4 {
+        first.send(tokens - 1).unwrap();
+    }
+    assert!(runtime.shutdown_when_quiet(HANG), "the tokens ran out");
+    assert_eq!(hops.load(Ordering::Relaxed), 4 * tokens);
+}
+
+/// Sends itself a message for every message it handles: never quiet.
+struct Busybody;
+
+impl Actor for Busybody {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        let _ = ctx.myself().try_send(());
+        Ok(())
+    }
+}
+
+#[test]
+fn shutdown_when_quiet_gives_up_at_its_timeout() {
+    let runtime = Runtime::with_workers(1).unwrap();
+    let busybody = runtime.spawn(Busybody);
+    busybody.send(()).unwrap();
+    assert!(!runtime.shutdown_when_quiet(Duration::from_millis(50)));
+    assert!(busybody.is_stopped(), "closed by the shutdown");
+}
+
 /// Records the order it handles its messages in.
 struct Recorder(mpsc::Sender<u32>);
 
