@@ -748,14 +748,17 @@ impl Turn<'_> {
             && supervision.suspended.is_none()
             && supervision.instance == 0
         {
-            let _told = (supervision.guardian)(ChildEvent {
-                child: self.ptr.header().id,
-                kind: ChildEventKind::Started,
-                instance: supervision.instance,
-                reason: Exit::Normal,
-                finished: false,
-                lost_message: false,
-            });
+            let _told = crate::supervision::tell(
+                &supervision.guardian,
+                ChildEvent {
+                    child: self.ptr.header().id,
+                    kind: ChildEventKind::Started,
+                    instance: supervision.instance,
+                    reason: Exit::Normal,
+                    finished: false,
+                    lost_message: false,
+                },
+            );
         }
     }
 
@@ -876,7 +879,7 @@ impl Turn<'_> {
                 finished: false,
                 lost_message,
             };
-            if (supervision.guardian)(event) {
+            if crate::supervision::tell(&supervision.guardian, event) {
                 return;
             }
             // R4: nobody is left to decide.
@@ -936,7 +939,7 @@ impl Turn<'_> {
                 finished: false,
                 lost_message: false,
             };
-            if !(supervision.guardian)(event) {
+            if !crate::supervision::tell(&supervision.guardian, event) {
                 self.finish(slot, reason, false);
             }
             return;
@@ -976,14 +979,17 @@ impl Turn<'_> {
         }
         // R4; dropping the supervision also breaks the cycle child -> guardian -> supervisor.
         if let Some(supervision) = slot.supervision_take() {
-            let _told = (supervision.guardian)(ChildEvent {
-                child: header.id,
-                kind: ChildEventKind::Ended,
-                instance: supervision.instance,
-                reason,
-                finished: true,
-                lost_message,
-            });
+            let _told = crate::supervision::tell(
+                &supervision.guardian,
+                ChildEvent {
+                    child: header.id,
+                    kind: ChildEventKind::Ended,
+                    instance: supervision.instance,
+                    reason,
+                    finished: true,
+                    lost_message,
+                },
+            );
         }
         // Most actors never had a filter (nor anything else rare): nothing to clear.
         if slot.rare.is_some() {

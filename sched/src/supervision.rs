@@ -28,6 +28,7 @@ use std::sync::Arc;
 use courier_mailbox::Priority;
 
 use crate::cell::{ActorPtr, SystemMessage};
+use crate::panic::run_caught;
 use crate::{Actor, ActorId, Exit};
 
 /// Builds a fresh instance of a supervised actor: the child spec's start function. An error
@@ -38,6 +39,20 @@ pub type Factory<A> = Box<dyn FnMut() -> Result<A, String> + Send>;
 /// delivered (the supervisor is gone), which makes the exit final (R4). It runs on the worker
 /// that ran the instance, so it must not block: supervisors send themselves a message.
 pub type Guardian = Arc<dyn Fn(ChildEvent) -> bool + Send + Sync>;
+
+/// Tells `guardian` of `event`: its answer, or `false` when it panicked (reported on stderr),
+/// which makes an ending final as an undelivered event does (R4). A guardian is user code run
+/// on a worker, inside a turn: its panic must not unwind there.
+pub(crate) fn tell(guardian: &Guardian, event: ChildEvent) -> bool {
+    let child = event.child;
+    match run_caught(|| guardian(event)) {
+        Ok(told) => told,
+        Err(panic) => {
+            eprintln!("courier: the guardian of {child} panicked: {panic}");
+            false
+        }
+    }
+}
 
 /// What happened to an instance of a supervised actor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

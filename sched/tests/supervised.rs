@@ -329,3 +329,52 @@ fn without_a_guardian_to_answer_the_exit_is_final() {
     assert!(f.handle.is_finished());
     f.runtime.shutdown();
 }
+
+#[test]
+fn a_panicking_guardian_makes_the_exit_final_and_spares_the_worker() {
+    let runtime = Runtime::with_workers(1).expect("a runtime");
+    let (seen_tx, seen) = mpsc::channel();
+    let (downs_tx, downs) = mpsc::channel();
+    let guardian: Guardian = Arc::new(|event: ChildEvent| {
+        assert!(
+            event.kind != ChildEventKind::Ended || event.finished,
+            "this guardian panics at the news of a crash"
+        );
+        true
+    });
+    let spawner = runtime.spawn(Spawner { downs: downs_tx });
+    let (reply_to, replies) = mpsc::channel();
+    assert!(
+        spawner
+            .send(Parent::Spawn(
+                factory(seen_tx, Arc::new(AtomicUsize::new(0))),
+                guardian,
+                reply_to
+            ))
+            .is_ok()
+    );
+    let (child, handle) = replies
+        .recv_timeout(HANG)
+        .expect("spawned")
+        .expect("the first instance builds");
+    assert!(spawner.send(Parent::Monitor(child.clone())).is_ok());
+    assert!(child.send(Work::Item(1)).is_ok());
+    assert_eq!(seen.recv_timeout(HANG), Ok((0, 1)));
+    // The crash's news panics in the guardian, on the one worker: caught there, and nobody
+    // is left to decide (R4), so the exit is final and monitors hear the crash.
+    assert!(child.send(Work::Panic).is_ok());
+    let down = downs.recv_timeout(HANG).expect("monitors hear it");
+    assert!(matches!(down.reason, Exit::Panicked { .. }), "{down:?}");
+    assert!(handle.is_finished());
+    assert!(matches!(
+        child.send(Work::Item(2)),
+        Err(SendError::Closed(_))
+    ));
+    // The worker still runs actors.
+    assert!(spawner.send(Parent::Monitor(child.clone())).is_ok());
+    let down = downs
+        .recv_timeout(HANG)
+        .expect("a monitor of an exited actor hears at once");
+    assert!(matches!(down.reason, Exit::Panicked { .. }), "{down:?}");
+    runtime.shutdown();
+}
