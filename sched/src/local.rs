@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crate::runtime::Shared;
 use crate::worker::Worker;
 use crate::{
-    Actor, ActorRef, NameError, Placement, RuntimeError, RuntimeSettings, Topology, WorkerCount,
-    WorkerId, WorkerSettings,
+    Actor, ActorRef, NameError, Placement, RuntimeError, RuntimeSettings, Topology, Trimmed,
+    WorkerCount, WorkerId, WorkerSettings,
 };
 
 /// A runtime of one worker that runs on the calling thread whenever [`LocalRuntime::run`] is
@@ -68,6 +68,19 @@ impl LocalRuntime {
         let pools = shared.worker_pools(shared.placement().worker(WorkerId(0)).node.0);
         let worker = Worker::new(WorkerId(0), shared, deque, pools, false);
         Ok(LocalRuntime { worker })
+    }
+
+    /// Gives the wholly free slabs of this runtime's pools back to the kernel, keeping 1 MiB of
+    /// free blocks per pool: its worker's (the messages and actors its handlers made) and the
+    /// calling thread's ([`trim_thread_pools`](crate::trim_thread_pools): the messages sent
+    /// and actors spawned from outside `run`). A `Runtime`'s workers do this by themselves once
+    /// parked (`memory.trim_after_idle_ms`); a local runtime never parks, so its caller asks,
+    /// between runs, when a burst is over. Counted in the worker's `trims` and
+    /// `bytes_trimmed`.
+    pub fn trim_pools(&self) -> Trimmed {
+        let mut trimmed = self.worker.trim_now();
+        trimmed.add(crate::trim_thread_pools());
+        trimmed
     }
 
     /// Spawns an actor; it starts at the next [`LocalRuntime::run`].

@@ -440,6 +440,24 @@ impl Worker {
         f(&mut [messages, cells])
     }
 
+    /// Trims this worker's pools now, whatever `idle_trim` would say, as far as it goes: a
+    /// `LocalRuntime`'s worker never parks, so its caller asks between runs.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn trim_now(&self) -> Trimmed {
+        let trimmed = self.with_pool_sets(|sets| {
+            let mut trimmed = Trimmed::default();
+            for set in sets.iter_mut() {
+                set.drain_remote();
+                trimmed.add(set.trim(TRIM_KEEP_BYTES, || true));
+            }
+            trimmed
+        });
+        self.counters()
+            .add_trim(trimmed.bytes_released + trimmed.bytes_unmapped);
+        trimmed
+    }
+
     /// A parked worker's look at its pools (`idle_trim.rs`): when a trim is due, takes the
     /// blocks freed elsewhere home, and gives the wholly free slabs back to the kernel if the
     /// free bytes are then worth a walk, for as long as the worker stays parked (courier-alloc's

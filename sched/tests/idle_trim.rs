@@ -2,7 +2,7 @@
 //! of actors that have all gone are unmapped once the worker has been idle for
 //! `memory.trim_after_idle_ms`, a later burst maps them again, and 0 turns trimming off. A
 //! thread outside the runtime gives back the cells of the actors it spawned when it asks
-//! (`trim_thread_pools`, `src/thread_trim.rs`).
+//! (`trim_thread_pools`, `src/thread_trim.rs`), and so does a `LocalRuntime` (`trim_pools`).
 
 mod common;
 
@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{Brief, HANG, wait_for};
-use courier_sched::{Actor, Config, Context, Runtime, trim_thread_pools};
+use courier_sched::{Actor, Config, Context, LocalRuntime, Runtime, trim_thread_pools};
 
 /// Actors in a burst: ~10 MiB of cells, five 2 MiB chunks and more.
 const BURST: usize = 30_000;
@@ -151,4 +151,40 @@ fn an_outside_thread_gives_back_the_cells_of_the_actors_it_spawned_when_it_asks(
     );
     assert_eq!(runtime.metrics().workers[0].trims, 0);
     runtime.shutdown();
+}
+
+#[test]
+fn a_local_runtime_trims_its_pools_when_asked() {
+    let runtime = LocalRuntime::new().expect("a local runtime");
+    let (done, finished) = mpsc::channel();
+    let spawner = runtime.spawn(Spawner { done });
+    let before = runtime.metrics().nodes[0].cell_bytes_mapped;
+    spawner.send(()).expect("the spawner is alive");
+    runtime.run();
+    finished.try_recv().expect("the burst is spawned");
+    assert_eq!(runtime.metrics().actors_exited, BURST as u64);
+    let peak = runtime.metrics().nodes[0].cell_bytes_mapped;
+    assert!(
+        peak >= before + BURST * 256,
+        "the burst's cells: {before} -> {peak} bytes"
+    );
+    // A local runtime never parks: nothing gives the burst's memory back until asked.
+    runtime.run();
+    assert_eq!(runtime.metrics().nodes[0].cell_bytes_mapped, peak);
+    let trimmed = runtime.trim_pools();
+    assert!(!trimmed.stopped);
+    let after = runtime.metrics().nodes[0].cell_bytes_mapped;
+    assert!(
+        after <= before + (2 << 20),
+        "every wholly free chunk but the one being carved: {peak} -> {after} bytes"
+    );
+    assert!(trimmed.bytes_unmapped >= peak - after, "{trimmed:?}");
+    let worker = runtime.metrics().workers[0];
+    assert_eq!(worker.trims, 1);
+    assert!(worker.bytes_trimmed >= (peak - after) as u64, "{worker:?}");
+    // The memory is there again for the next burst.
+    spawner.send(()).expect("the spawner is alive");
+    runtime.run();
+    assert_eq!(runtime.metrics().actors_exited, 2 * BURST as u64);
+    drop(spawner);
 }
