@@ -21,6 +21,8 @@ use std::ptr::NonNull;
 use courier_alloc::{Block, CACHE_LINE_BYTES, HEADER_SIZE_BYTES, PoolSet, Region, SizeClass};
 use courier_mailbox::{Link, Linked, Priority};
 
+use crate::memory::PAGE_BYTES;
+
 /// What an envelope carries.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
@@ -40,9 +42,7 @@ const MAPPED_BIT: u8 = 1 << 2;
 
 /// The least size of a message that may be huge: the least `memory.huge_payload_threshold` the
 /// config takes. A send of a smaller type never reads the runtime's threshold.
-pub(crate) const HUGE_MESSAGE_MIN_BYTES: usize = 4096;
-/// The alignment of a mapping: a huge message of a type aligned beyond it is boxed.
-const PAGE_BYTES: usize = 4096;
+const HUGE_MESSAGE_MIN_BYTES: usize = 4096;
 
 /// Where a small message starts: the header line's second half (the fields end before it,
 /// checked below).
@@ -107,7 +107,7 @@ const fn fits_inline<M>() -> bool {
 }
 
 /// Whether a message of type `M` may be huge: too large for a block, at least
-/// [`HUGE_MESSAGE_MIN_BYTES`], and aligned for a page. A constant per type, so the send path of
+/// [`HUGE_MESSAGE_MIN_BYTES`], and aligned at most to a page (a mapping's alignment). A constant per type, so the send path of
 /// every other type has no trace of huge messages.
 pub(crate) const fn may_be_huge<M>() -> bool {
     !fits_inline::<M>()

@@ -25,8 +25,9 @@ use courier_alloc::{
 use crate::cell_memory::CELL_POOL_CONFIG;
 use crate::sync::{StdAtomicU64, StdOrdering};
 
-/// The alignment of a huge message's mapping below a huge page.
-const PAGE_BYTES: usize = 4096;
+/// The alignment of a huge message's mapping below a huge page (and so the most a huge
+/// message's type may ask for, `envelope::may_be_huge`).
+pub(crate) const PAGE_BYTES: usize = 4096;
 /// The mapping that tries binding to a node before a runtime relies on it.
 const PROBE_BYTES: usize = 64 << 10;
 

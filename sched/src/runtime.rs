@@ -308,7 +308,6 @@ impl Shared {
         }
     }
 
-    /// Whether any run queue or injector holds an actor (a parker's last re-scan, I3).
     /// Whether no actor runs or waits to run: every worker parked, and every injector, run
     /// queue and pinned inbox empty (a snapshot; timers and outside senders may add work).
     fn is_quiet(&self) -> bool {
@@ -320,6 +319,7 @@ impl Shared {
             && self.inboxes.iter().all(Inbox::is_empty)
     }
 
+    /// Whether any run queue or injector holds an actor (a parker's last re-scan, I3).
     pub(crate) fn has_queued_work(&self) -> bool {
         self.injectors.iter().any(|injector| !injector.is_empty())
             || self
@@ -588,7 +588,6 @@ pub(crate) fn run_queues() -> RunQueues {
     (Deque::new_fifo(), Deque::new_lifo())
 }
 
-/// A config's byte size as a cap (saturating on a 32-bit target).
 /// For each node, the other nodes nearest first (`Placement::nearest_nodes`): whom
 /// `IdleWorkers` wakes for work on a node with no sleeper.
 fn wake_order(placement: &Placement, nodes_len: usize) -> Vec<Vec<u16>> {
@@ -604,6 +603,7 @@ fn wake_order(placement: &Placement, nodes_len: usize) -> Vec<Vec<u16>> {
         .collect()
 }
 
+/// A config's byte size as a cap (saturating on a 32-bit target).
 fn byte_count(size: crate::ByteSize) -> usize {
     usize::try_from(size.0).unwrap_or(usize::MAX)
 }
@@ -638,9 +638,9 @@ pub enum SpawnError {
     /// The placement has no worker on this node.
     NoWorkersOnNode {
         /// The node asked for.
-        node: courier_alloc::NodeId,
+        node: NodeId,
         /// The nodes that have workers.
-        nodes: Vec<courier_alloc::NodeId>,
+        nodes: Vec<NodeId>,
     },
 }
 
@@ -807,7 +807,7 @@ impl Runtime {
     pub fn spawn_on<A: Actor>(
         &self,
         actor: A,
-        node: courier_alloc::NodeId,
+        node: NodeId,
     ) -> Result<ActorRef<A::Msg>, SpawnError> {
         self.shared.spawn_on_staffed_node(actor, node)
     }

@@ -11,23 +11,7 @@ use courier_sched::{Actor, Config, Context, Runtime, SendError, TopologySource};
 
 mod common;
 
-use common::wait_for;
-
-/// On message 0 meets the test at the barrier twice: the one worker is busy in between.
-struct Gate(Arc<Barrier>);
-
-impl Actor for Gate {
-    type Msg = u32;
-    type Error = Infallible;
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Result<(), Infallible> {
-        if n == 0 {
-            self.0.wait();
-            self.0.wait();
-        }
-        Ok(())
-    }
-}
+use common::{Turnstile, wait_for};
 
 /// Counts its messages.
 struct Counter(Arc<AtomicUsize>);
@@ -62,7 +46,7 @@ fn a_config_files_topology_workers_capacity_and_budget_govern_the_runtime() {
     let handled = Arc::new(AtomicUsize::new(0));
     let counter = runtime.spawn(Counter(Arc::clone(&handled)));
     let barrier = Arc::new(Barrier::new(2));
-    let gate = runtime.spawn(Gate(Arc::clone(&barrier)));
+    let gate = runtime.spawn(Turnstile(Arc::clone(&barrier)));
     gate.send(0).expect("the gate runs");
     barrier.wait();
     // The one worker is held: the counter's mailbox fills to the file's capacity.

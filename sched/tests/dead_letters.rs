@@ -8,13 +8,13 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use courier_sched::{
-    Actor, ActorId, Context, DeadLetter, DeadLetterHandler, Placement, ReplyTo, Runtime,
-    RuntimeSettings, Topology, Undelivered, WorkerCount, WorkerSettings,
+    Actor, ActorId, Context, DeadLetter, DeadLetterHandler, ReplyTo, Runtime, RuntimeSettings,
+    Undelivered,
 };
 
 mod common;
 
-use common::{HANG, wait_for};
+use common::{HANG, Turnstile, one_worker_runtime_with, wait_for};
 
 /// What the handler saw of each letter.
 type Seen = Arc<Mutex<Vec<(ActorId, Undelivered, &'static str, Option<u32>)>>>;
@@ -48,43 +48,18 @@ fn runtime() -> (Runtime, Seen) {
             .push((to, why, type_name, number));
         assert!(number != Some(13), "the handler panics on 13");
     });
-    let topology = Topology::this_system().expect("this machine's topology");
-    let workers = WorkerSettings {
-        count: WorkerCount::Total(1),
-        pin: false,
-        spinners_per_node: 0,
-        ..WorkerSettings::default()
-    };
-    let placement = Placement::plan(&topology, &workers).expect("a one-worker plan");
-    let settings = RuntimeSettings {
+    let runtime = one_worker_runtime_with(RuntimeSettings {
         dead_letters: Some(handler),
         ..RuntimeSettings::default()
-    };
-    let runtime = Runtime::start(placement, settings).expect("the runtime starts");
+    });
     (runtime, seen)
-}
-
-/// On 0, meets the test at the barrier twice (the one worker is busy in between).
-struct Gate(Arc<Barrier>);
-
-impl Actor for Gate {
-    type Msg = u32;
-    type Error = Infallible;
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Result<(), Infallible> {
-        if n == 0 {
-            self.0.wait();
-            self.0.wait();
-        }
-        Ok(())
-    }
 }
 
 #[test]
 fn a_killed_actors_queue_reaches_the_handler_in_order_and_counted() {
     let (runtime, seen) = runtime();
     let barrier = Arc::new(Barrier::new(2));
-    let gate = runtime.spawn(Gate(Arc::clone(&barrier)));
+    let gate = runtime.spawn(Turnstile(Arc::clone(&barrier)));
     gate.send(0).unwrap();
     barrier.wait();
     for n in 1..=100 {

@@ -108,6 +108,24 @@ struct Fixture {
     fail_next: Arc<AtomicUsize>,
 }
 
+/// Has `spawner` spawn a supervised child from `factory`, told of its ends by `guardian`.
+fn spawn_child(
+    spawner: &ActorRef<Parent>,
+    factory: Factory<Child>,
+    guardian: Guardian,
+) -> (ActorRef<Work>, ChildHandle) {
+    let (reply_to, replies) = mpsc::channel();
+    assert!(
+        spawner
+            .send(Parent::Spawn(factory, guardian, reply_to))
+            .is_ok()
+    );
+    replies
+        .recv_timeout(HANG)
+        .expect("spawned")
+        .expect("the first instance builds")
+}
+
 fn fixture(guardian_answers: bool) -> Fixture {
     let runtime = Runtime::with_workers(2).expect("a runtime");
     let (seen_tx, seen) = mpsc::channel();
@@ -126,20 +144,7 @@ fn fixture(guardian_answers: bool) -> Fixture {
         guardian_answers
     });
     let spawner = runtime.spawn(Spawner { downs: downs_tx });
-    let (reply_to, replies) = mpsc::channel();
-    assert!(
-        spawner
-            .send(Parent::Spawn(
-                factory(seen_tx, Arc::clone(&fail_next)),
-                guardian,
-                reply_to
-            ))
-            .is_ok()
-    );
-    let (child, handle) = replies
-        .recv_timeout(HANG)
-        .expect("spawned")
-        .expect("the first instance builds");
+    let (child, handle) = spawn_child(&spawner, factory(seen_tx, Arc::clone(&fail_next)), guardian);
     Fixture {
         runtime,
         child,
@@ -343,20 +348,11 @@ fn a_panicking_guardian_makes_the_exit_final_and_spares_the_worker() {
         true
     });
     let spawner = runtime.spawn(Spawner { downs: downs_tx });
-    let (reply_to, replies) = mpsc::channel();
-    assert!(
-        spawner
-            .send(Parent::Spawn(
-                factory(seen_tx, Arc::new(AtomicUsize::new(0))),
-                guardian,
-                reply_to
-            ))
-            .is_ok()
+    let (child, handle) = spawn_child(
+        &spawner,
+        factory(seen_tx, Arc::new(AtomicUsize::new(0))),
+        guardian,
     );
-    let (child, handle) = replies
-        .recv_timeout(HANG)
-        .expect("spawned")
-        .expect("the first instance builds");
     assert!(spawner.send(Parent::Monitor(child.clone())).is_ok());
     assert!(child.send(Work::Item(1)).is_ok());
     assert_eq!(seen.recv_timeout(HANG), Ok((0, 1)));

@@ -6,6 +6,8 @@
     reason = "each test binary uses a different subset"
 )]
 
+use std::convert::Infallible;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use courier_mailbox::Capacity;
@@ -19,6 +21,17 @@ use courier_sched::{
 /// # Panics
 /// When the capacity is out of range or the runtime does not start.
 pub fn one_worker_runtime(capacity: u32) -> Runtime {
+    one_worker_runtime_with(RuntimeSettings {
+        mailbox_capacity: Capacity::new(capacity).expect("a valid capacity"),
+        ..RuntimeSettings::default()
+    })
+}
+
+/// A runtime of one unpinned, non-spinning worker with `settings`.
+///
+/// # Panics
+/// When the runtime does not start.
+pub fn one_worker_runtime_with(settings: RuntimeSettings) -> Runtime {
     let topology = Topology::this_system().expect("this machine's topology");
     let workers = WorkerSettings {
         count: WorkerCount::Total(1),
@@ -26,12 +39,25 @@ pub fn one_worker_runtime(capacity: u32) -> Runtime {
         spinners_per_node: 0,
         ..WorkerSettings::default()
     };
-    let settings = RuntimeSettings {
-        mailbox_capacity: Capacity::new(capacity).expect("a valid capacity"),
-        ..RuntimeSettings::default()
-    };
     let placement = Placement::plan(&topology, &workers).expect("a one-worker plan");
     Runtime::start(placement, settings).expect("the runtime starts")
+}
+
+/// On message 0, meets the test at the barrier twice: the worker running it is held in
+/// between (everything sent meanwhile queues behind it).
+pub struct Turnstile(pub Arc<Barrier>);
+
+impl Actor for Turnstile {
+    type Msg = u32;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Result<(), Infallible> {
+        if n == 0 {
+            self.0.wait();
+            self.0.wait();
+        }
+        Ok(())
+    }
 }
 
 /// An actor that stops as soon as it starts.
