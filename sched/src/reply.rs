@@ -5,7 +5,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll, Waker};
+use std::task::{Context as TaskContext, Poll, Wake, Waker};
+use std::thread::{self, Thread};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
@@ -27,7 +28,28 @@ struct ReplySlot<R> {
     ready: Condvar,
 }
 
+/// Wakes a worker thread whose handler waits for an answer while it helps (`wait_timeout`).
+struct UnparkThread(Thread);
+
+impl Wake for UnparkThread {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
 impl<R> ReplySlot<R> {
+    /// Whether the answer (or its drop) is there.
+    fn is_settled(&self) -> bool {
+        !matches!(*self.state.lock(), SlotState::Waiting(_))
+    }
+
+    /// Has the settling of this slot unpark the calling thread (unless it is settled).
+    fn unpark_current_when_settled(&self) {
+        if let SlotState::Waiting(waker) = &mut *self.state.lock() {
+            *waker = Some(Waker::from(Arc::new(UnparkThread(thread::current()))));
+        }
+    }
+
     fn settle(&self, state: SlotState<R>) {
         let waker = {
             let mut current = self.state.lock();
@@ -157,8 +179,15 @@ pub(crate) fn pair<R>(
 }
 
 impl<R> Reply<R> {
-    /// Waits for the answer, at most `timeout`. Blocks the calling thread: use it outside the
-    /// runtime's workers (a handler asks and answers by messages instead).
+    /// Waits for the answer, at most `timeout`. Blocks the calling thread.
+    ///
+    /// In a handler (on a worker thread) the worker runs its other queued actors meanwhile:
+    /// the asked actor, queued behind the asker on the same worker, answers, and a runtime of
+    /// one worker does not stall. The asking actor itself handles nothing until the wait ends
+    /// (an ask back to it times out, as a call cycle does in Erlang), and the wait may end
+    /// later than `timeout` by the length of the turn the worker was running. Waits nested
+    /// more than eight deep, and waits in a timer's closure, block the worker instead.
+    /// Asking by messages (the request carries the asker's reference) never holds the asker.
     ///
     /// # Errors
     /// [`AskError::Timeout`] (saying whether the actor stopped and how much is queued) or
@@ -166,6 +195,12 @@ impl<R> Reply<R> {
     pub fn wait_timeout(self, timeout: Duration) -> Result<R, AskError> {
         let started = Instant::now();
         let deadline = started + timeout;
+        if crate::worker::on_worker_thread() {
+            self.slot.unpark_current_when_settled();
+            // Settled or timed out, the wait below ends at once; where the worker cannot help,
+            // it blocks.
+            let _ = crate::worker::help_until(deadline, &|| self.slot.is_settled());
+        }
         let mut state = self.slot.state.lock();
         loop {
             match std::mem::replace(&mut *state, SlotState::Taken) {

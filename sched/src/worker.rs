@@ -61,6 +61,13 @@ const STALLED_SLEEP_AFTER: u32 = 64;
 /// A stalled worker's nap: long enough for the OS to see its CPU idle and move a waiting
 /// thread onto it, short against the time slice the producer would otherwise wait.
 const STALLED_SLEEP: Duration = Duration::from_micros(50);
+/// Waits nested inside one another beyond which a waiting handler blocks its worker instead
+/// of helping (`Worker::help_until`): each level holds a turn's frames on this thread's stack.
+const HELP_DEPTH_MAX: u8 = 8;
+/// How long a helping worker with nothing to run sleeps before it looks again. The answer it
+/// waits for wakes it (`reply.rs`), but work queued for it by other threads (its node's
+/// injector, its pinned actors' inbox) does not: the idle protocol wakes parked workers only.
+const HELP_NAP: Duration = Duration::from_micros(200);
 
 thread_local! {
     static CURRENT: Cell<Option<NonNull<Worker>>> = const { Cell::new(None) };
@@ -237,6 +244,8 @@ pub(crate) struct Worker {
     /// and gives everything back when the worker is dropped, so the count is never low: at
     /// worst the runtime lives until its workers are gone, which it does anyway.
     runtime_refs: Cell<usize>,
+    /// Waits of handlers on this thread that are helping (`help_until`), nested.
+    helping_depth: Cell<u8>,
 }
 
 impl Drop for Worker {
@@ -301,6 +310,7 @@ impl Worker {
             idle_trim,
             actor_ids: Cell::new((0, 0)),
             runtime_refs: Cell::new(0),
+            helping_depth: Cell::new(0),
         }
     }
 
@@ -550,6 +560,53 @@ impl Worker {
         }
         self.flush_remote_frees();
         CURRENT.with(|current| current.set(previous));
+    }
+
+    /// Runs this worker's queued actors (its own queues, then its node's injector) and its due
+    /// timers while a handler on this thread waits, until `done` or `deadline`; returns whether
+    /// `done` (rayon's `wait_until`, for an ask's [`Reply::wait_timeout`]).
+    ///
+    /// A handler that asks and waits has just queued the asked actor here, in the LIFO slot no
+    /// other worker takes from: blocking the thread would leave it there until the timeout,
+    /// however many workers the runtime has. The waiting actor keeps its turn (its own
+    /// messages wait, as an Erlang process in a call), and each helped turn is whole: the
+    /// actors are distinct, and the worker's state a turn leaves behind (linger, streaks) is a
+    /// heuristic. Nested turns do not linger: the wait ends when the answer is there.
+    ///
+    /// `None` where it cannot help, and the caller blocks: the runtime is shutting down, the
+    /// waits here are nested `HELP_DEPTH_MAX` deep, or the wait is inside a timer's closure
+    /// (the wheel is borrowed, and a helped turn setting a timer would find it so).
+    ///
+    /// [`Reply::wait_timeout`]: crate::Reply::wait_timeout
+    #[cold]
+    pub(crate) fn help_until(&self, deadline: Instant, done: &dyn Fn() -> bool) -> Option<bool> {
+        let depth = self.helping_depth.get();
+        if depth >= HELP_DEPTH_MAX
+            || self.shared.is_shut_down()
+            || self.timers.try_borrow_mut().is_err()
+        {
+            return None;
+        }
+        self.helping_depth.set(depth + 1);
+        let linger_plan = self.linger_plan.replace(None);
+        let done = loop {
+            if done() {
+                break true;
+            }
+            self.fire_timers();
+            if let Some((actor, _)) = self.next_local() {
+                self.run_turn(actor);
+                continue;
+            }
+            let now = Instant::now();
+            if now >= deadline || self.shared.is_shut_down() {
+                break done();
+            }
+            std::thread::park_timeout((deadline - now).min(HELP_NAP));
+        };
+        self.linger_plan.set(linger_plan);
+        self.helping_depth.set(depth);
+        Some(done)
     }
 
     /// Sets a timer on this worker.
@@ -1041,6 +1098,15 @@ fn current() -> Option<NonNull<Worker>> {
 /// Whether this thread is a worker thread (where sends must never block).
 pub(crate) fn on_worker_thread() -> bool {
     current().is_some()
+}
+
+/// On a worker thread, runs its queued actors while the caller waits for `done` (see
+/// [`Worker::help_until`]); `None` off worker threads and where the worker cannot help.
+pub(crate) fn help_until(deadline: Instant, done: &dyn Fn() -> bool) -> Option<bool> {
+    let worker = current()?;
+    // SAFETY: as in `current_worker_of`: the caller is on this thread, inside `Worker::run`
+    // or `run_until_idle`, with the worker they run.
+    unsafe { worker.as_ref() }.help_until(deadline, done)
 }
 
 /// The worker running on this thread, if it belongs to `shared`'s runtime.

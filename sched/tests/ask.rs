@@ -3,12 +3,12 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::{Arc, Barrier};
+use std::sync::{Arc, Barrier, mpsc};
 use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use courier_sched::{Actor, AskError, Context, ReplyTo, Runtime, SendError};
+use courier_sched::{Actor, ActorRef, AskError, Context, ReplyTo, Runtime, SendError};
 
 mod common;
 
@@ -179,5 +179,227 @@ fn a_reply_can_be_awaited_as_a_future() {
     let calculator = runtime.spawn(Calculator);
     let reply = calculator.ask(|reply| Request::Square(12, reply)).unwrap();
     assert_eq!(block_on(reply), Ok(144));
+    runtime.shutdown();
+}
+
+/// Asks another actor from inside its handler and waits for the answer there; sends what it
+/// heard to the test.
+struct Asker {
+    asked: ActorRef<Request>,
+    heard: mpsc::Sender<Result<u64, AskError>>,
+}
+
+impl Actor for Asker {
+    type Msg = u64;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u64) -> Result<(), Infallible> {
+        let answer = match self.asked.ask(|reply| Request::Square(n, reply)) {
+            Ok(reply) => reply.wait_timeout(HANG),
+            Err(error) => panic!("the ask was not sent: {error}"),
+        };
+        self.heard.send(answer).expect("the test listens");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_handler_waiting_for_an_ask_runs_the_asked_actor_on_its_own_worker() {
+    // The asked actor is queued in the asker's worker's LIFO slot, which no other worker takes
+    // from: a blocked wait timed out with one worker and with two alike.
+    for workers in [1, 2] {
+        let runtime = Runtime::with_workers(workers).unwrap();
+        let (heard, answers) = mpsc::channel();
+        let asker = runtime.spawn(Asker {
+            asked: runtime.spawn(Calculator),
+            heard,
+        });
+        for n in 0..200 {
+            asker.send(n).unwrap();
+            assert_eq!(
+                answers.recv_timeout(HANG),
+                Ok(Ok(n * n)),
+                "{workers} workers"
+            );
+        }
+        runtime.shutdown();
+    }
+}
+
+/// Forwards a square's ask down a chain, waiting in its handler for the next link's answer.
+struct Link {
+    next: Option<ActorRef<Request>>,
+    patience: Duration,
+}
+
+impl Actor for Link {
+    type Msg = Request;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, msg: Request) -> Result<(), Infallible> {
+        let Request::Square(n, reply) = msg else {
+            unreachable!("links are asked for squares only")
+        };
+        match &self.next {
+            None => reply.send(n * n),
+            Some(next) => match next.ask(|reply| Request::Square(n, reply)) {
+                // Unanswered, `reply` is dropped: the asker hears `Dropped`.
+                Ok(answer) => {
+                    if let Ok(square) = answer.wait_timeout(self.patience) {
+                        reply.send(square);
+                    }
+                }
+                Err(error) => panic!("the ask was not sent: {error}"),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn chain(runtime: &Runtime, links: usize, patience: Duration) -> ActorRef<Request> {
+    let mut next = None;
+    for _ in 0..links {
+        next = Some(runtime.spawn(Link { next, patience }));
+    }
+    next.expect("at least one link")
+}
+
+#[test]
+fn waits_nest_down_a_chain_of_asks_on_one_worker() {
+    let runtime = common::one_worker_runtime(16);
+    // Seven waits, each inside the turn of the link before it.
+    let head = chain(&runtime, 8, HANG);
+    for n in 0..50 {
+        let reply = head.ask(|reply| Request::Square(n, reply)).unwrap();
+        assert_eq!(reply.wait_timeout(HANG), Ok(n * n));
+    }
+    runtime.shutdown();
+}
+
+#[test]
+fn a_wait_nested_beyond_eight_blocks_its_worker_and_times_out() {
+    let runtime = common::one_worker_runtime(16);
+    // Ten waits: the first eight help, the ninth blocks the one worker, so the tenth link is
+    // never run and the ninth's wait times out; every link above hears `Dropped` in turn.
+    let patience = Duration::from_millis(50);
+    let head = chain(&runtime, 11, patience);
+    let reply = head.ask(|reply| Request::Square(3, reply)).unwrap();
+    assert!(matches!(
+        reply.wait_timeout(HANG),
+        Err(AskError::Dropped { .. })
+    ));
+    // The worker goes on: the chain answers once the ninth link's wait finds the answer.
+    let tail = chain(&runtime, 3, patience);
+    let reply = tail.ask(|reply| Request::Square(4, reply)).unwrap();
+    assert_eq!(reply.wait_timeout(HANG), Ok(16));
+    runtime.shutdown();
+}
+
+/// Asks the actor that asked it (a call cycle), then answers its own request anyway.
+struct AskBack {
+    patience: Duration,
+    heard: mpsc::Sender<Result<u64, AskError>>,
+}
+
+impl Actor for AskBack {
+    type Msg = (u64, ReplyTo<u64>, ActorRef<Request>);
+    type Error = Infallible;
+
+    fn handle(
+        &mut self,
+        _ctx: &mut Context<'_, Self>,
+        (n, reply, asker): Self::Msg,
+    ) -> Result<(), Infallible> {
+        let back = asker
+            .ask(|reply| Request::Square(n, reply))
+            .expect("the asker is alive");
+        self.heard
+            .send(back.wait_timeout(self.patience))
+            .expect("the test listens");
+        reply.send(n + 1);
+        Ok(())
+    }
+}
+
+/// Asks `AskBack`, waiting in its handler; answers squares.
+struct CycleHead {
+    other: ActorRef<<AskBack as Actor>::Msg>,
+}
+
+impl Actor for CycleHead {
+    type Msg = Request;
+    type Error = Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, msg: Request) -> Result<(), Infallible> {
+        match msg {
+            Request::Square(n, reply) => reply.send(n * n),
+            Request::Hold(_, reply) => {
+                let me = ctx.myself();
+                let answer = self.other.ask(|back| (7, back, me)).expect("alive");
+                reply.send(answer.wait_timeout(HANG).expect("answered"));
+            }
+            Request::Crash(_) => unreachable!("not asked to crash"),
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn a_waiting_actor_handles_nothing_until_its_wait_ends() {
+    // A asks B, and B asks A back: A is in the middle of a turn, so B's wait times out (an
+    // Erlang call cycle), B answers A, and A handles B's ask afterwards.
+    let runtime = common::one_worker_runtime(16);
+    let (heard, asked_back) = mpsc::channel();
+    let other = runtime.spawn(AskBack {
+        patience: Duration::from_millis(30),
+        heard,
+    });
+    let first = runtime.spawn(CycleHead { other });
+    let unused = Arc::new(Barrier::new(1));
+    let reply = first.ask(|reply| Request::Hold(unused, reply)).unwrap();
+    assert_eq!(reply.wait_timeout(HANG), Ok(8));
+    match asked_back.recv_timeout(HANG).unwrap() {
+        // Its depth counts the ask back and the request being handled (a turn's pops are
+        // committed at its end).
+        Err(AskError::Timeout {
+            actor_stopped: false,
+            mailbox_depth: 2,
+            ..
+        }) => {}
+        other => panic!("the ask back waits behind the asker's turn: {other:?}"),
+    }
+    runtime.shutdown();
+}
+
+#[test]
+fn a_panic_in_a_turn_run_by_a_waiting_handler_reaches_only_its_asker() {
+    /// Asks the actor it is sent to crash, waiting in its handler.
+    struct CrashAsker(mpsc::Sender<Result<u64, AskError>>);
+    impl Actor for CrashAsker {
+        type Msg = ActorRef<Request>;
+        type Error = Infallible;
+        fn handle(
+            &mut self,
+            _ctx: &mut Context<'_, Self>,
+            asked: ActorRef<Request>,
+        ) -> Result<(), Infallible> {
+            let reply = asked.ask(Request::Crash).unwrap();
+            self.0.send(reply.wait_timeout(HANG)).unwrap();
+            Ok(())
+        }
+    }
+    let runtime = common::one_worker_runtime(16);
+    let (heard, answers) = mpsc::channel();
+    let asker = runtime.spawn(CrashAsker(heard));
+    for _ in 0..2 {
+        // The crash unwinds inside the asker's turn, to the helped turn's panic boundary.
+        let calculator = runtime.spawn(Calculator);
+        asker.send(calculator.clone()).unwrap();
+        assert!(matches!(
+            answers.recv_timeout(HANG).unwrap(),
+            Err(AskError::Dropped { .. })
+        ));
+        assert!(calculator.is_stopped());
+    }
     runtime.shutdown();
 }

@@ -422,6 +422,52 @@ fn dynamic_children_start_and_terminate_at_run_time() {
     runtime.shutdown();
 }
 
+/// Starts and terminates a dynamic supervisor's children from inside its handler, waiting
+/// for each answer there.
+struct Manager {
+    sup: SupervisorRef,
+    journal: Journal,
+    done: mpsc::Sender<Result<(), SuperviseError>>,
+}
+
+impl Actor for Manager {
+    type Msg = u32;
+    type Error = String;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, n: u32) -> Result<(), String> {
+        let name = format!("m{n}");
+        let outcome = self
+            .sup
+            .start_child(worker(&name, &self.journal), HANG)
+            .and_then(|_| self.sup.terminate_child(&name, HANG));
+        self.done.send(outcome).expect("the test listens");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_handler_starts_and_terminates_children_on_a_one_worker_runtime() {
+    // The supervisor is queued behind the manager's turn on the one worker: the manager's
+    // waits run it (a blocked wait timed out every call).
+    let runtime = Runtime::with_workers(1).expect("a runtime");
+    let journal = Journal::default();
+    let sup = SupervisorRef::start(&runtime, "dyn", SupervisorSpec::new(Strategy::Dynamic))
+        .expect("started");
+    let (done, outcomes) = mpsc::channel();
+    let manager = runtime.spawn(Manager {
+        sup: sup.clone(),
+        journal: journal.clone(),
+        done,
+    });
+    for n in 0..20 {
+        assert!(manager.send(n).is_ok());
+        assert_eq!(outcomes.recv_timeout(HANG), Ok(Ok(())), "child m{n}");
+        assert_eq!(journal.count(&format!("start m{n}")), 1);
+    }
+    assert!(sup.tree().children.is_empty());
+    runtime.shutdown();
+}
+
 #[test]
 fn a_child_that_fails_to_start_fails_the_start_and_names_the_child() {
     let runtime = Runtime::with_workers(2).expect("a runtime");
