@@ -108,7 +108,8 @@ pub struct WorkerMetrics {
     pub messages: u64,
     /// Successful steals (from other workers or injectors).
     pub steals: u64,
-    /// Times the worker parked.
+    /// Times the worker parked (slept for want of work; a wake-up that finds none and sleeps
+    /// again is the same park).
     pub parks: u64,
     /// Spin rounds while searching before parking.
     pub spins: u64,

@@ -1023,8 +1023,14 @@ impl Worker {
         let carved = self.with_pool_sets(|sets| sets.iter().map(|set| set.carved_bytes()).sum());
         let mut look_after = self.idle_trim.first_look(carved);
         let mut look_at = look_after.map(|after| Instant::now() + after);
+        let mut slept = false;
         while idle.is_parked(self.id) && !self.shared.is_shut_down() {
-            self.counters().add_park();
+            // Once a park: the passes after the first are wake-ups that found no work (a trim
+            // look, a spurious unpark).
+            if !slept {
+                self.counters().add_park();
+                slept = true;
+            }
             let next_timer = self.timers.borrow().next_deadline();
             let wake_at = match (next_timer, look_at) {
                 (Some(timer), Some(look)) => Some(timer.min(look)),

@@ -9,7 +9,7 @@ mod common;
 use std::cell::Cell;
 use std::path::Path;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Brief, HANG, wait_for};
 use courier_sched::{Actor, Config, Context, LocalRuntime, Runtime, trim_thread_pools};
@@ -93,6 +93,13 @@ fn an_idle_worker_unmaps_the_cells_of_a_burst_and_a_later_burst_maps_them_again(
         trimmed.bytes_trimmed >= (peak - cell_bytes(&runtime)) as u64,
         "{trimmed:?}"
     );
+    // It stays parked: its next looks (40 and 80 ms after that one) wake it and find nothing
+    // to run, and are not parks of their own.
+    let idle_until = Instant::now() + Duration::from_millis(150);
+    while Instant::now() < idle_until {
+        std::thread::park_timeout(idle_until - Instant::now());
+    }
+    assert_eq!(runtime.metrics().workers[0].parks, trimmed.parks);
     // The memory is there again for the next burst, and given back again after it.
     burst(&runtime, &spawner, &finished);
     wait_for(|| {
