@@ -38,6 +38,46 @@ impl Link {
     }
 }
 
+impl Link {
+    /// Whether the message this link belongs to, just taken out of a mailbox, had another
+    /// behind it in its lane when it was taken: the consumer is behind its producers (a
+    /// stream), rather than at their front. A hint, read with no ordering: a consumer may
+    /// prefetch what its producers wrote ahead in the first case, where in the second it would
+    /// pull in lines they have not written yet.
+    ///
+    /// ```
+    /// # use std::ptr::NonNull;
+    /// # use courier_mailbox::{Link, Linked, Mailbox, Priority, Pop};
+    /// # #[repr(C)] struct Node { link: Link }
+    /// # // SAFETY: `link` is at offset 0 of a `#[repr(C)]` struct.
+    /// # unsafe impl Linked for Node {
+    /// #     fn link(n: NonNull<Self>) -> NonNull<Link> { n.cast() }
+    /// #     unsafe fn from_link(l: NonNull<Link>) -> NonNull<Self> { l.cast() }
+    /// # }
+    /// let mut nodes = [(), ()].map(|()| Node { link: Link::new() });
+    /// let mut mailbox = Mailbox::new();
+    /// // SAFETY: the mailbox stays where it is until it is dropped.
+    /// unsafe { mailbox.link() };
+    /// for node in &mut nodes {
+    ///     // SAFETY: `nodes` outlives the mailbox's use of them.
+    ///     unsafe { mailbox.try_push(NonNull::from(node), Priority::Normal).unwrap() };
+    /// }
+    /// let mut consumer = mailbox.consumer();
+    /// let first = consumer.pop().into_node().unwrap();
+    /// // SAFETY: popped, and `nodes` is alive.
+    /// assert!(unsafe { first.as_ref() }.link.had_successor());
+    /// let last = consumer.pop().into_node().unwrap();
+    /// // SAFETY: as above.
+    /// assert!(!unsafe { last.as_ref() }.link.had_successor());
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn had_successor(&self) -> bool {
+        // ORDERING: Relaxed; a hint, which publishes and consumes nothing.
+        !self.next.load(Ordering::Relaxed).is_null()
+    }
+}
+
 impl Default for Link {
     fn default() -> Self {
         Self::new()

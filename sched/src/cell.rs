@@ -588,7 +588,7 @@ impl Turn<'_> {
             };
             match popped {
                 Pop::Node(envelope) => {
-                    envelope::prefetch_ahead(envelope);
+                    envelope::prefetch_ahead_in_stream(envelope);
                     self.handled += 1;
                     self.deliver(slot, envelope);
                 }

@@ -345,11 +345,14 @@ pub(crate) unsafe fn take<M>(envelope: NonNull<Envelope>) -> M {
 }
 
 /// Prefetches the message the sender expected to send `PREFETCH_DISTANCE` sends after
-/// `envelope` (`Envelope::ahead`).
+/// `envelope` (`Envelope::ahead`), when `envelope` had a successor as it was popped.
 #[inline]
-pub(crate) fn prefetch_ahead(envelope: NonNull<Envelope>) {
+pub(crate) fn prefetch_ahead_in_stream(envelope: NonNull<Envelope>) {
     // SAFETY: the caller holds a live envelope (just popped, not yet unpacked).
-    prefetch_message(unsafe { envelope.as_ref() }.ahead);
+    let envelope = unsafe { envelope.as_ref() };
+    if envelope.link.had_successor() {
+        prefetch_message(envelope.ahead);
+    }
 }
 
 /// The prefetch hint for the message `envelope` (for [`prefetch_message`]): its address, and
