@@ -152,12 +152,12 @@ pub trait Actor: Send + Sized + 'static {
     }
 
     /// Runs once, when the actor exits (it stopped, failed, panicked, was killed, or a link
-    /// took it down), with the reason, on the worker that ran its last turn.
+    /// took it down), with the reason, on the worker that ran its last turn. An actor whose
+    /// last reference goes while it is idle (nobody can send to it any more) is stopped as a
+    /// stop request would: a last turn runs this with [`Exit::Normal`].
     ///
-    /// It does not run for an actor that never exits: one freed because the last reference to
-    /// it went while it was idle (its state is dropped; its watchers hear [`Exit::Normal`]), or
-    /// one still alive when its runtime shut down (its state is dropped with its last
-    /// reference). Cleanup that must happen in those cases too belongs in `Drop`.
+    /// It does not run for an actor still alive when its runtime shuts down (its state is
+    /// dropped with its last reference). Cleanup that must happen then too belongs in `Drop`.
     fn stopped(&mut self, ctx: &mut Context<'_, Self>, reason: &Exit) {
         let _ = (ctx, reason);
     }

@@ -7,8 +7,10 @@
 //!   running. The actor's turn is claimed in its mailbox's state word (mailbox M7): the spawner
 //!   claims the first, and a sender whose push reports `Pushed::Schedule` claimed the next; the
 //!   claimer takes the token (adds one) before it queues the actor, and a turn that ends idle
-//!   gives it back. When `refs` reaches zero the cell is freed: nobody can send to it and no
-//!   worker holds it.
+//!   gives it back. When `refs` reaches zero nobody can send to the actor and no worker holds
+//!   it: the one who let go owns the cell. If the actor has exited, it frees the cell; if not
+//!   (it was idle), it stops it (`stop_unreferenced`): its push of `Stop` claims the turn, so it
+//!   takes a token (0 -> 1) and queues the actor, whose last turn exits and whose end frees.
 //! - **C2** Only the worker running the actor touches `slot` and the mailbox's consumer side:
 //!   one turn is claimed at a time (M7), and the claimer queues the actor once (M8).
 //! - **C3** A turn that finds the mailbox empty ends with `Consumer::end_turn`, which commits its
@@ -1033,11 +1035,16 @@ fn report_late_panic(ptr: ActorPtr, what: &str, message: &str) {
 }
 
 /// Frees a cell whose last reference went (C1): whatever is still in the mailbox is
-/// dead-lettered, then the actor's state is dropped.
+/// dead-lettered, then the actor's state is dropped. An actor that never exited is stopped
+/// first, in a turn of its own (`stop_unreferenced`), whose end comes back here.
 ///
 /// # Safety
 /// - The caller gave up the last reference: nobody else can reach the cell.
 unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
+    // SAFETY: forwarded from the caller.
+    if unsafe { stop_unreferenced::<A>(ptr) } {
+        return;
+    }
     // SAFETY: the cell came from `cell_memory::allocate` in `ActorPtr::with_supervision` as a
     // `Cell<A>`, written there, and nobody else can reach it.
     let mut owned = unsafe { OwnedCell::<A>::new(ptr.0.cast()) };
@@ -1075,6 +1082,26 @@ unsafe fn drop_cell<A: Actor>(ptr: ActorPtr) {
     {
         eprintln!("courier: dropping {} panicked: {message}", cell.header.id);
     }
+}
+
+/// Stops an actor whose last reference went while it was idle, as a stop request would: the
+/// push of `Stop` claims its turn and takes a schedule token (its references go from 0 to 1),
+/// so a worker runs its last turn, where `stopped` runs with [`Exit::Normal`] and its watchers
+/// hear it; the end of that turn gives the token back and frees the cell. Actix and kameo stop
+/// an actor nobody can reach the same way. `false` where the cell is to be freed now: the actor
+/// exited already, or its runtime is shutting down (nothing would run the turn), or the stop
+/// could not be queued (its mailbox was closed by the shutdown, or no block for it).
+///
+/// # Safety
+/// - As `drop_cell`; after `true` the cell is the run queue's, and the caller must not touch it.
+unsafe fn stop_unreferenced<A: Actor>(ptr: ActorPtr) -> bool {
+    // SAFETY: a live `Cell<A>` (as in `drop_cell`).
+    let cell = unsafe { ptr.0.cast::<Cell<A>>().as_ref() };
+    // SAFETY: nobody else can reach the cell: reading its slot races nothing.
+    let exited = unsafe { (*cell.slot.get()).exited };
+    !exited
+        && !ptr.header().runtime.is_shut_down()
+        && ptr.send_system(SystemMessage::Stop, Priority::Normal)
 }
 
 /// A cell that nobody else can reach any more: dropping it drops the cell and gives its memory

@@ -2,9 +2,12 @@
 //! `PROTOCOL.md` "The actor cell"), around the real mailbox (courier-mailbox, M7): senders that
 //! each hold a reference push, take the token when their push claims the turn, queue the actor
 //! and drop their reference, while a worker runs the turns it is handed and gives the token back
-//! when a turn ends idle. The cell is freed exactly once, by whoever drops the last count, after
-//! every other use of it (loom's `UnsafeCell` tracks the actor's state: a turn's use that the
-//! free does not happen after is a data race), with every message handled and none left in it.
+//! when a turn ends idle. Whoever drops the last count of an actor that has not exited stops it
+//! (`stop_unreferenced`): its push of a stop claims the turn and takes a token (0 -> 1), and the
+//! last turn exits. The cell is freed exactly once, exited, by whoever drops the last count
+//! after that, after every other use of it (loom's `UnsafeCell` tracks the actor's state: a
+//! turn's use that the free does not happen after is a data race), with every message handled
+//! and none left in it.
 //!
 //! `retain` and `release` here are `ActorPtr::retain` and `ActorPtr::release` (Relaxed add,
 //! Release subtract, Acquire fence before the free) on loom's atomics: the cell itself needs a
@@ -19,6 +22,9 @@ use loom::cell::UnsafeCell;
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
+
+/// The value of the runtime's stop (`SystemMessage::Stop`); the senders send others.
+const STOP: u32 = 0;
 
 /// A message: a link and a value, leaked while the model runs.
 #[repr(C)]
@@ -44,8 +50,9 @@ struct Cell {
     /// References: one per holder (`ActorRef`), plus the schedule token while the actor is
     /// queued or running.
     refs: AtomicUsize,
-    /// The actor's state: the sum of the values it handled. Written by turns, and by the free.
-    state: UnsafeCell<u32>,
+    /// The actor's state: the sum of the values it handled, and whether it exited (its slot).
+    /// Written by turns, and by the free.
+    state: UnsafeCell<(u32, bool)>,
     /// Set by the free; a second free fails the model.
     freed: AtomicBool,
 }
@@ -72,18 +79,51 @@ impl World {
         self.cell.refs.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// `ActorPtr::release`: the last reference frees the cell.
+    /// `ActorPtr::release`: the last reference stops an actor that has not exited, or frees
+    /// the cell (`drop_cell`).
     fn release(&self) {
         // ORDERING: Release, as `ActorPtr::release`.
         if self.cell.refs.fetch_sub(1, Ordering::Release) == 1 {
             // ORDERING: Acquire; pairs with every other releaser's Release decrement.
             fence(Ordering::Acquire);
+            // SAFETY: nobody else can reach the cell: no reference, no token.
+            let exited = self.cell.state.with(|state| unsafe { (*state).1 });
+            if !exited {
+                // `stop_unreferenced`: the stop's push claims the turn of the idle actor.
+                assert!(
+                    self.push(STOP),
+                    "C1: an actor nobody can reach is idle, so the stop claims its turn"
+                );
+                return;
+            }
             self.free();
         }
     }
 
-    /// `drop_cell` of an actor that never exited: its mailbox must be empty (an unseen message
-    /// would have claimed a turn, and the turn holds the token).
+    /// Pushes `value`; a push that claims the turn takes the token and queues the actor
+    /// (`ActorPtr::schedule_claimed`). Returns whether it claimed.
+    fn push(&self, value: u32) -> bool {
+        let node = NonNull::from(Box::leak(Box::new(Node {
+            link: Link::new(),
+            value,
+        })));
+        // SAFETY: the node is leaked: it outlives its stay in the mailbox.
+        match unsafe { self.cell.mailbox.try_push(node, Priority::Normal) } {
+            Ok(Pushed::Schedule) => {
+                self.retain();
+                let mut queue = self.queue.lock().unwrap();
+                assert!(!queue.queued, "M7: one claim at a time");
+                queue.queued = true;
+                self.changed.notify_one();
+                true
+            }
+            Ok(Pushed::Queued) => false,
+            Err(error) => panic!("the default capacity takes every push: {error:?}"),
+        }
+    }
+
+    /// `drop_cell` of an actor that exited: its mailbox must be empty (an unseen message would
+    /// have claimed a turn, and the turn holds the token).
     fn free(&self) {
         assert!(
             !self.cell.freed.swap(true, Ordering::Relaxed),
@@ -97,9 +137,10 @@ impl World {
         );
         let handled = self.cell.state.with_mut(|state| {
             // SAFETY: loom checks that no turn's use of `state` races this one.
-            let handled = unsafe { *state };
+            let (handled, exited) = unsafe { *state };
+            assert!(exited, "C1: a cell is freed after its last turn");
             // SAFETY: as above.
-            unsafe { *state = u32::MAX };
+            unsafe { *state = (u32::MAX, true) };
             handled
         });
         self.handled_at_free
@@ -110,23 +151,7 @@ impl World {
     /// when a push claims the turn, then drops its reference.
     fn send_and_drop(&self, values: &[u32]) {
         for &value in values {
-            let node = NonNull::from(Box::leak(Box::new(Node {
-                link: Link::new(),
-                value,
-            })));
-            // SAFETY: the node is leaked: it outlives its stay in the mailbox.
-            match unsafe { self.cell.mailbox.try_push(node, Priority::Normal) } {
-                Ok(Pushed::Schedule) => {
-                    // `ActorPtr::schedule_claimed`: the token, then the queue.
-                    self.retain();
-                    let mut queue = self.queue.lock().unwrap();
-                    assert!(!queue.queued, "M7: one claim at a time");
-                    queue.queued = true;
-                    self.changed.notify_one();
-                }
-                Ok(Pushed::Queued) => {}
-                Err(error) => panic!("the default capacity takes every push: {error:?}"),
-            }
+            let _claimed = self.push(value);
         }
         self.release();
         self.queue.lock().unwrap().senders_left -= 1;
@@ -134,8 +159,8 @@ impl World {
     }
 
     /// The worker: runs the turns it is handed until the senders are done and nothing is
-    /// queued, giving the token back after each turn that ends idle; returns how many messages
-    /// it handled.
+    /// queued, giving the token back after each turn that ends idle; returns how many of the
+    /// senders' messages it handled.
     fn work(&self) -> usize {
         let mut handled = 0;
         loop {
@@ -158,9 +183,17 @@ impl World {
                     self.cell.state.with_mut(|state| {
                         // SAFETY: the turn is the one user of the state (and the token keeps
                         // the cell).
-                        unsafe { *state += value };
+                        let (sum, exited) = unsafe { &mut *state };
+                        assert!(!*exited, "nothing reaches an actor after its stop");
+                        if value == STOP {
+                            *exited = true;
+                        } else {
+                            *sum += value;
+                        }
                     });
-                    handled += 1;
+                    if value != STOP {
+                        handled += 1;
+                    }
                 }
                 if consumer.end_turn() == EndTurn::Idle {
                     break;
@@ -182,7 +215,7 @@ fn model(first: &'static [u32], second: &'static [u32]) {
             cell: Cell {
                 mailbox: Mailbox::new(),
                 refs: AtomicUsize::new(2),
-                state: UnsafeCell::new(0),
+                state: UnsafeCell::new((0, false)),
                 freed: AtomicBool::new(false),
             },
             queue: Mutex::new(Queue {
@@ -237,6 +270,7 @@ fn the_last_reference_frees_the_cell_once_after_the_last_turn() {
 #[test]
 fn a_sender_dropping_its_reference_while_its_push_is_handled_frees_nothing_early() {
     // Two pushes from one sender: the second may land during the turn the first claimed (no
-    // claim), or after it ended (a claim and a token of its own).
+    // claim), or after it ended (a claim and a token of its own). Whichever of the three lets
+    // go last stops the actor: a sender or the worker at the end of a turn.
     model(&[1, 2], &[4]);
 }
