@@ -246,6 +246,10 @@ pub(crate) struct Worker {
     runtime_refs: Cell<usize>,
     /// Waits of handlers on this thread that are helping (`help_until`), nested.
     helping_depth: Cell<u8>,
+    /// The turn running now was taken by a spinner that is still counted as searching (I7);
+    /// a wait in it stops searching (`help_until`) and clears this, and `run_actor` then
+    /// knows.
+    searching_in_turn: Cell<bool>,
 }
 
 impl Drop for Worker {
@@ -311,6 +315,7 @@ impl Worker {
             actor_ids: Cell::new((0, 0)),
             runtime_refs: Cell::new(0),
             helping_depth: Cell::new(0),
+            searching_in_turn: Cell::new(false),
         }
     }
 
@@ -580,6 +585,14 @@ impl Worker {
     /// [`Reply::wait_timeout`]: crate::Reply::wait_timeout
     #[cold]
     pub(crate) fn help_until(&self, deadline: Instant, done: &dyn Fn() -> bool) -> Option<bool> {
+        // I5 and I7: a spinner that ran this turn still counted as a searcher would keep every
+        // wake-up away for as long as the wait lasts (helping, it looks only at its own queues;
+        // blocked, at none).
+        if self.searching_in_turn.replace(false)
+            && self.shared.idle().transition_worker_from_searching()
+        {
+            self.shared.notify_one(self.node);
+        }
         let depth = self.helping_depth.get();
         if depth >= HELP_DEPTH_MAX
             || self.shared.is_shut_down()
@@ -638,10 +651,18 @@ impl Worker {
         // I7 is for work a spinner takes from a shared queue; its own queues' work (a LIFO
         // chain of messages, its nursery) means it is busy, and others should be woken for
         // what comes meanwhile.
-        if *searching && !(self.is_spinner && took == Took::Shared) {
-            self.stop_searching(searching);
+        if *searching {
+            if self.is_spinner && took == Took::Shared {
+                self.searching_in_turn.set(true);
+            } else {
+                self.stop_searching(searching);
+            }
         }
         self.run_turn(actor);
+        // A wait in the turn stopped searching (`help_until`).
+        if *searching && !self.searching_in_turn.replace(false) {
+            *searching = false;
+        }
         if *searching {
             // I7: a spinner ran the turn still counted as a searcher, so work submitted
             // meanwhile woke nobody: it takes that work next. It stops searching (I5) only

@@ -8,7 +8,11 @@ use std::task::{Context as TaskContext, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 use std::time::Duration;
 
-use courier_sched::{Actor, ActorRef, AskError, Context, ReplyTo, Runtime, SendError};
+use courier_alloc::NodeId;
+use courier_sched::{
+    Actor, ActorRef, AskError, Context, Placement, ReplyTo, Runtime, RuntimeSettings, SendError,
+    Topology, WorkerCount, WorkerId, WorkerSettings,
+};
 
 mod common;
 
@@ -401,5 +405,133 @@ fn a_panic_in_a_turn_run_by_a_waiting_handler_reaches_only_its_asker() {
         ));
         assert!(calculator.is_stopped());
     }
+    runtime.shutdown();
+}
+
+/// Holds the `ReplyTo` of the ask it gets until told to answer; says when it holds one.
+struct Holder {
+    held: Option<ReplyTo<u64>>,
+    holding: mpsc::Sender<()>,
+}
+
+enum Hold {
+    Ask(ReplyTo<u64>),
+    Answer,
+}
+
+impl Actor for Holder {
+    type Msg = Hold;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, msg: Hold) -> Result<(), Infallible> {
+        match msg {
+            Hold::Ask(reply) => {
+                self.held = Some(reply);
+                self.holding.send(()).expect("the test listens");
+            }
+            Hold::Answer => {
+                if let Some(reply) = self.held.take() {
+                    reply.send(42);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Says on which worker it runs, asks the holder and waits in its handler; reports the
+/// answer.
+struct Waiter {
+    holder: ActorRef<Hold>,
+    at: mpsc::Sender<WorkerId>,
+    heard: mpsc::Sender<Result<u64, AskError>>,
+}
+
+impl Actor for Waiter {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        self.at.send(ctx.worker()).expect("the test listens");
+        let reply = self.holder.ask(Hold::Ask).expect("the holder is alive");
+        self.heard
+            .send(reply.wait_timeout(HANG))
+            .expect("the test listens");
+        Ok(())
+    }
+}
+
+/// Says it ran.
+struct Ping(mpsc::Sender<()>);
+
+impl Actor for Ping {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        self.0.send(()).expect("the test listens");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_spinner_waiting_in_a_handler_stops_searching_so_a_sleeper_is_woken_for_other_work() {
+    // Two one-PU nodes, one spinning worker each. The waiter comes through an injector, so the
+    // worker that takes it runs it still counted as searching (I7): while it waits, work for
+    // the other node must wake that node's parked worker, which a searcher anywhere would keep
+    // asleep. (A worker that finds the waiter before it starts searching is not counted: about
+    // half the runs here take the path this test is for; without the fix those fail.)
+    let topology = Topology::synthetic("pack:1 numa:2 core:1 pu:1").expect("a topology");
+    let workers = WorkerSettings {
+        count: WorkerCount::Total(2),
+        pin: false,
+        spinners_per_node: 1,
+        ..WorkerSettings::default()
+    };
+    let placement = Placement::plan(&topology, &workers).expect("a plan");
+    let runtime = Runtime::start(placement, RuntimeSettings::default()).expect("a runtime");
+    let (holding, held) = mpsc::channel();
+    let holder = runtime
+        .spawn_on(
+            Holder {
+                held: None,
+                holding,
+            },
+            NodeId(0),
+        )
+        .expect("node 0 has a worker");
+    let (heard, answer) = mpsc::channel();
+    let (at, waiting_at) = mpsc::channel();
+    let waiter = runtime
+        .spawn_on(
+            Waiter {
+                holder: holder.clone(),
+                at,
+                heard,
+            },
+            NodeId(0),
+        )
+        .expect("node 0 has a worker");
+    waiter.send(()).expect("alive");
+    // Either worker may take it (the other steals across nodes); worker n is node n's.
+    let waiting = waiting_at.recv_timeout(HANG).expect("the waiter runs");
+    held.recv_timeout(HANG)
+        .expect("the waiter's ask reached the holder");
+    let other = 1 - waiting.0;
+    // The other worker has gone back to sleep by now (it spins for microseconds).
+    common::wait_for(|| runtime.metrics().workers[usize::from(other)].parks >= 1);
+    thread::park_timeout(Duration::from_millis(20));
+    let (pinged, ping) = mpsc::channel();
+    let far = runtime
+        .spawn_on(Ping(pinged), NodeId(other))
+        .expect("each node has a worker");
+    far.send(()).expect("alive");
+    assert_eq!(
+        ping.recv_timeout(Duration::from_secs(10)),
+        Ok(()),
+        "the other node's worker was woken while the waiter waited"
+    );
+    holder.send(Hold::Answer).expect("alive");
+    assert_eq!(answer.recv_timeout(HANG), Ok(Ok(42)));
     runtime.shutdown();
 }
