@@ -31,7 +31,9 @@
 //! - **I7** A spinner that finds work stays a searcher through the turn; after it, a
 //!   `fence(SeqCst)` and a look at the queues: when more is queued than it takes next, it
 //!   stops searching as in I5. A submitter that saw it searching woke nobody, and its work is
-//!   in that look or in the spinner's later search (which ends in I3 like any searcher's).
+//!   in that look or in the spinner's later search (which ends in I3 like any searcher's). A
+//!   turn that waits for an ask stops searching as in I5 before it waits (`help_until`): the
+//!   wait may be long, and helping looks at the worker's own queues only.
 //!
 //! # Field access
 //!
