@@ -33,7 +33,8 @@
 //!   stops searching as in I5. A submitter that saw it searching woke nobody, and its work is
 //!   in that look or in the spinner's later search (which ends in I3 like any searcher's). A
 //!   turn that waits for an ask stops searching as in I5 before it waits (`help_until`): the
-//!   wait may be long, and helping looks at the worker's own queues only.
+//!   wait may be long, and while it lasts the worker takes one turn at a time between looks
+//!   at the answer, which is not searching.
 //!
 //! # Field access
 //!

@@ -65,8 +65,8 @@ const STALLED_SLEEP: Duration = Duration::from_micros(50);
 /// of helping (`Worker::help_until`): each level holds a turn's frames on this thread's stack.
 const HELP_DEPTH_MAX: u8 = 8;
 /// How long a helping worker with nothing to run sleeps before it looks again. The answer it
-/// waits for wakes it (`reply.rs`), but work queued for it by other threads (its node's
-/// injector, its pinned actors' inbox) does not: the idle protocol wakes parked workers only.
+/// waits for wakes it (`reply.rs`), but work queued by other threads (injectors, its pinned
+/// actors' inbox, other workers' queues) does not: the idle protocol wakes parked workers only.
 const HELP_NAP: Duration = Duration::from_micros(200);
 
 thread_local! {
@@ -567,9 +567,10 @@ impl Worker {
         CURRENT.with(|current| current.set(previous));
     }
 
-    /// Runs this worker's queued actors (its own queues, then its node's injector) and its due
-    /// timers while a handler on this thread waits, until `done` or `deadline`; returns whether
-    /// `done` (rayon's `wait_until`, for an ask's [`Reply::wait_timeout`]).
+    /// Runs this worker's queued actors (its own queues, then its node's injector), its due
+    /// timers, and what it steals as an idle worker would, while a handler on this thread
+    /// waits, until `done` or `deadline`; returns whether `done` (rayon's `wait_until`, for an
+    /// ask's [`Reply::wait_timeout`]).
     ///
     /// A handler that asks and waits has just queued the asked actor here, in the LIFO slot no
     /// other worker takes from: blocking the thread would leave it there until the timeout,
@@ -586,8 +587,8 @@ impl Worker {
     #[cold]
     pub(crate) fn help_until(&self, deadline: Instant, done: &dyn Fn() -> bool) -> Option<bool> {
         // I5 and I7: a spinner that ran this turn still counted as a searcher would keep every
-        // wake-up away for as long as the wait lasts (helping, it looks only at its own queues;
-        // blocked, at none).
+        // wake-up away for as long as the wait lasts (helping, it takes one turn at a time
+        // between looks at the answer; blocked, none).
         if self.searching_in_turn.replace(false)
             && self.shared.idle().transition_worker_from_searching()
         {
@@ -607,7 +608,7 @@ impl Worker {
                 break true;
             }
             self.fire_timers();
-            if let Some((actor, _)) = self.next_local() {
+            if let Some((actor, _)) = self.next_local().or_else(|| self.steal_shared()) {
                 self.run_turn(actor);
                 continue;
             }

@@ -535,3 +535,75 @@ fn a_spinner_waiting_in_a_handler_stops_searching_so_a_sleeper_is_woken_for_othe
     assert_eq!(answer.recv_timeout(HANG), Ok(Ok(42)));
     runtime.shutdown();
 }
+
+/// Tells the holder to answer and wakes a bystander, then holds its worker at the barrier:
+/// the holder goes from the worker's LIFO slot to its stealable queue, behind a busy turn.
+struct Blocker {
+    holder: ActorRef<Hold>,
+    bystander: ActorRef<()>,
+    barrier: Arc<Barrier>,
+}
+
+impl Actor for Blocker {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        self.holder.send(Hold::Answer).expect("the holder is alive");
+        self.bystander.send(()).expect("the bystander is alive");
+        self.barrier.wait();
+        Ok(())
+    }
+}
+
+#[test]
+fn a_waiting_worker_steals_the_answering_actor_from_a_busy_one() {
+    let runtime = Runtime::with_workers(2).expect("a runtime");
+    let (holding, held) = mpsc::channel();
+    let holder = runtime.spawn(Holder {
+        held: None,
+        holding,
+    });
+    let (heard, answer) = mpsc::channel();
+    let (at, waiting_at) = mpsc::channel();
+    let waiter = runtime
+        .spawn_on_worker(
+            Waiter {
+                holder: holder.clone(),
+                at,
+                heard,
+            },
+            WorkerId(0),
+        )
+        .expect("worker 0");
+    waiter.send(()).expect("alive");
+    assert_eq!(waiting_at.recv_timeout(HANG), Ok(WorkerId(0)));
+    held.recv_timeout(HANG)
+        .expect("the waiter's ask reached the holder");
+    // Worker 1 queues the holder and then stays busy until the test has heard the answer:
+    // only the waiting worker can run the holder meanwhile.
+    let barrier = Arc::new(Barrier::new(2));
+    let (pinged, pings) = mpsc::channel();
+    let bystander = runtime.spawn(Ping(pinged));
+    // Idle once it has answered: the blocker's send claims its turn.
+    bystander.send(()).expect("alive");
+    pings.recv_timeout(HANG).expect("the bystander runs");
+    common::wait_for(|| bystander.mailbox_depth() == 0);
+    // Past any linger of its turn (microseconds).
+    thread::park_timeout(Duration::from_millis(5));
+    let blocker = runtime
+        .spawn_on_worker(
+            Blocker {
+                holder: holder.clone(),
+                bystander,
+                barrier: Arc::clone(&barrier),
+            },
+            WorkerId(1),
+        )
+        .expect("worker 1");
+    blocker.send(()).expect("alive");
+    let heard = answer.recv_timeout(Duration::from_secs(10));
+    barrier.wait();
+    assert_eq!(heard, Ok(Ok(42)), "the waiting worker ran the holder");
+    runtime.shutdown();
+}
