@@ -107,8 +107,10 @@ impl Breaker {
         let _record = self.lock().record(permit, outcome, Instant::now());
     }
 
-    /// Asks `target` through the breaker, waiting up to `timeout` (from outside the runtime:
-    /// it blocks the calling thread; from an actor use [`Breaker::ask_async`]).
+    /// Asks `target` through the breaker, waiting up to `timeout`: it blocks the calling
+    /// thread, or in a handler runs the worker's other actors meanwhile (see
+    /// [`Reply::wait_timeout`](courier_sched::Reply::wait_timeout)); an actor that must keep
+    /// handling its own messages meanwhile uses [`Breaker::ask_async`].
     ///
     /// # Errors
     /// Rejected by the breaker, not sent, or not answered in time.
