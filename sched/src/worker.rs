@@ -607,14 +607,16 @@ impl Worker {
             if done() {
                 break true;
             }
+            // Before each turn: work that never runs out must not hold the wait past its
+            // deadline. (Not done a moment ago; the caller looks at the answer once more.)
+            let now = Instant::now();
+            if now >= deadline || self.shared.is_shut_down() {
+                break false;
+            }
             self.fire_timers();
             if let Some((actor, _)) = self.next_local().or_else(|| self.steal_shared()) {
                 self.run_turn(actor);
                 continue;
-            }
-            let now = Instant::now();
-            if now >= deadline || self.shared.is_shut_down() {
-                break done();
             }
             std::thread::park_timeout((deadline - now).min(HELP_NAP));
         };

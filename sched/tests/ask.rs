@@ -607,3 +607,84 @@ fn a_waiting_worker_steals_the_answering_actor_from_a_busy_one() {
     assert_eq!(heard, Ok(Ok(42)), "the waiting worker ran the holder");
     runtime.shutdown();
 }
+
+enum Shot {
+    Meet(ActorRef<Shot>),
+    Ball,
+    /// Forgets the partner: the rally ends and the reference cycle with it.
+    Leave,
+}
+
+/// Sends every ball back to its partner: work that never runs out.
+struct Rally {
+    partner: Option<ActorRef<Shot>>,
+}
+
+impl Actor for Rally {
+    type Msg = Shot;
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, shot: Shot) -> Result<(), Infallible> {
+        match shot {
+            Shot::Meet(partner) => self.partner = Some(partner),
+            Shot::Ball => {
+                if let Some(partner) = &self.partner {
+                    let _ = partner.try_send(Shot::Ball);
+                }
+            }
+            Shot::Leave => self.partner = None,
+        }
+        Ok(())
+    }
+}
+
+/// Asks the holder with a short patience and reports what it heard.
+struct Impatient {
+    holder: ActorRef<Hold>,
+    heard: mpsc::Sender<Result<u64, AskError>>,
+}
+
+impl Actor for Impatient {
+    type Msg = ();
+    type Error = Infallible;
+
+    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
+        let reply = self.holder.ask(Hold::Ask).expect("the holder is alive");
+        self.heard
+            .send(reply.wait_timeout(Duration::from_millis(20)))
+            .expect("the test listens");
+        Ok(())
+    }
+}
+
+#[test]
+fn a_wait_ends_at_its_deadline_while_the_worker_has_endless_work() {
+    let runtime = common::one_worker_runtime(16);
+    let (holding, _held) = mpsc::channel();
+    let holder = runtime.spawn(Holder {
+        held: None,
+        holding,
+    });
+    let players = [(); 2].map(|()| runtime.spawn(Rally { partner: None }));
+    players[0]
+        .send(Shot::Meet(players[1].clone()))
+        .expect("alive");
+    players[1]
+        .send(Shot::Meet(players[0].clone()))
+        .expect("alive");
+    let (heard, answer) = mpsc::channel();
+    let impatient = runtime.spawn(Impatient { holder, heard });
+    players[0].send(Shot::Ball).expect("alive");
+    impatient.send(()).expect("alive");
+    assert!(
+        matches!(
+            answer.recv_timeout(Duration::from_secs(10)),
+            Ok(Err(AskError::Timeout { .. }))
+        ),
+        "the wait ended at its deadline"
+    );
+    for player in &players {
+        player.send(Shot::Leave).expect("alive");
+    }
+    runtime.shutdown();
+}
