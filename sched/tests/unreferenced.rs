@@ -169,9 +169,9 @@ fn a_reference_taken_in_the_last_turn_reaches_an_exited_actor() {
     drop(reporter);
     assert_eq!(next(&hearing), Heard::Stopped(Exit::Normal));
     let revived = handed.recv_timeout(HANG).expect("handed out");
-    // It exited: a send is refused, and the state stays until this last reference goes,
-    // without a second `stopped`.
-    assert!(revived.is_stopped());
+    // It exits (its mailbox closes just after `stopped`): then a send is refused, and the
+    // state stays until this last reference goes, without a second `stopped`.
+    common::wait_for(|| revived.is_stopped());
     assert!(matches!(revived.send(9), Err(SendError::Closed(9))));
     drop(revived);
     assert_eq!(next(&hearing), Heard::Dropped);
