@@ -107,8 +107,8 @@ const fn fits_inline<M>() -> bool {
 }
 
 /// Whether a message of type `M` may be huge: too large for a block, at least
-/// [`HUGE_MESSAGE_MIN_BYTES`], and aligned at most to a page (a mapping's alignment). A constant per type, so the send path of
-/// every other type has no trace of huge messages.
+/// [`HUGE_MESSAGE_MIN_BYTES`], and aligned at most to a page (a mapping's alignment). A
+/// constant per type, so the send path of every other type has no trace of huge messages.
 pub(crate) const fn may_be_huge<M>() -> bool {
     !fits_inline::<M>()
         && size_of::<M>() >= HUGE_MESSAGE_MIN_BYTES

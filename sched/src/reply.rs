@@ -199,7 +199,7 @@ impl<R> Reply<R> {
             self.slot.unpark_current_when_settled();
             // Settled or timed out, the wait below ends at once; where the worker cannot help,
             // it blocks.
-            let _ = crate::worker::help_until(deadline, &|| self.slot.is_settled());
+            crate::worker::help_until(deadline, &|| self.slot.is_settled());
         }
         let mut state = self.slot.state.lock();
         loop {

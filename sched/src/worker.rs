@@ -569,8 +569,8 @@ impl Worker {
 
     /// Runs this worker's queued actors (its own queues, then its node's injector), its due
     /// timers, and what it steals as an idle worker would, while a handler on this thread
-    /// waits, until `done` or `deadline`; returns whether `done` (rayon's `wait_until`, for an
-    /// ask's [`Reply::wait_timeout`]).
+    /// waits, until `done` or `deadline` (rayon's `wait_until`, for an ask's
+    /// [`Reply::wait_timeout`], which then looks at the answer itself).
     ///
     /// A handler that asks and waits has just queued the asked actor here, in the LIFO slot no
     /// other worker takes from: blocking the thread would leave it there until the timeout,
@@ -579,39 +579,35 @@ impl Worker {
     /// actors are distinct, and the worker's state a turn leaves behind (linger, streaks) is a
     /// heuristic. Nested turns do not linger: the wait ends when the answer is there.
     ///
-    /// `None` where it cannot help, and the caller blocks: the runtime is shutting down, the
-    /// waits here are nested `HELP_DEPTH_MAX` deep, or the wait is inside a timer's closure
-    /// (the wheel is borrowed, and a helped turn setting a timer would find it so).
+    /// It returns at once where it cannot help, and the caller blocks: the runtime is shutting
+    /// down, the waits here are nested `HELP_DEPTH_MAX` deep, or the wait is inside a timer's
+    /// closure (the wheel is borrowed, and a helped turn setting a timer would find it so).
     ///
     /// [`Reply::wait_timeout`]: crate::Reply::wait_timeout
     #[cold]
-    pub(crate) fn help_until(&self, deadline: Instant, done: &dyn Fn() -> bool) -> Option<bool> {
+    pub(crate) fn help_until(&self, deadline: Instant, done: &dyn Fn() -> bool) {
         // I5 and I7: a spinner that ran this turn still counted as a searcher would keep every
         // wake-up away for as long as the wait lasts (helping, it takes one turn at a time
         // between looks at the answer; blocked, none).
-        if self.searching_in_turn.replace(false)
-            && self.shared.idle().transition_worker_from_searching()
-        {
-            self.shared.notify_one(self.node);
+        let mut searching = self.searching_in_turn.replace(false);
+        if searching {
+            self.stop_searching(&mut searching);
         }
         let depth = self.helping_depth.get();
         if depth >= HELP_DEPTH_MAX
             || self.shared.is_shut_down()
             || self.timers.try_borrow_mut().is_err()
         {
-            return None;
+            return;
         }
         self.helping_depth.set(depth + 1);
         let linger_plan = self.linger_plan.replace(None);
-        let done = loop {
-            if done() {
-                break true;
-            }
+        while !done() {
             // Before each turn: work that never runs out must not hold the wait past its
-            // deadline. (Not done a moment ago; the caller looks at the answer once more.)
+            // deadline.
             let now = Instant::now();
             if now >= deadline || self.shared.is_shut_down() {
-                break false;
+                break;
             }
             self.fire_timers();
             if let Some((actor, _)) = self.next_local().or_else(|| self.steal_shared()) {
@@ -619,10 +615,9 @@ impl Worker {
                 continue;
             }
             std::thread::park_timeout((deadline - now).min(HELP_NAP));
-        };
+        }
         self.linger_plan.set(linger_plan);
         self.helping_depth.set(depth);
-        Some(done)
     }
 
     /// Sets a timer on this worker.
@@ -1131,12 +1126,13 @@ pub(crate) fn on_worker_thread() -> bool {
 }
 
 /// On a worker thread, runs its queued actors while the caller waits for `done` (see
-/// [`Worker::help_until`]); `None` off worker threads and where the worker cannot help.
-pub(crate) fn help_until(deadline: Instant, done: &dyn Fn() -> bool) -> Option<bool> {
-    let worker = current()?;
-    // SAFETY: as in `current_worker_of`: the caller is on this thread, inside `Worker::run`
-    // or `run_until_idle`, with the worker they run.
-    unsafe { worker.as_ref() }.help_until(deadline, done)
+/// [`Worker::help_until`]); returns at once off worker threads.
+pub(crate) fn help_until(deadline: Instant, done: &dyn Fn() -> bool) {
+    if let Some(worker) = current() {
+        // SAFETY: as in `current_worker_of`: the caller is on this thread, inside
+        // `Worker::run` or `run_until_idle`, with the worker they run.
+        unsafe { worker.as_ref() }.help_until(deadline, done);
+    }
 }
 
 /// The worker running on this thread, if it belongs to `shared`'s runtime.

@@ -439,10 +439,11 @@ impl Actor for Holder {
     }
 }
 
-/// Says on which worker it runs, asks the holder and waits in its handler; reports the
-/// answer.
+/// Says on which worker it runs, asks the holder and waits in its handler up to `patience`;
+/// reports what it heard.
 struct Waiter {
     holder: ActorRef<Hold>,
+    patience: Duration,
     at: mpsc::Sender<WorkerId>,
     heard: mpsc::Sender<Result<u64, AskError>>,
 }
@@ -455,7 +456,7 @@ impl Actor for Waiter {
         self.at.send(ctx.worker()).expect("the test listens");
         let reply = self.holder.ask(Hold::Ask).expect("the holder is alive");
         self.heard
-            .send(reply.wait_timeout(HANG))
+            .send(reply.wait_timeout(self.patience))
             .expect("the test listens");
         Ok(())
     }
@@ -506,6 +507,7 @@ fn a_spinner_waiting_in_a_handler_stops_searching_so_a_sleeper_is_woken_for_othe
         .spawn_on(
             Waiter {
                 holder: holder.clone(),
+                patience: HANG,
                 at,
                 heard,
             },
@@ -570,6 +572,7 @@ fn a_waiting_worker_steals_the_answering_actor_from_a_busy_one() {
         .spawn_on_worker(
             Waiter {
                 holder: holder.clone(),
+                patience: HANG,
                 at,
                 heard,
             },
@@ -638,25 +641,6 @@ impl Actor for Rally {
     }
 }
 
-/// Asks the holder with a short patience and reports what it heard.
-struct Impatient {
-    holder: ActorRef<Hold>,
-    heard: mpsc::Sender<Result<u64, AskError>>,
-}
-
-impl Actor for Impatient {
-    type Msg = ();
-    type Error = Infallible;
-
-    fn handle(&mut self, _ctx: &mut Context<'_, Self>, (): ()) -> Result<(), Infallible> {
-        let reply = self.holder.ask(Hold::Ask).expect("the holder is alive");
-        self.heard
-            .send(reply.wait_timeout(Duration::from_millis(20)))
-            .expect("the test listens");
-        Ok(())
-    }
-}
-
 #[test]
 fn a_wait_ends_at_its_deadline_while_the_worker_has_endless_work() {
     let runtime = common::one_worker_runtime(16);
@@ -673,7 +657,13 @@ fn a_wait_ends_at_its_deadline_while_the_worker_has_endless_work() {
         .send(Shot::Meet(players[0].clone()))
         .expect("alive");
     let (heard, answer) = mpsc::channel();
-    let impatient = runtime.spawn(Impatient { holder, heard });
+    let (at, _waiting_at) = mpsc::channel();
+    let impatient = runtime.spawn(Waiter {
+        holder,
+        patience: Duration::from_millis(20),
+        at,
+        heard,
+    });
     players[0].send(Shot::Ball).expect("alive");
     impatient.send(()).expect("alive");
     assert!(
